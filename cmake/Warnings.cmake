@@ -1,0 +1,18 @@
+# Project-wide settings and warnings as INTERFACE targets, so each target opts in explicitly.
+add_library(stagegate_settings INTERFACE)
+target_compile_features(stagegate_settings INTERFACE cxx_std_23)
+if(STAGEGATE_SANITIZE)
+  target_compile_options(stagegate_settings INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                      -fno-sanitize-recover=undefined)
+  target_link_options(stagegate_settings INTERFACE -fsanitize=address,undefined)
+endif()
+
+add_library(stagegate_warnings INTERFACE)
+target_compile_options(stagegate_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
+  # g++ 12 false positive on std::string at -O2 (GCC PR 105329)
+  -Wno-restrict)
+if(STAGEGATE_WERROR)
+  target_compile_options(stagegate_warnings INTERFACE -Werror)
+endif()

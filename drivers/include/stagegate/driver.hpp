@@ -1,0 +1,133 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stagegate/deadline.hpp"
+#include "stagegate/failure.hpp"
+
+namespace stagegate {
+
+// What a driver can do. A closed enum: every driver answers each one in a switch without a
+// default, so adding a capability forces every driver to decide.
+enum class Capability {
+    keyword_value_strings, // reads `key=value` strings
+    uri_strings,           // reads scheme://user@host/db URIs
+    multi_host,            // one string may name several hosts tried in order
+    tls_in_use,            // can tell whether the session negotiated TLS
+    server_settings,       // can read server settings back
+    deadline_connect,      // connects without blocking, so the harness deadline is exact
+};
+
+// One parameter of a candidate as the client read it.
+struct Parameter {
+    std::string key;
+    std::string value;
+    bool secret = false; // passwords: never shown, registered for redaction
+};
+
+// One destination a candidate names, as the client would try it.
+struct Endpoint {
+    std::string host;       // name, address or unix-socket directory; empty = client default
+    std::string hostaddr;   // numeric address given by the candidate, if any
+    std::optional<int> port;
+    bool unix_socket = false;
+};
+
+// A candidate string read the way its client reads it.
+struct ParsedCandidate {
+    std::string form;                  // "uri" or "keyword/value"
+    std::vector<Parameter> parameters; // only those the string sets, in the client's order
+    std::vector<Endpoint> endpoints;   // in the order the client tries them
+    int default_port = 0;
+    std::vector<std::string> warnings; // weak or suspicious settings, one line each
+    std::vector<std::string> secrets;  // every secret value found in the string
+
+    // Returns the value of `key` when the string sets it.
+    std::optional<std::string> get(std::string_view key) const;
+};
+
+// Where the harness sends one endpoint of a candidate: the real address and port of the
+// throwaway server that answers for the name the candidate uses.
+struct Route {
+    std::string address;
+    int port = 0;
+};
+
+// A superuser login to a server the harness itself started.
+struct AdminLogin {
+    std::string address;
+    int port = 0;
+    std::string user;
+    std::string password;
+    std::string database;
+};
+
+struct TlsState {
+    bool in_use = false;
+    std::string version; // e.g. TLSv1.3, empty without TLS
+    std::string cipher;
+};
+
+struct ServerIdentity {
+    std::string version;
+    bool read_only = false;
+};
+
+struct QueryResult {
+    std::vector<std::string> columns;
+    std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
+// A live connection. Every call that talks to the server takes a deadline and fails with
+// category `timeout` when it passes (the statement is cancelled first).
+class Session {
+  public:
+    virtual ~Session() = default;
+    // Runs `sql` (one or more statements); returns the last result set or a failure.
+    virtual Result<QueryResult> execute(std::string_view sql, const Deadline& deadline) = 0;
+    // Returns the current value of server setting `name`.
+    virtual Result<std::string> setting(std::string_view name, const Deadline& deadline) = 0;
+    // Returns what TLS the session actually negotiated (not what was asked for).
+    virtual TlsState tls() const = 0;
+    // Returns the server's version and whether the session is read-only.
+    virtual Result<ServerIdentity> identity(const Deadline& deadline) = 0;
+};
+
+// A client library. Stateless: one shared instance per client, safe to use from any thread.
+class Driver {
+  public:
+    virtual ~Driver() = default;
+    // Returns the name candidates use in `driver:` (libpq, mysqlcppconn, soci).
+    virtual std::string_view name() const = 0;
+    // Returns the version of the client library linked in.
+    virtual std::string client_version() const = 0;
+    // Returns whether this driver can do `capability`.
+    virtual bool has(Capability capability) const = 0;
+    // Reads `text` exactly as the client would; fails with category `config` and the
+    // client's own reason when the client would refuse it. Never touches the network.
+    virtual Result<ParsedCandidate> parse(std::string_view text) const = 0;
+    // Connects with the candidate's own parameters, each endpoint sent along `routes`
+    // (same order as `candidate.endpoints`). Fails with a classified Failure.
+    virtual Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate,
+                                                     std::span<const Route> routes,
+                                                     const Deadline& deadline) const = 0;
+    // Connects as superuser to a server the harness started (readiness, setup steps).
+    virtual Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login,
+                                                           const Deadline& deadline) const = 0;
+};
+
+// Returns the driver named `name`, or null.
+const Driver* find_driver(std::string_view name);
+
+// Returns every driver built in, in a stable order.
+std::span<const Driver* const> all_drivers();
+
+// Returns the names of every driver, for messages ("libpq, mysqlcppconn").
+std::string driver_names();
+
+} // namespace stagegate

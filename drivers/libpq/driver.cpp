@@ -1,0 +1,249 @@
+#include "libpq_driver.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+#include <regex>
+#include <string_view>
+
+namespace stagegate::libpq {
+
+namespace {
+
+// Where parse() sends libpq to validate values: a unix-socket directory that cannot exist, so
+// libpq runs all of its own option checks and then fails at once without any network traffic.
+constexpr std::string_view k_nowhere = "/nonexistent/stagegate-parse-check";
+
+struct OptionsDeleter {
+    void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
+};
+using OptionsPtr = std::unique_ptr<PQconninfoOption, OptionsDeleter>;
+
+std::vector<std::string> split_commas(const std::string& text) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (true) {
+        auto comma = text.find(',', start);
+        parts.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos) return parts;
+        start = comma + 1;
+    }
+}
+
+// Fragments of a string libpq refused to parse that may be a password, so that libpq's
+// complaint (which can quote the string) is cut before anyone sees it.
+std::vector<std::string> loose_secrets(std::string_view text) {
+    std::vector<std::string> found;
+    static const std::regex k_uri_password(R"(^[a-z]+://[^:/@]*:([^/]*)@)");
+    static const std::regex k_kv_password(R"(password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)((?:\s+[^=\s]+)*))");
+    std::string copy(text);
+    std::smatch match;
+    if (std::regex_search(copy, match, k_uri_password) && match[1].length() > 0) found.push_back(match[1]);
+    for (auto it = std::sregex_iterator(copy.begin(), copy.end(), k_kv_password); it != std::sregex_iterator(); ++it) {
+        std::string value = (*it)[1];
+        if (value.size() > 1 && value.front() == '\'') value = value.substr(1, value.size() - (value.back() == '\'' ? 2 : 1));
+        if (!value.empty()) found.push_back(value);
+        std::string rest = (*it)[2];
+        std::istringstream words(rest);
+        for (std::string word; words >> word;) found.push_back(word);
+    }
+    return found;
+}
+
+std::string cut(std::string message, const std::vector<std::string>& secrets) {
+    for (const auto& secret : secrets) {
+        if (secret.empty()) continue;
+        for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
+            message.replace(at, secret.size(), "***");
+    }
+    return message;
+}
+
+Failure config_failure(std::string_view text, std::string reason) {
+    Failure failure = classify("", reason, Phase::connect);
+    failure.category = Category::config;
+    failure.message = cut(one_line(reason), loose_secrets(text));
+    failure.hint = hint_for(Category::config);
+    return failure;
+}
+
+std::vector<Endpoint> endpoints_of(const ParsedCandidate& parsed) {
+    auto hosts = split_commas(parsed.get("host").value_or(""));
+    auto addrs = split_commas(parsed.get("hostaddr").value_or(""));
+    auto ports = split_commas(parsed.get("port").value_or(""));
+    std::size_t count = std::max({hosts.size(), addrs.size()});
+    std::vector<Endpoint> endpoints;
+    for (std::size_t i = 0; i < count; ++i) {
+        Endpoint endpoint;
+        endpoint.host = i < hosts.size() ? hosts[i] : "";
+        endpoint.hostaddr = i < addrs.size() ? addrs[i] : "";
+        const std::string& port = ports.size() == 1 ? ports[0] : (i < ports.size() ? ports[i] : "");
+        int number = 5432;
+        if (!port.empty()) std::from_chars(port.data(), port.data() + port.size(), number);
+        endpoint.port = number;
+        endpoint.unix_socket = endpoint.hostaddr.empty() && (endpoint.host.empty() || endpoint.host.front() == '/' || endpoint.host.front() == '@');
+        endpoints.push_back(endpoint);
+    }
+    return endpoints;
+}
+
+std::vector<std::string> warnings_of(const ParsedCandidate& parsed) {
+    std::vector<std::string> warnings;
+    auto sslmode = parsed.get("sslmode");
+    if (!sslmode)
+        warnings.push_back("sslmode is not set: libpq defaults to `prefer`, which silently falls back to plaintext; "
+                           "set sslmode=verify-full (or require)");
+    else if (*sslmode == "prefer" || *sslmode == "allow")
+        warnings.push_back(fmt::format("sslmode={} silently falls back to plaintext; use verify-full (or require)", *sslmode));
+    else if (*sslmode == "disable")
+        warnings.push_back("sslmode=disable: credentials and data travel in plaintext");
+    else if (*sslmode == "require")
+        warnings.push_back("sslmode=require encrypts but never checks the server's certificate or name; "
+                           "verify-full does");
+    if (!parsed.get("connect_timeout"))
+        warnings.push_back("connect_timeout is not set: the application waits forever on a server that "
+                           "accepts and never answers (stagegate enforces its own deadline)");
+    if (parsed.endpoints.size() > 1)
+        warnings.push_back(fmt::format("{} hosts: libpq falls back to the next host on failure, which can hide "
+                                       "a typo in one of them", parsed.endpoints.size()));
+    if (!parsed.get("password") && !parsed.get("passfile") && !parsed.get("service"))
+        warnings.push_back("no password in the string: the application relies on PGPASSWORD or ~/.pgpass, "
+                           "which stagegate ignores");
+    return warnings;
+}
+
+// Runs libpq's own value checks (sslmode, ports, counts of hosts and ports, ...) by starting a
+// connection towards a socket directory that cannot exist. Returns libpq's reason, or nothing.
+std::optional<std::string> libpq_rejects(const ParsedCandidate& parsed) {
+    std::vector<std::string> keys;
+    std::vector<std::string> values;
+    std::size_t hosts = std::max(split_commas(parsed.get("host").value_or("")).size(),
+                                 split_commas(parsed.get("hostaddr").value_or("")).size());
+    std::string nowhere;
+    for (std::size_t i = 0; i < hosts; ++i) nowhere += (i ? "," : "") + std::string(k_nowhere);
+    for (const auto& parameter : parsed.parameters) {
+        if (parameter.key == "host" || parameter.key == "hostaddr") continue;
+        keys.push_back(parameter.key);
+        values.push_back(parameter.value);
+    }
+    keys.push_back("host");
+    values.push_back(nowhere);
+    std::vector<const char*> key_ptrs;
+    std::vector<const char*> value_ptrs;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        key_ptrs.push_back(keys[i].c_str());
+        value_ptrs.push_back(values[i].c_str());
+    }
+    key_ptrs.push_back(nullptr);
+    value_ptrs.push_back(nullptr);
+    ConnPtr conn(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
+    if (!conn) return "libpq could not allocate a connection";
+    std::string message = PQerrorMessage(conn.get());
+    if (PQstatus(conn.get()) != CONNECTION_BAD || message.find(k_nowhere) != std::string::npos)
+        return std::nullopt;
+    return message;
+}
+
+class LibpqDriver final : public Driver {
+  public:
+    std::string_view name() const override { return "libpq"; }
+
+    std::string client_version() const override {
+        int version = PQlibVersion();
+        return fmt::format("{}.{}", version / 10000, version % 10000);
+    }
+
+    bool has(Capability capability) const override {
+        switch (capability) {
+        case Capability::keyword_value_strings: return true;
+        case Capability::uri_strings: return true;
+        case Capability::multi_host: return true;
+        case Capability::tls_in_use: return true;
+        case Capability::server_settings: return true;
+        case Capability::deadline_connect: return true;
+        }
+        return false;
+    }
+
+    Result<ParsedCandidate> parse(std::string_view text) const override {
+        std::string input(text);
+        char* error = nullptr;
+        OptionsPtr options(PQconninfoParse(input.c_str(), &error));
+        if (!options) {
+            std::string reason = error ? error : "libpq could not parse the string";
+            PQfreemem(error);
+            return std::unexpected(config_failure(text, reason));
+        }
+        ParsedCandidate parsed;
+        parsed.form = input.find("://") != std::string::npos ? "uri" : "keyword/value";
+        parsed.default_port = 5432;
+        for (auto* option = options.get(); option->keyword != nullptr; ++option) {
+            if (option->val == nullptr) continue;
+            bool secret = std::string_view(option->dispchar) == "*";
+            parsed.parameters.push_back({option->keyword, option->val, secret});
+            if (secret && *option->val) parsed.secrets.push_back(option->val);
+        }
+        if (auto reason = libpq_rejects(parsed)) return std::unexpected(config_failure(text, *reason));
+        parsed.endpoints = endpoints_of(parsed);
+        parsed.warnings = warnings_of(parsed);
+        return parsed;
+    }
+
+    Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate, std::span<const Route> routes,
+                                             const Deadline& deadline) const override {
+        std::vector<std::string> keys;
+        std::vector<std::string> values;
+        for (const auto& parameter : candidate.parameters) {
+            if (parameter.key == "hostaddr" || parameter.key == "port") continue;
+            keys.push_back(parameter.key);
+            values.push_back(parameter.value);
+        }
+        // host stays as the candidate wrote it, so TLS verify-full still checks that name.
+        std::string addrs;
+        std::string ports;
+        for (const auto& route : routes) {
+            addrs += (addrs.empty() ? "" : ",") + route.address;
+            ports += (ports.empty() ? "" : ",") + std::to_string(route.port);
+        }
+        keys.insert(keys.end(), {"hostaddr", "port", "fallback_application_name"});
+        values.insert(values.end(), {addrs, ports, "stagegate"});
+        std::string target = candidate.endpoints.empty() ? std::string("the server") : candidate.endpoints.front().host;
+        return start(keys, values, deadline, target);
+    }
+
+    Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {
+        std::vector<std::string> keys{"hostaddr", "port", "user", "password", "dbname", "sslmode",
+                                      "fallback_application_name"};
+        std::vector<std::string> values{login.address, std::to_string(login.port), login.user, login.password,
+                                        login.database, "disable", "stagegate-admin"};
+        return start(keys, values, deadline, login.address);
+    }
+
+  private:
+    static Result<std::unique_ptr<Session>> start(const std::vector<std::string>& keys,
+                                                  const std::vector<std::string>& values, const Deadline& deadline,
+                                                  std::string_view target) {
+        std::vector<const char*> key_ptrs;
+        std::vector<const char*> value_ptrs;
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            key_ptrs.push_back(keys[i].c_str());
+            value_ptrs.push_back(values[i].c_str());
+        }
+        key_ptrs.push_back(nullptr);
+        value_ptrs.push_back(nullptr);
+        ConnPtr conn(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
+        auto done = finish_connect(std::move(conn), deadline, target);
+        if (!done) return std::unexpected(done.error());
+        return make_session(std::move(*done));
+    }
+};
+
+const LibpqDriver k_driver;
+
+} // namespace
+
+const Driver& driver() { return k_driver; }
+
+} // namespace stagegate::libpq

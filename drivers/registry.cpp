@@ -1,0 +1,29 @@
+#include "stagegate/driver.hpp"
+
+#include "libpq/libpq_driver.hpp"
+
+#include <array>
+
+namespace stagegate {
+
+namespace {
+// A plain table: adding a client means adding a row here.
+const std::array<const Driver*, 1> k_drivers{&libpq::driver()};
+} // namespace
+
+const Driver* find_driver(std::string_view name) {
+    for (const Driver* driver : k_drivers) {
+        if (driver->name() == name) return driver;
+    }
+    return nullptr;
+}
+
+std::span<const Driver* const> all_drivers() { return k_drivers; }
+
+std::string driver_names() {
+    std::string names;
+    for (const Driver* driver : k_drivers) names += (names.empty() ? "" : ", ") + std::string(driver->name());
+    return names;
+}
+
+} // namespace stagegate

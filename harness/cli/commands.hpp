@@ -1,0 +1,25 @@
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace stagegate::cli {
+
+// The body of the subcommand the user chose; returns the process exit code.
+using Action = std::function<int()>;
+
+// Each adds its subcommand to `app` and, when the user picks it, sets `action`.
+void add_run_command(CLI::App& app, Action& action);
+void add_lint_command(CLI::App& app, Action& action);
+void add_explain_command(CLI::App& app, Action& action);
+
+// Exit codes shared by the commands (docs/exit-codes.md).
+inline constexpr int k_exit_pass = 0;
+inline constexpr int k_exit_fail = 1;
+inline constexpr int k_exit_invalid = 2;
+inline constexpr int k_exit_infrastructure = 3;
+
+} // namespace stagegate::cli

@@ -1,0 +1,35 @@
+#include "cli/load.hpp"
+
+#include "scenario/discover.hpp"
+#include "scenario/loader.hpp"
+
+#include <fmt/format.h>
+
+namespace stagegate::cli {
+
+std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& paths) {
+    auto files = discover_scenarios(paths);
+    if (!files) {
+        fmt::print(stderr, "stagegate: error: {}\n", files.error());
+        return std::nullopt;
+    }
+    std::vector<Scenario> scenarios;
+    bool ok = true;
+    auto env = process_environment();
+    for (const auto& file : *files) {
+        auto scenario = load_scenario(file, env);
+        if (!scenario) {
+            fmt::print(stderr, "{}\n", scenario.error().to_string());
+            ok = false;
+            continue;
+        }
+        scenarios.push_back(std::move(*scenario));
+    }
+    if (!ok) {
+        fmt::print(stderr, "stagegate: nothing was run: fix the scenario files above (`stagegate lint` checks them)\n");
+        return std::nullopt;
+    }
+    return scenarios;
+}
+
+} // namespace stagegate::cli

@@ -1,0 +1,61 @@
+// Composes the subcommands; each lives in its own file.
+#include "cli/commands.hpp"
+#include "stagegate/driver.hpp"
+#include "stagegate/version.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+// libpq fills unset options from PG* variables (PGPASSWORD, PGSSLMODE, ...): a verdict must not
+// depend on the machine it ran on, so they are dropped before any candidate is read.
+void drop_client_environment() {
+    std::vector<std::string> names;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        if (text.starts_with("PG")) names.emplace_back(text.substr(0, text.find('=')));
+    }
+    for (const auto& name : names) ::unsetenv(name.c_str());
+}
+
+std::string version_text() {
+    std::string clients;
+    for (const stagegate::Driver* driver : stagegate::all_drivers())
+        clients += fmt::format("{}{} {}", clients.empty() ? "" : ", ", driver->name(), driver->client_version());
+    return fmt::format("stagegate {} ({})", stagegate::k_version, clients);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    drop_client_environment();
+    CLI::App app{"stagegate: proves a database configuration change works before it reaches production"};
+    app.set_version_flag("--version", version_text());
+    app.require_subcommand(1);
+    stagegate::cli::Action action;
+    stagegate::cli::add_run_command(app, action);
+    stagegate::cli::add_lint_command(app, action);
+    stagegate::cli::add_explain_command(app, action);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        fmt::print(stderr, "stagegate: error: {}; see `stagegate --help`\n", what.empty() ? e.get_name() : what);
+        return stagegate::cli::k_exit_invalid;
+    }
+    return action ? action() : stagegate::cli::k_exit_invalid;
+}

@@ -1,0 +1,186 @@
+#include "provision/process.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace stagegate {
+
+std::expected<UnixUser, std::string> lookup_user(const std::string& name) {
+    passwd entry{};
+    passwd* found = nullptr;
+    std::vector<char> buffer(16384);
+    if (getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr)
+        return std::unexpected(fmt::format("there is no system account \"{}\"", name));
+    UnixUser user{name, entry.pw_uid, entry.pw_gid, {}};
+    int count = 64;
+    user.groups.resize(static_cast<std::size_t>(count));
+    if (getgrouplist(name.c_str(), entry.pw_gid, user.groups.data(), &count) < 0) {
+        user.groups.resize(static_cast<std::size_t>(count));
+        getgrouplist(name.c_str(), entry.pw_gid, user.groups.data(), &count);
+    }
+    user.groups.resize(static_cast<std::size_t>(count));
+    return user;
+}
+
+namespace {
+
+int decode_status(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return -1;
+}
+
+class SystemProcess final : public Process {
+  public:
+    explicit SystemProcess(pid_t pid) : m_pid(pid) {}
+    ~SystemProcess() override {
+        if (!m_status) {
+            ::kill(m_pid, SIGKILL);
+            int status = 0;
+            ::waitpid(m_pid, &status, 0);
+        }
+    }
+    pid_t pid() const override { return m_pid; }
+
+    std::optional<int> poll_exit() override {
+        if (m_status) return m_status;
+        int status = 0;
+        pid_t done = ::waitpid(m_pid, &status, WNOHANG);
+        if (done == m_pid) m_status = decode_status(status);
+        return m_status;
+    }
+
+    std::optional<int> wait(const Deadline& deadline) override {
+        auto pause = std::chrono::microseconds(200);
+        while (!poll_exit()) {
+            if (deadline.expired()) return std::nullopt;
+            std::this_thread::sleep_for(pause);
+            pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(10));
+        }
+        return m_status;
+    }
+
+    void signal(int number) override {
+        if (!poll_exit()) ::kill(m_pid, number);
+    }
+
+  private:
+    pid_t m_pid;
+    std::optional<int> m_status;
+};
+
+// Everything the child needs, prepared before fork: after fork only async-signal-safe calls.
+struct ChildPlan {
+    std::vector<std::string> strings;
+    std::vector<char*> argv;
+    std::string output;
+    const UnixUser* user = nullptr;
+    bool die_with_parent = false;
+    int death_signal = SIGKILL;
+    pid_t parent = 0;
+    int report_fd = -1;
+};
+
+[[noreturn]] void child_fail(int fd, int error) {
+    ssize_t ignored = ::write(fd, &error, sizeof error);
+    (void)ignored;
+    ::_exit(127);
+}
+
+[[noreturn]] void run_child(const ChildPlan& plan) {
+    ::setpgid(0, 0); // own process group: a terminal's Ctrl-C reaches stagegate, which stops servers in order
+    int null_fd = ::open("/dev/null", O_RDWR);
+    int out_fd = plan.output.empty() ? null_fd : ::open(plan.output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (null_fd < 0 || out_fd < 0) child_fail(plan.report_fd, errno);
+    if (plan.user && !plan.output.empty() && ::fchown(out_fd, plan.user->uid, plan.user->gid) != 0)
+        child_fail(plan.report_fd, errno);
+    ::dup2(null_fd, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(out_fd, 2);
+    if (plan.user) {
+        if (::setgroups(plan.user->groups.size(), plan.user->groups.data()) != 0 || ::setgid(plan.user->gid) != 0 ||
+            ::setuid(plan.user->uid) != 0)
+            child_fail(plan.report_fd, errno);
+    }
+    // After setuid: a change of credentials clears the parent-death signal, so set it last.
+    if (plan.die_with_parent) {
+        ::prctl(PR_SET_PDEATHSIG, plan.death_signal);
+        if (::getppid() != plan.parent) ::_exit(1);
+    }
+    ::close_range(3, ~0U, 0);
+    ::execv(plan.argv[0], plan.argv.data());
+    child_fail(plan.report_fd, errno);
+}
+
+class SystemLauncher final : public ProcessLauncher {
+  public:
+    std::expected<std::unique_ptr<Process>, std::string> spawn(const SpawnSpec& spec) override {
+        ChildPlan plan;
+        plan.strings = spec.argv;
+        for (auto& arg : plan.strings) plan.argv.push_back(arg.data());
+        plan.argv.push_back(nullptr);
+        plan.output = spec.output.string();
+        plan.user = spec.as_user ? &*spec.as_user : nullptr;
+        plan.die_with_parent = spec.die_with_parent;
+        plan.death_signal = spec.parent_death_signal;
+        plan.parent = ::getpid();
+        int report[2];
+        if (::pipe2(report, O_CLOEXEC) != 0) return std::unexpected(fmt::format("pipe: {}", std::strerror(errno)));
+        plan.report_fd = report[1];
+        pid_t pid = ::fork();
+        if (pid < 0) {
+            ::close(report[0]);
+            ::close(report[1]);
+            return std::unexpected(fmt::format("fork: {}", std::strerror(errno)));
+        }
+        if (pid == 0) {
+            // close_range in the child keeps report[1] open only until exec (it is CLOEXEC).
+            ::close(report[0]);
+            ::fcntl(report[1], F_SETFD, FD_CLOEXEC);
+            run_child(plan);
+        }
+        ::close(report[1]);
+        int error = 0;
+        ssize_t got;
+        do {
+            got = ::read(report[0], &error, sizeof error);
+        } while (got < 0 && errno == EINTR);
+        ::close(report[0]);
+        auto process = std::make_unique<SystemProcess>(pid);
+        if (got == sizeof error) {
+            process->wait(Deadline::in(Millis(5000)));
+            return std::unexpected(fmt::format("cannot start {}: {}", spec.argv.at(0), std::strerror(error)));
+        }
+        return process;
+    }
+};
+
+} // namespace
+
+ProcessLauncher& system_launcher() {
+    static SystemLauncher launcher;
+    return launcher;
+}
+
+std::expected<int, std::string> run_to_completion(ProcessLauncher& launcher, const SpawnSpec& spec,
+                                                  const Deadline& deadline) {
+    auto process = launcher.spawn(spec);
+    if (!process) return std::unexpected(process.error());
+    while (true) {
+        if (auto status = (*process)->wait(deadline.capped(Millis(20)))) return *status;
+        if (deadline.stopped()) return std::unexpected(fmt::format("{} was interrupted", spec.argv.at(0)));
+        if (deadline.expired()) return std::unexpected(fmt::format("{} did not finish in time and was killed", spec.argv.at(0)));
+    }
+}
+
+} // namespace stagegate

@@ -1,0 +1,192 @@
+#include "provision/run_dir.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+
+namespace stagegate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view k_prefix = "run-";
+constexpr std::string_view k_lock = "lock";
+constexpr std::string_view k_servers = "servers";
+
+bool is_ours(pid_t pid, const std::string& marker) {
+    std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return !cmdline.empty() && cmdline.find(marker) != std::string::npos;
+}
+
+// Stops every server recorded below `run`: waits briefly for the parent-death signal to have
+// done it, then kills what is left (only processes whose command line names our marker).
+void stop_recorded_servers(const fs::path& run) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(run / k_servers, ec)) {
+        pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+        std::ifstream in(entry.path());
+        std::string marker;
+        std::getline(in, marker);
+        if (pid <= 0 || marker.empty()) continue;
+        for (int i = 0; i < 250 && is_ours(pid, marker); ++i) {
+            if (i == 150) ::kill(pid, SIGKILL);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+}
+
+void remove_run(const fs::path& run) {
+    stop_recorded_servers(run);
+    std::error_code ec;
+    fs::remove_all(run, ec);
+}
+
+[[noreturn]] void watchdog_main(int read_fd, int lock_fd, const fs::path& run) {
+    ::setsid();
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) ::signal(sig, SIG_IGN);
+    int null_fd = ::open("/dev/null", O_RDWR);
+    ::dup2(null_fd, 0);
+    ::dup2(null_fd, 1);
+    ::dup2(null_fd, 2);
+    for (int fd = 3; fd < 1024; ++fd) {
+        if (fd != read_fd && fd != lock_fd) ::close(fd);
+    }
+    char byte;
+    ssize_t got;
+    do {
+        got = ::read(read_fd, &byte, 1);
+    } while (got > 0 || (got < 0 && errno == EINTR));
+    // The write end closed: stagegate ended, cleanly or not. Whatever is left is ours to remove.
+    remove_run(run);
+    ::_exit(0);
+}
+
+std::string random_suffix() {
+    std::random_device device;
+    return fmt::format("{:08x}", device());
+}
+
+std::expected<void, std::string> ensure_root(const fs::path& root) {
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    struct stat info{};
+    if (::lstat(root.c_str(), &info) != 0)
+        return std::unexpected(fmt::format("cannot create {}: {}", root.string(), std::strerror(errno)));
+    if (!S_ISDIR(info.st_mode) || info.st_uid != ::geteuid())
+        return std::unexpected(fmt::format("{} is not a directory owned by this user; remove it or set "
+                                           "STAGEGATE_RUNTIME_DIR", root.string()));
+    // Traversable by the unprivileged server account, listable only by us.
+    ::chmod(root.c_str(), 0711);
+    return {};
+}
+
+} // namespace
+
+fs::path RunDir::default_root() {
+    if (const char* dir = std::getenv("STAGEGATE_RUNTIME_DIR"); dir && *dir) return dir;
+    std::string name = fmt::format("stagegate-{}", ::geteuid());
+    if (::access("/dev/shm", W_OK | X_OK) == 0) return fs::path("/dev/shm") / name;
+    std::error_code ec;
+    return fs::temp_directory_path(ec) / name;
+}
+
+int RunDir::sweep_stale(const fs::path& root) {
+    int removed = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root, ec)) {
+        if (!entry.is_directory() || !entry.path().filename().string().starts_with(k_prefix)) continue;
+        int fd = ::open((entry.path() / k_lock).c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) continue; // not a run directory of ours (or half made): leave it
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            remove_run(entry.path());
+            ++removed;
+        }
+        ::close(fd);
+    }
+    return removed;
+}
+
+std::expected<RunDir, std::string> RunDir::create(const fs::path& requested_root) {
+    fs::path root = requested_root.empty() ? default_root() : requested_root;
+    if (auto ok = ensure_root(root); !ok) return std::unexpected(ok.error());
+    sweep_stale(root);
+    fs::path run = root / fmt::format("{}{}-{}", k_prefix, ::getpid(), random_suffix());
+    std::error_code ec;
+    if (!fs::create_directory(run, ec) || !fs::create_directory(run / k_servers, ec))
+        return std::unexpected(fmt::format("cannot create {}: {}", run.string(), ec.message()));
+    ::chmod(run.c_str(), 0711);
+    int lock_fd = ::open((run / k_lock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        fs::remove_all(run, ec);
+        return std::unexpected(fmt::format("cannot lock {}: {}", run.string(), std::strerror(errno)));
+    }
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        fs::remove_all(run, ec);
+        return std::unexpected(fmt::format("pipe: {}", std::strerror(errno)));
+    }
+    pid_t watchdog = ::fork();
+    if (watchdog == 0) {
+        ::close(pipe_fds[1]);
+        watchdog_main(pipe_fds[0], lock_fd, run);
+    }
+    ::close(pipe_fds[0]);
+    if (watchdog < 0) {
+        ::close(pipe_fds[1]);
+        fs::remove_all(run, ec);
+        return std::unexpected(fmt::format("fork: {}", std::strerror(errno)));
+    }
+    return RunDir(run, lock_fd, pipe_fds[1], watchdog);
+}
+
+RunDir::RunDir(fs::path path, int lock_fd, int watchdog_fd, pid_t watchdog)
+    : m_path(std::move(path)), m_lock_fd(lock_fd), m_watchdog_fd(watchdog_fd), m_watchdog(watchdog) {}
+
+RunDir::RunDir(RunDir&& other) noexcept
+    : m_path(std::move(other.m_path)), m_lock_fd(std::exchange(other.m_lock_fd, -1)),
+      m_watchdog_fd(std::exchange(other.m_watchdog_fd, -1)), m_watchdog(std::exchange(other.m_watchdog, -1)) {}
+
+RunDir::~RunDir() {
+    if (m_lock_fd < 0) return;
+    remove_run(m_path);
+    ::close(m_watchdog_fd);
+    int status = 0;
+    ::waitpid(m_watchdog, &status, 0);
+    ::close(m_lock_fd);
+}
+
+std::expected<fs::path, std::string> RunDir::make_dir(const std::string& name, uid_t uid, gid_t gid) const {
+    fs::path dir = m_path / name;
+    std::error_code ec;
+    if (!fs::create_directory(dir, ec)) return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+    ::chmod(dir.c_str(), 0700);
+    if (::geteuid() == 0 && ::chown(dir.c_str(), uid, gid) != 0)
+        return std::unexpected(fmt::format("cannot hand {} to uid {}: {}", dir.string(), uid, std::strerror(errno)));
+    return dir;
+}
+
+void RunDir::record_server(pid_t pid, const fs::path& marker) const {
+    std::ofstream(m_path / k_servers / std::to_string(pid)) << marker.string() << '\n';
+}
+
+void RunDir::forget_server(pid_t pid) const {
+    std::error_code ec;
+    fs::remove(m_path / k_servers / std::to_string(pid), ec);
+}
+
+} // namespace stagegate

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <expected>
+#include <filesystem>
+#include <string>
+
+namespace stagegate {
+
+// The one directory a stagegate run owns: every throwaway server's data, sockets and logs live
+// below it. Created under a per-user root (memory-backed /dev/shm when present), locked with
+// flock for as long as the run lives, and guarded by a watchdog process that kills the run's
+// servers and removes the directory if stagegate dies without cleaning up (even by SIGKILL).
+// Creating one first sweeps the directories of dead runs, and only those: a run directory is
+// stale when nobody holds its lock.
+class RunDir {
+  public:
+    // Creates the run directory below `root` (empty = default_root()). Call before starting
+    // threads: the watchdog is forked from here.
+    static std::expected<RunDir, std::string> create(const std::filesystem::path& root = {});
+
+    // Returns $STAGEGATE_RUNTIME_DIR, else /dev/shm/stagegate-<uid>, else $TMPDIR/stagegate-<uid>.
+    static std::filesystem::path default_root();
+
+    // Removes the directories of dead runs below `root`; returns how many were removed.
+    static int sweep_stale(const std::filesystem::path& root);
+
+    RunDir(RunDir&& other) noexcept;
+    RunDir& operator=(RunDir&&) = delete;
+    RunDir(const RunDir&) = delete;
+    ~RunDir();
+
+    // Returns the run directory.
+    const std::filesystem::path& path() const { return m_path; }
+
+    // Creates `name` below the run directory, owned by `uid`:`gid` when running as root.
+    std::expected<std::filesystem::path, std::string> make_dir(const std::string& name, uid_t uid, gid_t gid) const;
+
+    // Records a server the watchdog must stop if stagegate dies; `marker` is a path that appears
+    // on the server's command line, so a reused pid is never mistaken for ours.
+    void record_server(pid_t pid, const std::filesystem::path& marker) const;
+
+    // Forgets a server that stagegate stopped itself.
+    void forget_server(pid_t pid) const;
+
+  private:
+    RunDir(std::filesystem::path path, int lock_fd, int watchdog_fd, pid_t watchdog);
+
+    std::filesystem::path m_path;
+    int m_lock_fd = -1;
+    int m_watchdog_fd = -1;
+    pid_t m_watchdog = -1;
+};
+
+} // namespace stagegate

@@ -1,0 +1,109 @@
+#include "report/console.hpp"
+
+#include "util/text.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <unistd.h>
+
+namespace stagegate {
+
+namespace {
+constexpr std::string_view k_green = "32";
+constexpr std::string_view k_red = "31";
+constexpr std::string_view k_dim = "2";
+constexpr std::string_view k_bold = "1";
+
+std::string plural(std::size_t count, std::string_view word) {
+    return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
+}
+} // namespace
+
+ConsoleReporter::ConsoleReporter(std::FILE* out, bool color, const Redactor& redactor)
+    : m_out(out), m_color(color), m_redactor(redactor) {}
+
+bool ConsoleReporter::wants_color(std::FILE* stream) {
+    const char* no_color = std::getenv("NO_COLOR");
+    const char* term = std::getenv("TERM");
+    if (no_color && *no_color) return false;
+    if (term && std::string_view(term) == "dumb") return false;
+    return ::isatty(::fileno(stream)) == 1;
+}
+
+void ConsoleReporter::line(const std::string& text) {
+    std::string safe = m_redactor.apply(text);
+    std::fputs(safe.c_str(), m_out);
+    std::fputc('\n', m_out);
+    std::fflush(m_out);
+}
+
+std::string ConsoleReporter::paint(std::string_view text, std::string_view code) const {
+    if (!m_color) return std::string(text);
+    return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+void ConsoleReporter::scenario_started(const Scenario& scenario) {
+    std::vector<std::string> names;
+    for (const auto& name : scenario.database.answers_as) names.push_back(fmt::format("{}:{}", name.host, name.port));
+    m_answers_as = join(names, ", ");
+    line(paint(fmt::format("{}  ({})", scenario.name, scenario.file.string()), k_bold));
+}
+
+void ConsoleReporter::scenario_ready(const ScenarioOutcome& outcome) {
+    if (outcome.error) {
+        line(fmt::format("  {}  could not stand up the database: {}", paint("ERROR", k_red), *outcome.error));
+        return;
+    }
+    line(paint(fmt::format("  server {}, ready in {} ms, answers as {}", outcome.server, outcome.ready_after.count(),
+                           m_answers_as),
+               k_dim));
+}
+
+void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) {
+    std::string got = candidate.passed ? "pass" : fmt::format("fail:{}", to_string(*candidate.category));
+    std::string story;
+    if (candidate.verdict && !candidate.passed) story = fmt::format("blocked as expected ({})", to_string(*candidate.category));
+    else if (candidate.verdict) story = "passed as expected";
+    else story = fmt::format("expected {}, got {}", candidate.expected.to_string(), got);
+    std::string tag = candidate.verdict ? paint("PASS", k_green) : paint("FAIL", k_red);
+    line(fmt::format("  {}  {:<40} {:<36} {:>6} ms", tag, candidate.name, story, candidate.elapsed.count()));
+    if (!candidate.passed || !candidate.verdict) line(fmt::format("        {}", candidate.message));
+    if (!candidate.verdict && !candidate.hint.empty()) line(fmt::format("        hint: {}", candidate.hint));
+    for (const auto& check : candidate.checks) {
+        std::string status(to_string(check.status));
+        if (check.category) status += fmt::format(" ({})", to_string(*check.category));
+        line(paint(fmt::format("        - {:<48} {:<24} {:>6} ms", check.check, status, check.elapsed.count()), k_dim));
+    }
+}
+
+void ConsoleReporter::scenario_finished(const ScenarioOutcome&) { line(""); }
+
+void ConsoleReporter::run_finished(const RunOutcome& outcome) {
+    std::size_t candidates = 0;
+    std::size_t met = 0;
+    std::size_t caught = 0;
+    std::size_t errors = 0;
+    for (const auto& scenario : outcome.scenarios) {
+        if (scenario.error) ++errors;
+        for (const auto& candidate : scenario.candidates) {
+            ++candidates;
+            if (candidate.verdict) ++met;
+            if (candidate.verdict && !candidate.passed) ++caught;
+        }
+    }
+    std::string verdict;
+    switch (outcome.exit_code()) {
+    case 0: verdict = paint("gate: PASS", k_green); break;
+    case 1: verdict = paint("gate: FAIL", k_red); break;
+    case 3: verdict = paint("gate: ERROR (infrastructure)", k_red); break;
+    default: verdict = paint("gate: INTERRUPTED", k_red); break;
+    }
+    line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{} (exit {})", verdict,
+                     plural(candidates, "candidate"), plural(outcome.scenarios.size(), "scenario"), met, caught,
+                     caught == 1 ? "" : "s", candidates - met,
+                     errors ? fmt::format(", {} scenario{} could not run", errors, errors == 1 ? "" : "s") : "",
+                     outcome.exit_code()));
+}
+
+} // namespace stagegate

@@ -1,0 +1,84 @@
+#include "report/json.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace stagegate {
+
+namespace {
+
+using nlohmann::json;
+
+json category_json(const std::optional<Category>& category) {
+    return category ? json(std::string(to_string(*category))) : json(nullptr);
+}
+
+json candidate_json(const CandidateOutcome& candidate) {
+    json checks = json::array();
+    for (const auto& check : candidate.checks) {
+        checks.push_back({{"check", check.check},
+                          {"outcome", std::string(to_string(check.status))},
+                          {"category", category_json(check.category)},
+                          {"elapsed_ms", check.elapsed.count()}});
+    }
+    return {{"name", candidate.name},
+            {"driver", candidate.driver},
+            {"expected", candidate.expected.to_string()},
+            {"outcome", candidate.passed ? "pass" : "fail"},
+            {"category", category_json(candidate.category)},
+            {"verdict", candidate.verdict ? "pass" : "fail"},
+            {"message", candidate.message},
+            {"hint", candidate.hint},
+            {"elapsed_ms", candidate.elapsed.count()},
+            {"checks", checks}};
+}
+
+} // namespace
+
+std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
+    json scenarios = json::array();
+    for (const auto& scenario : outcome.scenarios) {
+        json candidates = json::array();
+        for (const auto& candidate : scenario.candidates) candidates.push_back(candidate_json(candidate));
+        scenarios.push_back({{"file", scenario.file},
+                             {"scenario", scenario.name},
+                             {"verdict", scenario.verdict() ? "pass" : "fail"},
+                             {"error", scenario.error ? json(*scenario.error) : json(nullptr)},
+                             {"candidates", candidates}});
+    }
+    json report = {{"format", "stagegate-report/1"},
+                   {"verdict", outcome.verdict() && outcome.signal == 0 ? "pass" : "fail"},
+                   {"scenarios", scenarios}};
+    // Invalid UTF-8 from a server message is replaced, never a reason to lose the report.
+    return redactor.apply(report.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
+}
+
+std::expected<void, std::string> write_report(const std::string& text, const std::string& target) {
+    if (target == "-") {
+        if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
+            return std::unexpected(std::string("cannot write the report to standard output"));
+        return {};
+    }
+    std::filesystem::path path(target);
+    std::filesystem::path temporary = path;
+    temporary += fmt::format(".tmp-{}", ::getpid());
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out << text;
+        if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", temporary.string()));
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) {
+        std::filesystem::remove(temporary, ec);
+        return std::unexpected(fmt::format("cannot write {}: {}", target, ec.message()));
+    }
+    return {};
+}
+
+} // namespace stagegate

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "run/outcome.hpp"
+#include "util/redactor.hpp"
+
+namespace stagegate {
+
+// Returns the run as the v1 JSON report (format "stagegate-report/1", docs/json-report.md),
+// redacted as a whole after serialisation so no escaped form of a secret survives.
+std::string json_report(const RunOutcome& outcome, const Redactor& redactor);
+
+// Writes `text` to `target`: "-" is standard output; a file is written to a temporary
+// sibling and renamed into place, so readers never see half a report.
+std::expected<void, std::string> write_report(const std::string& text, const std::string& target);
+
+} // namespace stagegate

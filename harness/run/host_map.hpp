@@ -1,0 +1,18 @@
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+#include "stagegate/driver.hpp"
+
+namespace stagegate {
+
+// Sends each endpoint a candidate names to the throwaway server when the scenario answers as
+// that host and port, and refuses every other destination without touching the network:
+// an unknown host fails as `dns` with "did you mean" suggestions, a known host on another
+// port fails as `refused` naming the right port. Returns one Route per endpoint.
+Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span<const HostName> answers_as,
+                                     const Route& server);
+
+} // namespace stagegate

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+#include "stagegate/deadline.hpp"
+
+namespace stagegate {
+
+struct CheckOutcome {
+    enum class Status { pass, fail, skipped };
+    std::string check;                 // Check::label()
+    Status status = Status::skipped;
+    std::optional<Category> category;  // when failed
+    Millis elapsed{0};
+    std::string message;               // when failed: one line, redacted
+};
+
+// Returns "pass", "fail" or "skipped".
+std::string_view to_string(CheckOutcome::Status status);
+
+struct CandidateOutcome {
+    std::string name;
+    std::string driver;
+    Expectation expected;
+    bool passed = false;               // every check passed
+    std::optional<Category> category;  // the first failing step's category
+    bool verdict = false;              // the outcome is what the scenario expected
+    std::string message;               // one line: what happened (redacted)
+    std::string hint;                  // what to do about it
+    Millis elapsed{0};
+    std::vector<CheckOutcome> checks;
+    std::vector<std::string> warnings; // weak or suspicious settings the driver saw
+    SourceMark mark;
+};
+
+struct ScenarioOutcome {
+    std::string file;
+    std::string name;
+    std::string server;                // Instance::description()
+    Millis ready_after{0};
+    std::optional<std::string> error;  // infrastructure error: nothing could be judged
+    std::vector<CandidateOutcome> candidates;
+
+    // Returns true when no infrastructure error occurred and every candidate met its expectation.
+    bool verdict() const;
+};
+
+struct RunOutcome {
+    std::vector<ScenarioOutcome> scenarios;
+    int signal = 0; // SIGINT/SIGTERM when the run was interrupted
+
+    // Returns true when every scenario met its expectations.
+    bool verdict() const;
+    // Returns the exit code of docs/exit-codes.md: 0, 1, 3, or 128+signal.
+    int exit_code() const;
+};
+
+// Receives run events as they happen; reporters are observers. Calls come from one thread.
+class RunObserver {
+  public:
+    virtual ~RunObserver() = default;
+    virtual void scenario_started(const Scenario& scenario) = 0;
+    // The server is up and set up (or failed: outcome.error).
+    virtual void scenario_ready(const ScenarioOutcome& outcome) = 0;
+    virtual void candidate_finished(const ScenarioOutcome& scenario, const CandidateOutcome& candidate) = 0;
+    virtual void scenario_finished(const ScenarioOutcome& outcome) = 0;
+    virtual void run_finished(const RunOutcome& outcome) = 0;
+};
+
+} // namespace stagegate

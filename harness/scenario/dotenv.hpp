@@ -1,0 +1,24 @@
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace stagegate {
+
+struct DotenvEntry {
+    std::string key;
+    std::string value;
+    int line = 0;
+};
+
+// Reads a .env file the way the common dotenv loaders do: KEY=VALUE lines, `export ` prefixes,
+// # comments, single quotes (literal), double quotes (with \n, \", \\ escapes), CRLF line ends
+// and a UTF-8 byte-order mark. Fails with "file:line: reason" on a line that is none of these.
+std::expected<std::vector<DotenvEntry>, std::string> read_dotenv(const std::filesystem::path& file);
+
+// Returns the value of `key` in `file`, or a one-line reason (missing key with a suggestion).
+std::expected<std::string, std::string> dotenv_value(const std::filesystem::path& file, const std::string& key);
+
+} // namespace stagegate

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stagegate {
+
+// Knows every secret of a run (candidate passwords, superuser passwords, secret environment
+// values) and cuts each from text in every form it may take there: raw, percent-encoded
+// (upper or lower hex, `+` for space), backslash-escaped as in libpq strings, and JSON- or
+// XML-escaped. Reports pass every string through it before writing. Thread-safe.
+class Redactor {
+  public:
+    static constexpr std::string_view k_mask = "********";
+
+    // Registers `secret`; empty strings are ignored.
+    void add(std::string_view secret);
+    // Returns `text` with every form of every registered secret replaced by the mask.
+    std::string apply(std::string_view text) const;
+
+  private:
+    mutable std::mutex m_mutex;
+    std::vector<std::string> m_forms; // longest first, so a secret inside another is cut whole
+};
+
+} // namespace stagegate
