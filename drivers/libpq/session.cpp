@@ -88,6 +88,7 @@ class LibpqSession final : public Session {
         if (!result) return std::unexpected(result.error());
         ServerIdentity identity;
         identity.version = result->rows.at(0).at(0).value_or("");
+        identity.version = identity.version.substr(0, identity.version.find(' ')); // "15.20 (Debian ...)"
         identity.read_only = result->rows.at(0).at(1).value_or("") == "on";
         return identity;
     }

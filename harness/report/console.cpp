@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -47,6 +48,8 @@ void ConsoleReporter::scenario_started(const Scenario& scenario) {
     std::vector<std::string> names;
     for (const auto& name : scenario.database.answers_as) names.push_back(fmt::format("{}:{}", name.host, name.port));
     m_answers_as = join(names, ", ");
+    m_name_width = 24;
+    for (const auto& candidate : scenario.candidates) m_name_width = std::max(m_name_width, candidate.name.size());
     line(paint(fmt::format("{}  ({})", scenario.name, scenario.file.string()), k_bold));
 }
 
@@ -67,7 +70,7 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
     else if (candidate.verdict) story = "passed as expected";
     else story = fmt::format("expected {}, got {}", candidate.expected.to_string(), got);
     std::string tag = candidate.verdict ? paint("PASS", k_green) : paint("FAIL", k_red);
-    line(fmt::format("  {}  {:<40} {:<36} {:>6} ms", tag, candidate.name, story, candidate.elapsed.count()));
+    line(fmt::format("  {}  {:<{}}  {:<32} {:>6} ms", tag, candidate.name, m_name_width, story, candidate.elapsed.count()));
     if (!candidate.passed || !candidate.verdict) line(fmt::format("        {}", candidate.message));
     if (!candidate.verdict && !candidate.hint.empty()) line(fmt::format("        hint: {}", candidate.hint));
     for (const auto& check : candidate.checks) {

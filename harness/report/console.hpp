@@ -31,6 +31,7 @@ class ConsoleReporter final : public RunObserver {
     bool m_color;
     const Redactor& m_redactor;
     std::string m_answers_as;
+    std::size_t m_name_width = 24;
 };
 
 } // namespace stagegate

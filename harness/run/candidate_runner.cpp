@@ -92,7 +92,7 @@ class Trial {
 
 Result<std::string> candidate_text(const Candidate& candidate) {
     if (candidate.source.url) return *candidate.source.url;
-    auto value = dotenv_value(candidate.source.file, candidate.source.key);
+    auto value = dotenv_value(candidate.source.file, candidate.source.key, process_environment());
     if (!value)
         return fail(Category::config, value.error(), "the application would start without this setting: fix its config file");
     return *value;

@@ -1,5 +1,6 @@
 #include "scenario/dotenv.hpp"
 
+#include "scenario/interpolate.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -72,21 +73,27 @@ std::expected<std::vector<DotenvEntry>, std::string> read_dotenv(const std::file
             return std::unexpected(fmt::format("{}:{}: \"{}\" is not a valid key", file.string(), number, key));
         auto value = unquote(trim(rest.substr(equals + 1)));
         if (!value) return std::unexpected(fmt::format("{}:{}: {}: {}", file.string(), number, key, value.error()));
-        entries.push_back({key, *value, number});
+        entries.push_back({key, *value, number, trim(rest.substr(equals + 1)).starts_with('\'')});
     }
     return entries;
 }
 
-std::expected<std::string, std::string> dotenv_value(const std::filesystem::path& file, const std::string& key) {
+std::expected<std::string, std::string> dotenv_value(const std::filesystem::path& file, const std::string& key,
+                                                     const Environment& env) {
     auto entries = read_dotenv(file);
     if (!entries) return std::unexpected(entries.error());
-    std::optional<std::string> found;
+    const DotenvEntry* found = nullptr;
     std::vector<std::string> keys;
     for (const auto& entry : *entries) {
-        if (entry.key == key) found = entry.value; // the last assignment wins, as in a shell
+        if (entry.key == key) found = &entry; // the last assignment wins, as in a shell
         keys.push_back(entry.key);
     }
-    if (found) return *found;
+    if (found) {
+        if (found->literal) return found->value;
+        auto expanded = interpolate(found->value, env);
+        if (!expanded) return std::unexpected(fmt::format("{}:{}: {}: {}", file.string(), found->line, key, expanded.error().message));
+        return expanded->text;
+    }
     std::string hint = did_you_mean(key, keys);
     return std::unexpected(fmt::format("{} has no key {}{}", file.string(), key, hint.empty() ? "" : "; " + hint));
 }

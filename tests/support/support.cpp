@@ -1,0 +1,54 @@
+#include "support.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace stagegate::test {
+
+namespace fs = std::filesystem;
+
+fs::path scratch_dir() {
+    static const fs::path dir = [] {
+        fs::path path = fs::temp_directory_path() / fmt::format("stagegate-test-{}", ::getpid());
+        fs::create_directories(path);
+        return path;
+    }();
+    return dir;
+}
+
+fs::path fresh_dir(const std::string& name) {
+    static int counter = 0;
+    fs::path dir = scratch_dir() / fmt::format("{}-{}", name, ++counter);
+    fs::create_directories(dir);
+    return dir;
+}
+
+fs::path source_dir() { return STAGEGATE_SOURCE_DIR; }
+
+fs::path binary_path() { return STAGEGATE_BINARY; }
+
+fs::path write_file(const fs::path& path, const std::string& text) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+Environment fixed_env(std::map<std::string, std::string> values) {
+    return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+        auto found = values.find(name);
+        if (found == values.end()) return std::nullopt;
+        return found->second;
+    };
+}
+
+} // namespace stagegate::test

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "scenario/loader.hpp"
+
+namespace stagegate::test {
+
+// Returns this test process's scratch folder (created on first use). It is removed when every
+// test passed and kept, with its path printed, when one failed.
+std::filesystem::path scratch_dir();
+
+// Returns a fresh sub-folder of the scratch folder.
+std::filesystem::path fresh_dir(const std::string& name);
+
+// Returns the repository's top folder.
+std::filesystem::path source_dir();
+
+// Returns the path of the built stagegate binary.
+std::filesystem::path binary_path();
+
+// Writes `text` to `path` (creating folders) and returns the path.
+std::filesystem::path write_file(const std::filesystem::path& path, const std::string& text);
+
+// Returns the contents of `path`.
+std::string read_file(const std::filesystem::path& path);
+
+// Returns an Environment that knows exactly `values`.
+Environment fixed_env(std::map<std::string, std::string> values);
+
+} // namespace stagegate::test
