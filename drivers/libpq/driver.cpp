@@ -37,7 +37,7 @@ std::vector<std::string> split_commas(const std::string& text) {
 std::vector<std::string> loose_secrets(std::string_view text) {
     std::vector<std::string> found;
     static const std::regex k_uri_password(R"(^[a-z]+://[^:/@]*:([^/]*)@)");
-    static const std::regex k_kv_password(R"(password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)((?:\s+[^=\s]+)*))");
+    static const std::regex k_kv_password(R"(password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)((?:\s+[^=\s]+(?=\s|$))*))");
     std::string copy(text);
     std::smatch match;
     if (std::regex_search(copy, match, k_uri_password) && match[1].length() > 0) found.push_back(match[1]);

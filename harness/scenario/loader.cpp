@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -226,6 +227,10 @@ class Loader {
                 step.sql = result->text;
                 step.origin = relative;
             }
+            // Passwords written into setup SQL must not come back in a server's error message.
+            static const std::regex k_literal(R"(PASSWORD\s+'((?:[^']|'')*)')", std::regex::icase);
+            for (auto it = std::sregex_iterator(step.sql.begin(), step.sql.end(), k_literal); it != std::sregex_iterator(); ++it)
+                m_secrets.push_back((*it)[1]);
             steps.push_back(std::move(step));
         }
         return steps;
