@@ -16,6 +16,20 @@ namespace {
 // libpq runs all of its own option checks and then fails at once without any network traffic.
 constexpr std::string_view k_nowhere = "/nonexistent/stagegate-parse-check";
 
+// A password file that cannot exist: libpq skips a missing passfile silently.
+constexpr const char* k_no_passfile = "/nonexistent/stagegate-no-passfile";
+
+// libpq's blocking connect gives each host connect_timeout seconds (at least 2); the async
+// connect ignores it, so the application's own limit is applied here on top of the harness's.
+Deadline client_deadline(const ParsedCandidate& candidate, const Deadline& deadline) {
+    auto text = candidate.get("connect_timeout");
+    int seconds = 0;
+    if (!text || std::from_chars(text->data(), text->data() + text->size(), seconds).ec != std::errc() || seconds <= 0)
+        return deadline;
+    auto per_host = Millis(1000L * std::max(seconds, 2));
+    return deadline.capped(per_host * static_cast<long>(std::max<std::size_t>(1, candidate.endpoints.size())));
+}
+
 struct OptionsDeleter {
     void operator()(PQconninfoOption* options) const { PQconninfoFree(options); }
 };
@@ -209,8 +223,13 @@ class LibpqDriver final : public Driver {
         }
         keys.insert(keys.end(), {"hostaddr", "port", "fallback_application_name"});
         values.insert(values.end(), {addrs, ports, "stagegate"});
+        // The machine's ~/.pgpass must not make a candidate pass: only what it names counts.
+        if (!candidate.get("passfile")) {
+            keys.emplace_back("passfile");
+            values.emplace_back(k_no_passfile);
+        }
         std::string target = candidate.endpoints.empty() ? std::string("the server") : candidate.endpoints.front().host;
-        return start(keys, values, deadline, target);
+        return start(keys, values, client_deadline(candidate, deadline), target);
     }
 
     Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {

@@ -75,7 +75,9 @@ std::string one_line(std::string_view raw_message) {
         if (line.empty() || line.starts_with("LOCATION:") || line.starts_with("\t")) continue;
         line = std::regex_replace(line, k_prefix, "");
         line = std::regex_replace(line, k_severity, "");
-        if (line.starts_with("DETAIL:  ") || line.starts_with("HINT:  ")) continue;
+        if (line.starts_with("DETAIL:  ") || line.starts_with("HINT:  ") || line.starts_with("LINE ") ||
+            line.find_first_not_of(" ^") == std::string::npos)
+            continue;
         if (parts.empty() || parts.back() != line) parts.push_back(line);
     }
     std::string joined;

@@ -26,7 +26,7 @@ std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& pa
         scenarios.push_back(std::move(*scenario));
     }
     if (!ok) {
-        fmt::print(stderr, "stagegate: nothing was run: fix the scenario files above (`stagegate lint` checks them)\n");
+        fmt::print(stderr, "stagegate: nothing was run: fix the scenario files above\n");
         return std::nullopt;
     }
     return scenarios;

@@ -2,29 +2,15 @@
 #include "cli/commands.hpp"
 #include "stagegate/driver.hpp"
 #include "stagegate/version.hpp"
+#include "util/environment.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
-extern char** environ;
-
 namespace {
-
-// libpq fills unset options from PG* variables (PGPASSWORD, PGSSLMODE, ...): a verdict must not
-// depend on the machine it ran on, so they are dropped before any candidate is read.
-void drop_client_environment() {
-    std::vector<std::string> names;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-        std::string_view text(*entry);
-        if (text.starts_with("PG")) names.emplace_back(text.substr(0, text.find('=')));
-    }
-    for (const auto& name : names) ::unsetenv(name.c_str());
-}
 
 std::string version_text() {
     std::string clients;
@@ -36,7 +22,7 @@ std::string version_text() {
 } // namespace
 
 int main(int argc, char** argv) {
-    drop_client_environment();
+    stagegate::isolate_client_environment();
     CLI::App app{"stagegate: proves a database configuration change works before it reaches production"};
     app.set_version_flag("--version", version_text());
     app.require_subcommand(1);

@@ -75,6 +75,8 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
     if (!candidate.verdict && !candidate.hint.empty()) line(fmt::format("        hint: {}", candidate.hint));
     for (const auto& check : candidate.checks) {
         std::string status(to_string(check.status));
+        if (&check == &candidate.checks.front() && !candidate.tls.empty())
+            status += candidate.tls == "none" ? ", plaintext" : ", " + candidate.tls;
         if (check.category) status += fmt::format(" ({})", to_string(*check.category));
         line(paint(fmt::format("        - {:<48} {:<24} {:>6} ms", check.check, status, check.elapsed.count()), k_dim));
     }

@@ -57,6 +57,10 @@ class Trial {
         m_outcome.checks.at(index).elapsed = elapsed;
     }
 
+    void negotiated(const TlsState& tls) {
+        m_outcome.tls = tls.in_use ? fmt::format("{} ({})", tls.version, tls.cipher) : "none";
+    }
+
     CandidateOutcome finish(Millis elapsed, std::vector<std::string> warnings) {
         m_outcome.elapsed = elapsed;
         for (auto& warning : warnings) m_outcome.warnings.push_back(m_redactor.apply(warning));
@@ -131,6 +135,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
         return trial.finish(since(start), parsed->warnings);
     }
     trial.passed(0, since(connect_start));
+    trial.negotiated((*session)->tls());
     for (std::size_t i = 1; i < candidate.checks.size(); ++i) {
         const Check& check = candidate.checks[i];
         auto check_start = Clock::now();

@@ -90,7 +90,17 @@ std::expected<std::string, std::string> dotenv_value(const std::filesystem::path
     }
     if (found) {
         if (found->literal) return found->value;
-        auto expanded = interpolate(found->value, env);
+        // As python-dotenv: the environment first, then keys assigned earlier in the file.
+        Environment file_env = [&](const std::string& name) -> std::optional<std::string> {
+            if (auto value = env(name)) return value;
+            std::optional<std::string> earlier;
+            for (const auto& entry : *entries) {
+                if (&entry == found) break;
+                if (entry.key == name) earlier = entry.value;
+            }
+            return earlier;
+        };
+        auto expanded = interpolate(found->value, file_env);
         if (!expanded) return std::unexpected(fmt::format("{}:{}: {}: {}", file.string(), found->line, key, expanded.error().message));
         return expanded->text;
     }

@@ -34,9 +34,9 @@ std::expected<Interpolated, InterpolationError> interpolate(const std::string& t
             out.text += text[i];
             continue;
         }
-        if (i + 1 < text.size() && text[i + 1] == '$') {
-            out.text += '$';
-            ++i;
+        if (text.compare(i, 3, "$${") == 0) {
+            out.text += "${";
+            i += 2;
             continue;
         }
         if (i + 1 >= text.size() || text[i + 1] != '{') {
@@ -56,7 +56,8 @@ std::expected<Interpolated, InterpolationError> interpolate(const std::string& t
         if (!value && dash == std::string::npos)
             return std::unexpected(InterpolationError{
                 i, fmt::format("environment variable {} is not set: export it, or write ${{{}:-default}}", name, name)});
-        std::string chosen = value ? *value : body.substr(dash + 2);
+        bool use_default = dash != std::string::npos && (!value || value->empty()); // as the shell's :-
+        std::string chosen = use_default ? body.substr(dash + 2) : *value;
         if (looks_secret(name) && !chosen.empty()) out.secrets.push_back(chosen);
         out.text += chosen;
         i = close;

@@ -18,8 +18,10 @@ struct InterpolationError {
     std::string message;
 };
 
-// Replaces ${NAME} and ${NAME:-default} with values from `env`; `$$` is a literal `$`.
-// An unset NAME without a default is an error, as is a malformed reference.
+// Replaces ${NAME} and ${NAME:-default} (the default also when NAME is empty, as in the shell)
+// with values from `env`; `$${` is a literal `${`, and any other `$` is kept as it is (so
+// PL/pgSQL's $$ bodies pass through). An unset NAME without a default is an error, as is a
+// malformed reference.
 std::expected<Interpolated, InterpolationError> interpolate(const std::string& text, const Environment& env);
 
 // Returns true for names that hold secrets by convention (PASSWORD, SECRET, TOKEN, ...).

@@ -2,6 +2,7 @@
 
 #include "scenario/interpolate.hpp"
 #include "stagegate/driver.hpp"
+#include "util/environment.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -34,11 +35,7 @@ std::string Check::label() const {
 }
 
 Environment process_environment() {
-    return [](const std::string& name) -> std::optional<std::string> {
-        const char* value = std::getenv(name.c_str());
-        if (value == nullptr) return std::nullopt;
-        return std::string(value);
-    };
+    return [](const std::string& name) { return environment_value(name); };
 }
 
 namespace {
@@ -145,10 +142,7 @@ class Loader {
         std::string engine = string(node["engine"], path + ".engine");
         if (engine != "postgres")
             throw problem(node["engine"], path + ".engine",
-                          fmt::format("unsupported engine \"{}\"; this version runs: postgres{}", engine,
-                                      engine == "mariadb" || engine == "mysql" || engine == "sqlite"
-                                          ? " (" + engine + " is planned)"
-                                          : ""));
+                          fmt::format("unsupported engine \"{}\"; this version runs: postgres", engine));
         if (keys.contains("provider")) {
             std::string provider = string(node["provider"], path + ".provider");
             if (provider != "local")

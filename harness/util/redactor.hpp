@@ -11,9 +11,12 @@ namespace stagegate {
 // values) and cuts each from text in every form it may take there: raw, percent-encoded
 // (upper or lower hex, `+` for space), backslash-escaped as in libpq strings, and JSON- or
 // XML-escaped. Reports pass every string through it before writing. Thread-safe.
+// A secret shorter than k_short characters is cut only where it stands as a whole token (not
+// next to a letter or digit), so a password "ex" does not turn "expected" into "********pected".
 class Redactor {
   public:
     static constexpr std::string_view k_mask = "********";
+    static constexpr std::size_t k_short = 6;
 
     // Registers `secret`; empty strings are ignored.
     void add(std::string_view secret);

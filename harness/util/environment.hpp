@@ -1,0 +1,17 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace stagegate {
+
+// Removes the client libraries' own variables (PG*: PGPASSWORD, PGSSLMODE, PGSERVICEFILE, ...)
+// from the process environment, so a candidate is read exactly as written and a verdict never
+// depends on the machine it ran on. Their values stay readable through environment_value, for
+// ${PG...} references in scenario files. Call once at start-up, before any thread starts.
+void isolate_client_environment();
+
+// Returns the value `name` had at start-up (including the variables isolated above), or nothing.
+std::optional<std::string> environment_value(const std::string& name);
+
+} // namespace stagegate
