@@ -12,7 +12,7 @@ namespace stagegate {
 
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json; // keys in the order of the v1 contract
 
 json category_json(const std::optional<Category>& category) {
     return category ? json(std::string(to_string(*category))) : json(nullptr);
