@@ -50,15 +50,23 @@ std::vector<std::string> split_commas(const std::string& text) {
 // complaint (which can quote the string) is cut before anyone sees it.
 std::vector<std::string> loose_secrets(std::string_view text) {
     std::vector<std::string> found;
-    static const std::regex k_uri_password(R"(^[a-z]+://[^:/@]*:([^/]*)@)");
+    static const std::regex k_uri_password(R"(^[a-z]+://[^:/@]*:([^@]*?)@)");
     static const std::regex k_kv_password(R"(password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)((?:\s+[^=\s]+(?=\s|$))*))");
     std::string copy(text);
     std::smatch match;
-    if (std::regex_search(copy, match, k_uri_password) && match[1].length() > 0) found.push_back(match[1]);
+    if (std::regex_search(copy, match, k_uri_password) && match[1].length() > 0) {
+        std::string password = match[1];
+        found.push_back(password);
+        // With a raw '/', libpq reads the part before it as the port and quotes it back.
+        if (auto slash = password.find('/'); slash != std::string::npos && slash > 0)
+            found.push_back(password.substr(0, slash));
+    }
     for (auto it = std::sregex_iterator(copy.begin(), copy.end(), k_kv_password); it != std::sregex_iterator(); ++it) {
         std::string value = (*it)[1];
         if (value.size() > 1 && value.front() == '\'') value = value.substr(1, value.size() - (value.back() == '\'' ? 2 : 1));
         if (!value.empty()) found.push_back(value);
+        // In a URI query the value ends at the next parameter.
+        if (auto amp = value.find('&'); amp != std::string::npos && amp > 0) found.push_back(value.substr(0, amp));
         std::string rest = (*it)[2];
         std::istringstream words(rest);
         for (std::string word; words >> word;) found.push_back(word);
@@ -191,7 +199,8 @@ class LibpqDriver final : public Driver {
             return std::unexpected(config_failure(text, reason));
         }
         ParsedCandidate parsed;
-        parsed.form = input.find("://") != std::string::npos ? "uri" : "keyword/value";
+        // libpq decides by the prefix, as here.
+        parsed.form = input.starts_with("postgresql://") || input.starts_with("postgres://") ? "uri" : "keyword/value";
         parsed.default_port = 5432;
         for (auto* option = options.get(); option->keyword != nullptr; ++option) {
             if (option->val == nullptr) continue;

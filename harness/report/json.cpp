@@ -18,22 +18,22 @@ json category_json(const std::optional<Category>& category) {
     return category ? json(std::string(to_string(*category))) : json(nullptr);
 }
 
-json candidate_json(const CandidateOutcome& candidate) {
+json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor) {
     json checks = json::array();
     for (const auto& check : candidate.checks) {
-        checks.push_back({{"check", check.check},
+        checks.push_back({{"check", redactor.apply(check.check)},
                           {"outcome", std::string(to_string(check.status))},
                           {"category", category_json(check.category)},
                           {"elapsed_ms", check.elapsed.count()}});
     }
-    return {{"name", candidate.name},
+    return {{"name", redactor.apply(candidate.name)},
             {"driver", candidate.driver},
             {"expected", candidate.expected.to_string()},
             {"outcome", candidate.passed ? "pass" : "fail"},
             {"category", category_json(candidate.category)},
             {"verdict", candidate.verdict ? "pass" : "fail"},
-            {"message", candidate.message},
-            {"hint", candidate.hint},
+            {"message", redactor.apply(candidate.message)},
+            {"hint", redactor.apply(candidate.hint)},
             {"elapsed_ms", candidate.elapsed.count()},
             {"checks", checks}};
 }
@@ -44,17 +44,18 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
     json scenarios = json::array();
     for (const auto& scenario : outcome.scenarios) {
         json candidates = json::array();
-        for (const auto& candidate : scenario.candidates) candidates.push_back(candidate_json(candidate));
-        scenarios.push_back({{"file", scenario.file},
-                             {"scenario", scenario.name},
+        for (const auto& candidate : scenario.candidates) candidates.push_back(candidate_json(candidate, redactor));
+        scenarios.push_back({{"file", redactor.apply(scenario.file)},
+                             {"scenario", redactor.apply(scenario.name)},
                              {"verdict", scenario.verdict() ? "pass" : "fail"},
-                             {"error", scenario.error ? json(*scenario.error) : json(nullptr)},
+                             {"error", scenario.error ? json(redactor.apply(*scenario.error)) : json(nullptr)},
                              {"candidates", candidates}});
     }
     json report = {{"format", "stagegate-report/1"},
                    {"verdict", outcome.verdict() && outcome.signal == 0 ? "pass" : "fail"},
                    {"scenarios", scenarios}};
-    // Invalid UTF-8 from a server message is replaced, never a reason to lose the report.
+    // Strings are redacted going in (JSON escaping would hide a secret's \ and " forms) and the
+    // text once more coming out. Invalid UTF-8 from a server is replaced, never a lost report.
     return redactor.apply(report.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
 }
 

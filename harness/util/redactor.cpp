@@ -33,8 +33,8 @@ std::string xml_escaped(std::string_view secret) {
     return out;
 }
 
-std::string form_encoded(std::string_view secret) {
-    std::string out = percent_encode(secret);
+std::string form_encoded(std::string_view secret, bool upper_hex) {
+    std::string out = percent_encode(secret, upper_hex);
     for (std::size_t at = out.find("%20"); at != std::string::npos; at = out.find("%20", at))
         out.replace(at, 3, "+");
     return out;
@@ -45,7 +45,7 @@ std::string form_encoded(std::string_view secret) {
 void Redactor::add(std::string_view secret) {
     if (secret.empty()) return;
     std::vector<std::string> forms{std::string(secret),         percent_encode(secret, true),
-                                   percent_encode(secret, false), form_encoded(secret),
+                                   percent_encode(secret, false), form_encoded(secret, true), form_encoded(secret, false),
                                    escaped(secret, "'\\", "\\"), escaped(secret, "\"\\", "\\"),
                                    xml_escaped(secret)};
     std::lock_guard lock(m_mutex);

@@ -1,0 +1,580 @@
+#include <doctest/doctest.h>
+
+#include "scenario/loader.hpp"
+#include "support.hpp"
+
+#include <algorithm>
+#include <string>
+
+using namespace stagegate;
+using namespace stagegate::test;
+
+namespace {
+
+// The first four lines of most scenarios below, so that candidates start on line 5.
+const std::string k_head = "scenario: s\n"
+                           "database:\n"
+                           "  engine: postgres\n"
+                           "  answers_as: [db]\n";
+
+// A valid candidate list starting on line 5.
+const std::string k_candidates = "candidates:\n"
+                                 "  - name: a\n"
+                                 "    driver: libpq\n"
+                                 "    url: postgresql://db/app\n";
+
+// Loads `text` as "s.yaml" and returns the error it must fail with.
+ScenarioError error_of(const std::string& text, const Environment& env = fixed_env({})) {
+    auto result = load_scenario_text(text, "s.yaml", env);
+    REQUIRE_FALSE(result.has_value());
+    return result.error();
+}
+
+// Returns "s.yaml:line:col: error: message".
+std::string at(int line, int column, const std::string& message) {
+    return "s.yaml:" + std::to_string(line) + ":" + std::to_string(column) + ": error: " + message;
+}
+
+const std::string k_categories =
+    "config, dns, refused, timeout, tls, auth, no-database, permission, query, expectation, server";
+
+} // namespace
+
+TEST_SUITE("loader") {
+    TEST_CASE("a full scenario loads with every field") {
+        auto dir = fresh_dir("loader-full");
+        write_file(dir / "sql/init.sql", "CREATE SCHEMA ${SCHEMA:-app};\n");
+        write_file(dir / "config/app.env", "DATABASE_URL=postgresql://db-primary.internal/users\n");
+        const std::string text =
+            "scenario: full ${STAGE}\n"                                                // 1
+            "database:\n"                                                              // 2
+            "  engine: postgres\n"                                                     // 3
+            "  provider: local\n"                                                      // 4
+            "  answers_as: [db-primary.internal, \"replica.internal:6432\"]\n"         // 5
+            "  settings:\n"                                                            // 6
+            "    max_connections: \"20\"\n"                                            // 7
+            "    log_min_duration_statement: 0\n"                                      // 8
+            "  setup:\n"                                                               // 9
+            "    - sql: CREATE ROLE app LOGIN PASSWORD '${APP_DB_PASSWORD}'\n"         // 10
+            "    - file: sql/init.sql\n"                                               // 11
+            "      database: users\n"                                                  // 12
+            "candidates:\n"                                                            // 13
+            "  - name: from the url\n"                                                 // 14
+            "    driver: libpq\n"                                                      // 15
+            "    url: postgresql://app:${APP_DB_PASSWORD}@db-primary.internal/users\n" // 16
+            "    expect: pass\n"                                                       // 17
+            "    checks:\n"                                                            // 18
+            "      - connect: {within_ms: 1500}\n"                                     // 19
+            "      - query: SELECT count(*) FROM accounts\n"                           // 20
+            "        expect_value: \"3\"\n"                                            // 21
+            "        timeout_ms: 2500\n"                                               // 22
+            "      - query: SELECT 1\n"                                                // 23
+            "        expect_rows: 1\n"                                                 // 24
+            "  - name: from the config file\n"                                         // 25
+            "    driver: libpq\n"                                                      // 26
+            "    from: {file: config/app.env, key: DATABASE_URL}\n"                    // 27
+            "    expect: {fail: auth}\n"                                               // 28
+            "  - name: queries only\n"                                                 // 29
+            "    driver: libpq\n"                                                      // 30
+            "    url: postgresql://db-primary.internal/users\n"                        // 31
+            "    checks:\n"                                                            // 32
+            "      - query: SELECT 2\n";                                               // 33
+        auto file = dir / "full.yaml";
+        auto env = fixed_env({{"STAGE", "staging"}, {"APP_DB_PASSWORD", "hunter2"}});
+        auto result = load_scenario_text(text, file, env);
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        const Scenario& s = *result;
+
+        CHECK(s.file == file);
+        CHECK(s.name == "full staging");
+        CHECK(s.database.engine == Engine::postgres);
+        CHECK(s.database.provider == ProviderKind::local);
+
+        REQUIRE(s.database.answers_as.size() == 2);
+        CHECK(s.database.answers_as[0].host == "db-primary.internal");
+        CHECK(s.database.answers_as[0].port == 5432);
+        CHECK(s.database.answers_as[0].mark.to_string() == file.string() + ":5:16");
+        CHECK(s.database.answers_as[1].host == "replica.internal");
+        CHECK(s.database.answers_as[1].port == 6432);
+
+        using Setting = std::pair<std::string, std::string>;
+        CHECK(s.database.settings ==
+              std::vector<Setting>{{"max_connections", "20"}, {"log_min_duration_statement", "0"}});
+
+        REQUIRE(s.database.setup.size() == 2);
+        CHECK(s.database.setup[0].sql == "CREATE ROLE app LOGIN PASSWORD 'hunter2'");
+        CHECK(s.database.setup[0].origin == "sql");
+        CHECK(s.database.setup[0].database.empty());
+        CHECK(s.database.setup[0].mark.line == 10);
+        CHECK(s.database.setup[1].sql == "CREATE SCHEMA app;\n");
+        CHECK(s.database.setup[1].origin == "sql/init.sql");
+        CHECK(s.database.setup[1].database == "users");
+        CHECK(s.database.setup[1].mark.line == 11);
+
+        REQUIRE(s.candidates.size() == 3);
+        const Candidate& url = s.candidates[0];
+        CHECK(url.name == "from the url");
+        CHECK(url.driver == "libpq");
+        REQUIRE(url.source.url.has_value());
+        CHECK(*url.source.url == "postgresql://app:hunter2@db-primary.internal/users");
+        CHECK(url.source.mark.line == 16);
+        CHECK(url.mark.line == 14);
+        CHECK(url.mark.column == 5);
+        CHECK(url.expect.pass);
+        CHECK(url.expect.to_string() == "pass");
+        REQUIRE(url.checks.size() == 3);
+        CHECK(url.checks[0].kind == Check::Kind::connect);
+        CHECK(url.checks[0].within_ms == 1500);
+        CHECK(url.checks[0].label() == "connect");
+        CHECK(url.checks[1].kind == Check::Kind::query);
+        CHECK(url.checks[1].sql == "SELECT count(*) FROM accounts");
+        CHECK(url.checks[1].expect_value == std::optional<std::string>("3"));
+        CHECK_FALSE(url.checks[1].expect_rows.has_value());
+        CHECK(url.checks[1].timeout_ms == 2500);
+        CHECK(url.checks[1].label() == "query: SELECT count(*) FROM accounts");
+        CHECK(url.checks[2].sql == "SELECT 1");
+        CHECK(url.checks[2].expect_rows == std::optional<long>(1));
+        CHECK_FALSE(url.checks[2].expect_value.has_value());
+        CHECK(url.checks[2].timeout_ms == 10000);
+
+        const Candidate& from = s.candidates[1];
+        CHECK_FALSE(from.source.url.has_value());
+        CHECK(from.source.file == dir / "config/app.env");
+        CHECK(from.source.key == "DATABASE_URL");
+        CHECK_FALSE(from.expect.pass);
+        CHECK(from.expect.category == Category::auth);
+        CHECK(from.expect.to_string() == "fail:auth");
+        REQUIRE(from.checks.size() == 1);
+        CHECK(from.checks[0].kind == Check::Kind::connect);
+        CHECK(from.checks[0].within_ms == 0);
+
+        const Candidate& queries = s.candidates[2];
+        REQUIRE(queries.checks.size() == 2);
+        CHECK(queries.checks[0].kind == Check::Kind::connect);
+        CHECK(queries.checks[1].kind == Check::Kind::query);
+        CHECK(queries.checks[1].sql == "SELECT 2");
+    }
+
+    TEST_CASE("connect may be written as a bare word or with an empty body") {
+        auto result = load_scenario_text(
+            k_head + k_candidates + "    checks: [connect, {query: SELECT 1}]\n" +
+                "  - name: b\n    driver: libpq\n    url: postgresql://db/app\n" +
+                "    checks:\n      - connect:\n",
+            "s.yaml", fixed_env({}));
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        REQUIRE(result->candidates.size() == 2);
+        REQUIRE(result->candidates[0].checks.size() == 2);
+        CHECK(result->candidates[0].checks[0].kind == Check::Kind::connect);
+        CHECK(result->candidates[0].checks[1].kind == Check::Kind::query);
+        REQUIRE(result->candidates[1].checks.size() == 1);
+        CHECK(result->candidates[1].checks[0].kind == Check::Kind::connect);
+    }
+
+    TEST_CASE("a long query is shortened in its label") {
+        auto result =
+            load_scenario_text(k_head + k_candidates + "    checks:\n      - query: \"SELECT\\n" +
+                                   std::string(80, 'x') + "\"\n",
+                               "s.yaml", fixed_env({}));
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        std::string label = result->candidates[0].checks[1].label();
+        CHECK(label == "query: SELECT " + std::string(50, 'x') + "...");
+    }
+
+    TEST_CASE("values from secret-looking variables are listed as secrets") {
+        auto env = fixed_env({{"APP_DB_PASSWORD", "hunter2"}, {"DB_HOST", "db"}});
+        auto result = load_scenario_text(
+            k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                     "    url: postgresql://app:${APP_DB_PASSWORD}@${DB_HOST}/app\n",
+            "s.yaml", env);
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        CHECK(result->secrets == std::vector<std::string>{"hunter2"});
+    }
+
+    TEST_CASE("a secret-looking default counts as a secret too") {
+        auto result = load_scenario_text(
+            k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                     "    url: postgresql://app:${APP_DB_PASSWORD:-rotated}@db/app\n",
+            "s.yaml", fixed_env({}));
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        CHECK(*result->candidates[0].source.url == "postgresql://app:rotated@db/app");
+        CHECK(result->secrets == std::vector<std::string>{"rotated"});
+    }
+
+    TEST_CASE("secrets in a setup file are listed") {
+        auto dir = fresh_dir("loader-setup-secret");
+        write_file(dir / "init.sql", "ALTER ROLE app PASSWORD '${APP_DB_PASSWORD}';\n");
+        auto text = "scenario: s\ndatabase:\n  engine: postgres\n  answers_as: [db]\n  setup:\n    "
+                    "- file: init.sql\n" +
+                    k_candidates;
+        auto result =
+            load_scenario_text(text, dir / "s.yaml", fixed_env({{"APP_DB_PASSWORD", "from-file"}}));
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        CHECK(std::find(result->secrets.begin(), result->secrets.end(), "from-file") !=
+              result->secrets.end());
+        CHECK(result->database.setup[0].sql == "ALTER ROLE app PASSWORD 'from-file';\n");
+    }
+
+    TEST_CASE("password literals in setup SQL are listed as secrets") {
+        auto result =
+            load_scenario_text(k_head +
+                                   "  setup:\n"
+                                   "    - sql: CREATE ROLE app LOGIN PASSWORD 'lit''eral'\n"
+                                   "    - sql: alter role app password  'second'\n" +
+                                   k_candidates,
+                               "s.yaml", fixed_env({}));
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        CHECK(result->secrets == std::vector<std::string>{"lit''eral", "second"});
+    }
+
+    TEST_CASE("invalid YAML is located") {
+        auto error = error_of("scenario: s\n"
+                              "database:\n"
+                              "  engine: postgres\n"
+                              "   answers_as: [db]\n");
+        CHECK(error.to_string() == at(4, 14, "not valid YAML: illegal map value"));
+    }
+
+    TEST_CASE("an empty file is an error") {
+        CHECK(error_of("").to_string() ==
+              at(1, 1, "the file is empty: a scenario needs scenario, database and candidates"));
+        CHECK(error_of("# nothing but a comment\n").to_string() ==
+              at(1, 1, "the file is empty: a scenario needs scenario, database and candidates"));
+    }
+
+    TEST_CASE("the top level must be a mapping") {
+        CHECK(error_of("- scenario: s\n").to_string() ==
+              at(1, 1,
+                 "a scenario file is a mapping with the keys scenario, database and candidates"));
+        CHECK(error_of("just text\n").to_string() ==
+              at(1, 1,
+                 "a scenario file is a mapping with the keys scenario, database and candidates"));
+    }
+
+    TEST_CASE("an unknown top-level key is named with a suggestion") {
+        auto error = error_of(k_head + k_candidates + "scenaro: typo\n");
+        CHECK(error.to_string() == at(9, 1,
+                                      "scenaro: unknown key \"scenaro\"; did you mean scenario? "
+                                      "allowed here: scenario, database, candidates"));
+    }
+
+    TEST_CASE("an unknown key without a close match lists what is allowed") {
+        auto error = error_of(k_head + k_candidates + "owner: me\n");
+        CHECK(
+            error.to_string() ==
+            at(9, 1, "owner: unknown key \"owner\"; allowed here: scenario, database, candidates"));
+    }
+
+    TEST_CASE("an unknown key under database is named with its path and a suggestion") {
+        auto error = error_of("scenario: s\n"
+                              "database:\n"
+                              "  engine: postgres\n"
+                              "  answer_as: [db]\n" +
+                              k_candidates);
+        CHECK(error.to_string() ==
+              at(4, 3,
+                 "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
+                 "allowed here: engine, provider, answers_as, settings, setup"));
+    }
+
+    TEST_CASE("an unknown key in a candidate is named with its path and a suggestion") {
+        auto error = error_of(k_head + k_candidates + "    chekcs: [connect]\n");
+        CHECK(error.to_string() ==
+              at(9, 5,
+                 "candidates[0].chekcs: unknown key \"chekcs\"; did you mean checks? "
+                 "allowed here: name, driver, url, from, expect, checks"));
+    }
+
+    TEST_CASE("an unknown key in a check is named with its path") {
+        auto error = error_of(k_head + k_candidates +
+                              "    checks:\n      - query: SELECT 1\n        expect_row: 1\n");
+        CHECK(error.to_string() ==
+              at(11, 9,
+                 "candidates[0].checks[0].expect_row: unknown key \"expect_row\"; "
+                 "did you mean expect_rows? allowed here: query, expect_rows, expect_value, "
+                 "timeout_ms"));
+    }
+
+    TEST_CASE("a duplicate top-level key is an error at its second occurrence") {
+        auto error = error_of(k_head + k_candidates + "scenario: t\n");
+        CHECK(error.to_string() ==
+              at(9, 1, "scenario: duplicate key: each key may appear once in a mapping"));
+    }
+
+    TEST_CASE("a duplicate nested key is an error with its path") {
+        auto error = error_of(k_head + k_candidates + "    name: b\n");
+        CHECK(error.to_string() ==
+              at(9, 5, "candidates[0].name: duplicate key: each key may appear once in a mapping"));
+        auto in_database = error_of(k_head + "  engine: postgres\n" + k_candidates);
+        CHECK(in_database.to_string() ==
+              at(5, 3, "database.engine: duplicate key: each key may appear once in a mapping"));
+    }
+
+    TEST_CASE("a missing top-level key is named") {
+        CHECK(error_of(k_head).to_string() == at(1, 1, "missing required key \"candidates\""));
+        CHECK(error_of("scenario: s\n" + k_candidates).to_string() ==
+              at(1, 1, "missing required key \"database\""));
+        CHECK(error_of("database:\n  engine: postgres\n  answers_as: [db]\n" + k_candidates)
+                  .to_string() == at(1, 1, "missing required key \"scenario\""));
+    }
+
+    TEST_CASE("a missing database key is named with its path") {
+        CHECK(error_of("scenario: s\ndatabase:\n  answers_as: [db]\n" + k_candidates).to_string() ==
+              at(3, 3, "database: missing required key \"engine\""));
+        CHECK(error_of("scenario: s\ndatabase:\n  engine: postgres\n" + k_candidates).to_string() ==
+              at(3, 3, "database: missing required key \"answers_as\""));
+    }
+
+    TEST_CASE("a missing candidate key is named with its path") {
+        CHECK(error_of(k_head + "candidates:\n  - driver: libpq\n    url: postgresql://db/app\n")
+                  .to_string() == at(6, 5, "candidates[0]: missing required key \"name\""));
+        CHECK(error_of(k_head + "candidates:\n  - name: a\n    url: postgresql://db/app\n")
+                  .to_string() == at(6, 5, "candidates[0]: missing required key \"driver\""));
+    }
+
+    TEST_CASE("an unsupported engine is named with what this version runs") {
+        auto error = error_of("scenario: s\ndatabase:\n  engine: mysql\n  answers_as: [db]\n" +
+                              k_candidates);
+        CHECK(error.to_string() ==
+              at(3, 11,
+                 "database.engine: unsupported engine \"mysql\"; this version runs: postgres"));
+    }
+
+    TEST_CASE("an unsupported provider is named with what this version has") {
+        auto error = error_of(k_head + "  provider: docker\n" + k_candidates);
+        CHECK(error.to_string() ==
+              at(5, 13,
+                 "database.provider: unsupported provider \"docker\"; this version has: local"));
+    }
+
+    TEST_CASE("an answers_as port must be a number from 1 to 65535") {
+        const std::string head = "scenario: s\ndatabase:\n  engine: postgres\n";
+        const std::string allowed = "use host or host:port with a port from 1 to 65535";
+        CHECK(error_of(head + "  answers_as: [db:0]\n" + k_candidates).to_string() ==
+              at(4, 16, "database.answers_as[0]: invalid port \"0\": " + allowed));
+        CHECK(error_of(head + "  answers_as: [db, \"db:70000\"]\n" + k_candidates).to_string() ==
+              at(4, 20, "database.answers_as[1]: invalid port \"70000\": " + allowed));
+        CHECK(error_of(head + "  answers_as: [\"db:x\"]\n" + k_candidates).to_string() ==
+              at(4, 16, "database.answers_as[0]: invalid port \"x\": " + allowed));
+    }
+
+    TEST_CASE("answers_as must name at least one host") {
+        const std::string head = "scenario: s\ndatabase:\n  engine: postgres\n";
+        CHECK(error_of(head + "  answers_as: []\n" + k_candidates).to_string() ==
+              at(4, 15, "database.answers_as: name at least one host the database answers as"));
+        CHECK(error_of(head + "  answers_as: db\n" + k_candidates).to_string() ==
+              at(4, 15,
+                 "database.answers_as: expected a list of host names, each host or host:port"));
+        CHECK(error_of(head + "  answers_as: [\":5432\"]\n" + k_candidates).to_string() ==
+              at(4, 16, "database.answers_as[0]: \"\" is not a host name"));
+    }
+
+    TEST_CASE("candidates must be a non-empty list") {
+        CHECK(error_of(k_head + "candidates: []\n").to_string() ==
+              at(5, 13, "candidates: the list is empty: name at least one candidate"));
+        CHECK(error_of(k_head + "candidates: {name: a}\n").to_string() ==
+              at(5, 13,
+                 "candidates: expected a list of candidates (name, driver, url or from, expect, "
+                 "checks)"));
+    }
+
+    TEST_CASE("a candidate has exactly one of url and from") {
+        auto dir = fresh_dir("loader-url-and-from");
+        write_file(dir / "app.env", "DATABASE_URL=postgresql://db/app\n");
+        auto both = load_scenario_text(k_head + k_candidates +
+                                           "    from: {file: app.env, key: DATABASE_URL}\n",
+                                       dir / "s.yaml", fixed_env({}));
+        REQUIRE_FALSE(both.has_value());
+        CHECK(both.error().to_string() ==
+              (dir / "s.yaml").string() +
+                  ":6:5: error: candidates[0]: a candidate has exactly one of url or from");
+        CHECK(error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n").to_string() ==
+              at(6, 5, "candidates[0]: a candidate has exactly one of url or from"));
+    }
+
+    TEST_CASE("an unknown driver is named with the available ones") {
+        auto error = error_of(
+            k_head +
+            "candidates:\n  - name: a\n    driver: psycopg\n    url: postgresql://db/app\n");
+        CHECK(error.to_string() ==
+              at(7, 13, "candidates[0].driver: unknown driver \"psycopg\"; available: libpq"));
+    }
+
+    TEST_CASE("candidate names must be unique") {
+        auto error = error_of(k_head + k_candidates +
+                              "  - name: a\n    driver: libpq\n    url: postgresql://db/app\n");
+        CHECK(
+            error.to_string() ==
+            at(9, 11,
+               "candidates[1].name: the name \"a\" is used twice: candidate names must be unique"));
+    }
+
+    TEST_CASE("an unknown expected category is named with a suggestion and the categories") {
+        auto error = error_of(k_head + k_candidates + "    expect: {fail: autth}\n");
+        CHECK(error.to_string() ==
+              at(9, 20,
+                 "candidates[0].expect.fail: unknown category \"autth\"; did you mean auth? "
+                 "categories: " +
+                     k_categories));
+    }
+
+    TEST_CASE("an expectation other than pass or fail is refused") {
+        CHECK(
+            error_of(k_head + k_candidates + "    expect: passs\n").to_string() ==
+            at(9, 13, "candidates[0].expect: expected pass or {fail: <category>}, got \"passs\""));
+        CHECK(error_of(k_head + k_candidates + "    expect: {failed: auth}\n").to_string() ==
+              at(9, 14,
+                 "candidates[0].expect.failed: unknown key \"failed\"; did you mean fail? allowed "
+                 "here: fail"));
+    }
+
+    TEST_CASE("connect must be the first check") {
+        auto error = error_of(k_head + k_candidates +
+                              "    checks:\n      - query: SELECT 1\n      - connect\n");
+        CHECK(error.to_string() == at(11, 9,
+                                      "candidates[0].checks[1]: connect must be the first check "
+                                      "(every other check runs on its "
+                                      "session)"));
+    }
+
+    TEST_CASE("within_ms must be a whole number from 1 to 600000") {
+        auto check = [](const std::string& value) {
+            auto error = error_of(k_head + k_candidates +
+                                  "    checks:\n      - connect: {within_ms: " + value + "}\n");
+            CHECK(error.to_string() == at(10, 30,
+                                          "candidates[0].checks[0].connect.within_ms: expected a "
+                                          "whole number from 1 to 600000, "
+                                          "got \"" +
+                                              value + "\""));
+        };
+        check("fast");
+        check("0");
+        check("600001");
+        check("1.5");
+    }
+
+    TEST_CASE("a query must not be empty") {
+        auto error = error_of(k_head + k_candidates + "    checks:\n      - query: \"  \"\n");
+        CHECK(error.to_string() == at(10, 16, "candidates[0].checks[0].query: the query is empty"));
+    }
+
+    TEST_CASE("query numbers are checked") {
+        CHECK(error_of(k_head + k_candidates +
+                       "    checks:\n      - query: SELECT 1\n        expect_rows: -1\n")
+                  .to_string() == at(11, 22,
+                                     "candidates[0].checks[0].expect_rows: expected a whole number "
+                                     "from 0 to 1099511627776, got \"-1\""));
+        CHECK(error_of(k_head + k_candidates +
+                       "    checks:\n      - query: SELECT 1\n        timeout_ms: 0\n")
+                  .to_string() == at(11, 21,
+                                     "candidates[0].checks[0].timeout_ms: expected a whole number "
+                                     "from 1 to 600000, got \"0\""));
+    }
+
+    TEST_CASE("a setup step has exactly one of sql and file") {
+        const std::string setup = "  setup:\n";
+        CHECK(error_of(k_head + setup + "    - {sql: SELECT 1, file: x.sql}\n" + k_candidates)
+                  .to_string() ==
+              at(6, 7, "database.setup[0]: a step has exactly one of sql or file"));
+        CHECK(error_of(k_head + setup + "    - database: users\n" + k_candidates).to_string() ==
+              at(6, 7, "database.setup[0]: a step has exactly one of sql or file"));
+        CHECK(error_of(k_head + setup + "    - sqll: SELECT 1\n" + k_candidates).to_string() ==
+              at(6, 7,
+                 "database.setup[0].sqll: unknown key \"sqll\"; did you mean sql? allowed here: "
+                 "sql, file, database"));
+    }
+
+    TEST_CASE("a missing setup file is named relative to the scenario") {
+        auto dir = fresh_dir("loader-setup-missing");
+        auto file = dir / "s.yaml";
+        auto result = load_scenario_text(
+            k_head + "  setup:\n    - file: sql/missing.sql\n" + k_candidates, file, fixed_env({}));
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error().to_string() ==
+              file.string() + ":6:13: error: database.setup[0].file: cannot read " +
+                  (dir / "sql/missing.sql").string() +
+                  ": check the path (relative to the scenario file)");
+    }
+
+    TEST_CASE("a missing from.file is named relative to the scenario") {
+        auto dir = fresh_dir("loader-from-missing");
+        auto file = dir / "s.yaml";
+        auto result =
+            load_scenario_text(k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                                        "    from: {file: missing.env, key: DATABASE_URL}\n",
+                               file, fixed_env({}));
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error().to_string() ==
+              file.string() + ":8:18: error: candidates[0].from.file: cannot read " +
+                  (dir / "missing.env").string() +
+                  ": check the path (relative to the scenario file)");
+    }
+
+    TEST_CASE("from needs both file and key") {
+        CHECK(error_of(k_head +
+                       "candidates:\n  - name: a\n    driver: libpq\n    from: {file: app.env}\n")
+                  .to_string() == at(8, 11, "candidates[0].from: missing required key \"key\""));
+    }
+
+    TEST_CASE("an unset variable without a default says how to set it") {
+        auto error = error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                                       "    url: postgresql://app:${APP_DB_PASSWORD}@db/app\n");
+        CHECK(error.to_string() ==
+              at(8, 10,
+                 "candidates[0].url: environment variable APP_DB_PASSWORD is not set: export it, "
+                 "or write ${APP_DB_PASSWORD:-default}"));
+    }
+
+    TEST_CASE("an unset variable in a setup file names the file") {
+        auto dir = fresh_dir("loader-setup-unset");
+        write_file(dir / "init.sql", "SELECT '${NOT_SET}';\n");
+        auto file = dir / "s.yaml";
+        auto result = load_scenario_text(k_head + "  setup:\n    - file: init.sql\n" + k_candidates,
+                                         file, fixed_env({}));
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error().to_string() ==
+              file.string() +
+                  ":6:13: error: database.setup[0].file: " + (dir / "init.sql").string() +
+                  ": environment variable NOT_SET is not set: export it, or write "
+                  "${NOT_SET:-default}");
+    }
+
+    TEST_CASE("a malformed reference is an error") {
+        CHECK(error_of("scenario: s ${NAME\n" + k_head.substr(12) + k_candidates).to_string() ==
+              at(1, 11, "scenario: unterminated ${...}: add the closing }"));
+        CHECK(
+            error_of("scenario: s ${1NAME}\n" + k_head.substr(12) + k_candidates).to_string() ==
+            at(1, 11,
+               "scenario: invalid variable name \"1NAME\" in ${1NAME}: use letters, digits and _"));
+        CHECK(error_of("scenario: s ${}\n" + k_head.substr(12) + k_candidates).to_string() ==
+              at(1, 11, "scenario: invalid variable name \"\" in ${}: use letters, digits and _"));
+    }
+
+    TEST_CASE("a non-text value where text is expected is an error") {
+        CHECK(error_of("scenario: [a, b]\n" + k_head.substr(12) + k_candidates).to_string() ==
+              at(1, 11, "scenario: expected a text value"));
+    }
+
+    TEST_CASE("deep nesting is an error and not a crash") {
+        for (const std::string& open : {std::string("["), std::string("{a: "), std::string("- ")}) {
+            std::string text;
+            for (int i = 0; i < 10000; ++i)
+                text += open;
+            auto result = load_scenario_text(text, "s.yaml", fixed_env({}));
+            REQUIRE_FALSE(result.has_value());
+            CHECK(result.error().to_string().starts_with("s.yaml:"));
+            CHECK(result.error().message.starts_with("not valid YAML: "));
+        }
+    }
+
+    TEST_CASE("load_scenario reads the file and refuses a missing one") {
+        auto dir = fresh_dir("loader-file");
+        auto file = write_file(dir / "s.yaml", k_head + k_candidates);
+        auto result = load_scenario(file, fixed_env({}));
+        REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+        CHECK(result->name == "s");
+        auto missing = load_scenario(dir / "missing.yaml", fixed_env({}));
+        REQUIRE_FALSE(missing.has_value());
+        CHECK(missing.error().to_string().starts_with((dir / "missing.yaml").string() +
+                                                      ":1:1: error: cannot read the file: "));
+    }
+}

@@ -1,0 +1,66 @@
+#include <doctest/doctest.h>
+
+#include "run/outcome.hpp"
+
+#include <csignal>
+
+using namespace stagegate;
+
+namespace {
+
+CandidateOutcome candidate(bool verdict) {
+    CandidateOutcome c;
+    c.name = verdict ? "met" : "unmet";
+    c.verdict = verdict;
+    return c;
+}
+
+ScenarioOutcome scenario(std::vector<CandidateOutcome> candidates) {
+    ScenarioOutcome s;
+    s.candidates = std::move(candidates);
+    return s;
+}
+
+} // namespace
+
+TEST_SUITE("outcome") {
+    TEST_CASE("a run where every candidate is as expected exits 0") {
+        RunOutcome run;
+        run.scenarios = {scenario({candidate(true), candidate(true)}), scenario({candidate(true)})};
+        CHECK(run.verdict());
+        CHECK(run.exit_code() == 0);
+    }
+
+    TEST_CASE("one candidate not as expected exits 1") {
+        RunOutcome run;
+        run.scenarios = {scenario({candidate(true)}),
+                         scenario({candidate(true), candidate(false)})};
+        CHECK_FALSE(run.scenarios[1].verdict());
+        CHECK_FALSE(run.verdict());
+        CHECK(run.exit_code() == 1);
+    }
+
+    TEST_CASE("an infrastructure error exits 3 even beside unmet candidates") {
+        RunOutcome run;
+        run.scenarios = {scenario({candidate(false)}), scenario({})};
+        run.scenarios[1].error = "PostgreSQL did not start";
+        CHECK_FALSE(run.scenarios[1].verdict());
+        CHECK(run.exit_code() == 3);
+    }
+
+    TEST_CASE("an interrupted run exits 128 plus the signal") {
+        RunOutcome run;
+        run.scenarios = {scenario({candidate(true)})};
+        run.signal = SIGINT;
+        CHECK(run.exit_code() == 130);
+        run.signal = SIGTERM;
+        run.scenarios[0].error = "interrupted";
+        CHECK(run.exit_code() == 143);
+    }
+
+    TEST_CASE("check statuses have their report names") {
+        CHECK(to_string(CheckOutcome::Status::pass) == "pass");
+        CHECK(to_string(CheckOutcome::Status::fail) == "fail");
+        CHECK(to_string(CheckOutcome::Status::skipped) == "skipped");
+    }
+}

@@ -1,0 +1,78 @@
+#include <doctest/doctest.h>
+
+#include "util/text.hpp"
+
+#include <string>
+#include <vector>
+
+using namespace stagegate;
+
+TEST_SUITE("text") {
+    TEST_CASE("edit distance counts insertions and deletions and substitutions") {
+        CHECK(edit_distance("kitten", "sitting") == 3);
+        CHECK(edit_distance("", "abc") == 3);
+        CHECK(edit_distance("abc", "") == 3);
+        CHECK(edit_distance("", "") == 0);
+        CHECK(edit_distance("scenaro", "scenario") == 1);
+        CHECK(edit_distance("chekcs", "checks") == 2);
+    }
+
+    TEST_CASE("edit distance ignores case") {
+        CHECK(edit_distance("DB-Primary", "db-primary") == 0);
+        CHECK(edit_distance("AUTH", "autth") == 1);
+    }
+
+    TEST_CASE("closest returns near names best first") {
+        std::vector<std::string> known{"answers_as", "engine", "settings", "setup", "provider"};
+        CHECK(closest("answer_as", known) == std::vector<std::string>{"answers_as"});
+        CHECK(closest("setp", known) == std::vector<std::string>{"setup"});
+        std::vector<std::string> hosts{"db3", "db22", "db1"};
+        CHECK(closest("db2", hosts) == std::vector<std::string>{"db3", "db22", "db1"});
+    }
+
+    TEST_CASE("closest keeps within a distance of two or a third of the length") {
+        std::vector<std::string> known{"abcdef", "xyz"};
+        CHECK(closest("abcdxy", known) ==
+              std::vector<std::string>{"abcdef"}); // distance 2, limit 2
+        CHECK(closest("abxxxx", known).empty());   // distance 4
+        std::vector<std::string> long_names{"db-primary.staging.internal"};
+        // The typed names have 26 characters: up to 8 edits are still a suggestion, 9 are not.
+        CHECK(closest("db-prmary.qqqqqqq.internal", long_names).size() == 1);
+        CHECK(closest("db-prmary.qqqqqqq.qnternal", long_names).empty());
+    }
+
+    TEST_CASE("closest never suggests the name itself and at most three names") {
+        std::vector<std::string> known{"auth", "a", "b", "c", "d", "e"};
+        CHECK(closest("auth", std::vector<std::string>{"auth"}).empty());
+        CHECK(closest("x", known).size() == 3);
+    }
+
+    TEST_CASE("did_you_mean phrases one or two or three suggestions") {
+        CHECK(did_you_mean("scenaro", std::vector<std::string>{"scenario", "database"}) ==
+              "did you mean scenario?");
+        CHECK(did_you_mean("db", std::vector<std::string>{"db1", "db2"}) ==
+              "did you mean db1 or db2?");
+        CHECK(did_you_mean("db", std::vector<std::string>{"db1", "db2", "db3"}) ==
+              "did you mean db1, db2 or db3?");
+        CHECK(did_you_mean("zzzzzz", std::vector<std::string>{"scenario"}).empty());
+    }
+
+    TEST_CASE("join puts the separator between items only") {
+        CHECK(join(std::vector<std::string>{"a", "b", "c"}, ", ") == "a, b, c");
+        CHECK(join(std::vector<std::string>{"a"}, ", ") == "a");
+        CHECK(join(std::vector<std::string>{}, ", ").empty());
+    }
+
+    TEST_CASE("trim removes surrounding whitespace only") {
+        CHECK(trim("  a b \t\r\n") == "a b");
+        CHECK(trim("   ").empty());
+        CHECK(trim("x") == "x");
+    }
+
+    TEST_CASE("percent_encode keeps unreserved characters and encodes the rest") {
+        CHECK(percent_encode("aZ09-._~") == "aZ09-._~");
+        CHECK(percent_encode("p@ss w/rd:%") == "p%40ss%20w%2Frd%3A%25");
+        CHECK(percent_encode("p/ss", false) == "p%2fss");
+        CHECK(percent_encode("\xC3\xA9") == "%C3%A9");
+    }
+}
