@@ -40,9 +40,10 @@ std::string why_from_log(const fs::path& log) {
     while (std::getline(in, line)) {
         if (line.empty()) continue;
         last = line;
-        if (line.find("FATAL:") != std::string::npos || line.find("PANIC:") != std::string::npos ||
-            line.find("ERROR:") != std::string::npos)
-            why = line;
+        for (const char* severity : {"FATAL:", "PANIC:", "ERROR:"}) {
+            // Keep "FATAL:  ..." without the log line's timestamp and pid prefix.
+            if (auto at = line.find(severity); at != std::string::npos) why = line.substr(at);
+        }
     }
     return why.empty() ? last : why;
 }
@@ -107,7 +108,11 @@ LocalPostgres::LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher)
     : m_run_dir(run_dir), m_launcher(launcher) {}
 
 std::expected<fs::path, std::string> LocalPostgres::find_bindir() {
-    if (const char* dir = std::getenv("STAGEGATE_PG_BINDIR"); dir && *dir) return fs::path(dir);
+    if (const char* dir = std::getenv("STAGEGATE_PG_BINDIR"); dir && *dir) {
+        if (!fs::exists(fs::path(dir) / "postgres") || !fs::exists(fs::path(dir) / "initdb"))
+            return std::unexpected(fmt::format("STAGEGATE_PG_BINDIR={} holds no postgres and initdb binaries", dir));
+        return fs::path(dir);
+    }
     std::error_code ec;
     fs::path best;
     int best_version = 0;

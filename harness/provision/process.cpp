@@ -117,7 +117,10 @@ struct ChildPlan {
         ::prctl(PR_SET_PDEATHSIG, plan.death_signal);
         if (::getppid() != plan.parent) ::_exit(1);
     }
-    ::close_range(3, ~0U, 0);
+    // Keep report_fd (close-on-exec) so that an exec failure still reaches the parent.
+    unsigned report = static_cast<unsigned>(plan.report_fd);
+    if (report > 3) ::close_range(3, report - 1, 0);
+    ::close_range(report + 1, ~0U, 0);
     ::execv(plan.argv[0], plan.argv.data());
     child_fail(plan.report_fd, errno);
 }
@@ -144,7 +147,6 @@ class SystemLauncher final : public ProcessLauncher {
             return std::unexpected(fmt::format("fork: {}", std::strerror(errno)));
         }
         if (pid == 0) {
-            // close_range in the child keeps report[1] open only until exec (it is CLOEXEC).
             ::close(report[0]);
             ::fcntl(report[1], F_SETFD, FD_CLOEXEC);
             run_child(plan);

@@ -1,5 +1,6 @@
 #include "live_server.hpp"
 
+#include "live_checks.hpp"
 #include "provision/local_postgres.hpp"
 #include "provision/run_dir.hpp"
 
@@ -37,9 +38,9 @@ LiveServer::LiveServer() {
     const Driver& admin = *find_driver("libpq");
     auto run = [&](const std::string& database_name, const std::string& sql) {
         auto session = admin.connect_admin(m_instance->admin(database_name), Deadline::in(Millis(10000)));
-        REQUIRE_MESSAGE(session.has_value(), session.error().message);
+        REQUIRE_MESSAGE(session.has_value(), why(session));
         auto done = (*session)->execute(sql, Deadline::in(Millis(10000)));
-        REQUIRE_MESSAGE(done.has_value(), done.error().message);
+        REQUIRE_MESSAGE(done.has_value(), why(done));
     };
     run("", fmt::format("CREATE ROLE app LOGIN PASSWORD '{}'; CREATE ROLE reader LOGIN PASSWORD '{}'",
                         k_app_password, k_reader_password));

@@ -4,11 +4,14 @@
 #include <doctest/doctest.h>
 
 #include "support.hpp"
+#include "util/environment.hpp"
 
 #include <cstdio>
 #include <filesystem>
 
 int main(int argc, char** argv) {
+    // As the CLI does: libpq must not fill candidates' options from this machine's PG* variables.
+    stagegate::isolate_client_environment();
     doctest::Context context(argc, argv);
     int failed = context.run();
     if (context.shouldExit()) return failed;

@@ -1,0 +1,167 @@
+// What a run leaves behind: nothing, whether it ends normally, by SIGINT/SIGTERM (exit 130/143
+// after teardown) or by SIGKILL (the watchdog cleans up); dead runs' folders are swept.
+#include <doctest/doctest.h>
+
+#include "cli_background.hpp"
+#include "cli_run.hpp"
+#include "support.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+using namespace stagegate::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string first_or_empty(const std::vector<std::string>& items) { return items.empty() ? std::string() : items.front(); }
+
+// A candidate that holds a query open for 30 s; log_statement makes the server log it when it starts.
+constexpr const char* k_sleeper = R"(scenario: long query
+database:
+  engine: postgres
+  answers_as: [db.sleep.test:5432]
+  settings: {log_statement: all}
+  setup:
+    - sql: CREATE ROLE app LOGIN PASSWORD 'sleep-pw'
+candidates:
+  - name: sleeper
+    driver: libpq
+    url: postgresql://app:sleep-pw@db.sleep.test:5432/postgres?sslmode=disable&connect_timeout=5
+    checks:
+      - query: SELECT pg_sleep(30)
+        timeout_ms: 60000
+)";
+
+constexpr const char* k_quick = R"(scenario: quick
+database:
+  engine: postgres
+  answers_as: [db.quick.test:5432]
+  setup:
+    - sql: CREATE ROLE app LOGIN PASSWORD 'quick-pw'
+candidates:
+  - name: connects
+    driver: libpq
+    url: postgresql://app:quick-pw@db.quick.test:5432/postgres?sslmode=disable&connect_timeout=5
+    checks:
+      - query: SELECT 1
+        expect_value: "1"
+)";
+
+void check_nothing_left(const fs::path& root) {
+    auto runs = run_dirs(root);
+    CHECK_MESSAGE(runs.empty(), "a run folder remains: " << (runs.empty() ? std::string() : runs.front().string()));
+    auto left = processes_under(root);
+    CHECK_MESSAGE(left.empty(), left.size() << " processes remain, e.g. " << first_or_empty(left));
+}
+
+// Starts the sleeper scenario in the background and returns once its server logs the pg_sleep.
+std::unique_ptr<BackgroundStagegate> start_sleeper(const fs::path& root) {
+    auto file = write_file(fresh_dir("sleeper") / "sleeper.yaml", k_sleeper);
+    auto run = std::make_unique<BackgroundStagegate>(std::vector<std::string>{"run", file.string()},
+                                                     std::map<std::string, std::string>{{"STAGEGATE_RUNTIME_DIR", root.string()}});
+    bool sleeping = wait_until(
+        [&] {
+            auto log = file_in_run(root, "pg-1/server.log");
+            return log && contains(read_file(*log), "pg_sleep(30)");
+        },
+        60000);
+    INFO("stdout:\n" << run->out() << "\nstderr:\n" << run->err());
+    REQUIRE_MESSAGE(sleeping, "the candidate's query never started");
+    REQUIRE_MESSAGE(!run->wait(0), "stagegate ended before it was signalled");
+    return run;
+}
+
+// Signals a run mid-query and checks it ends with `code` within 5 s, leaving nothing behind.
+void interrupt_with(int signal, int code, const std::string& name) {
+    auto root = fresh_runtime_root(name);
+    auto run = start_sleeper(root);
+    REQUIRE(!processes_under(root).empty());
+    auto signalled = std::chrono::steady_clock::now();
+    run->signal(signal);
+    auto exit = run->wait(5000);
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - signalled);
+    INFO("stdout:\n" << run->out() << "\nstderr:\n" << run->err());
+    REQUIRE_MESSAGE(exit.has_value(), "stagegate still runs 5 s after the signal");
+    CHECK(*exit == code);
+    MESSAGE("exit " << *exit << " " << took.count() << " ms after the signal");
+    CHECK(contains(run->out(), "gate: INTERRUPTED"));
+    check_nothing_left(root);
+}
+
+} // namespace
+
+TEST_SUITE("cli") {
+    TEST_CASE("a normal run leaves no server process and no run folder") {
+        auto root = fresh_runtime_root("rt-teardown-normal");
+        auto file = write_file(fresh_dir("quick") / "quick.yaml", k_quick);
+        auto result = run_stagegate({"run", file.string()}, {{"STAGEGATE_RUNTIME_DIR", root.string()}});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 0);
+        CHECK(contains(result.out, "gate: PASS"));
+        check_nothing_left(root);
+    }
+
+    TEST_CASE("SIGINT mid-run: exit 130 within a few seconds, after teardown") {
+        interrupt_with(SIGINT, 130, "rt-teardown-sigint");
+    }
+
+    TEST_CASE("SIGTERM mid-run: exit 143 within a few seconds, after teardown") {
+        interrupt_with(SIGTERM, 143, "rt-teardown-sigterm");
+    }
+
+    TEST_CASE("SIGKILL mid-run: the watchdog removes the servers and the run folder within 5 s") {
+        auto root = fresh_runtime_root("rt-teardown-sigkill");
+        auto run = start_sleeper(root);
+        REQUIRE(!processes_under(root).empty());
+        run->signal(SIGKILL);
+        auto exit = run->wait(5000);
+        REQUIRE(exit.has_value());
+        CHECK(*exit == 128 + SIGKILL);
+        auto killed = std::chrono::steady_clock::now();
+        bool clean = wait_until([&] { return run_dirs(root).empty() && processes_under(root).empty(); }, 5000);
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
+        CHECK_MESSAGE(clean, "5 s after SIGKILL something remains");
+        if (clean) MESSAGE("clean " << took.count() << " ms after SIGKILL");
+        check_nothing_left(root);
+    }
+
+    TEST_CASE("a dead run's folder is swept by the next run; a live run's and other folders are left alone") {
+        auto root = fresh_runtime_root("rt-teardown-sweep");
+        // A dead run: its lock file exists but nobody holds it.
+        auto stale = root / "run-99999-deadbeef";
+        fs::create_directories(stale / "servers");
+        write_file(stale / "lock", "");
+        write_file(stale / "pg-1" / "server.log", "left by a run that died\n");
+        // A live run: someone holds its lock.
+        auto live = root / "run-99998-cafef00d";
+        fs::create_directories(live / "servers");
+        write_file(live / "lock", "");
+        int live_lock = ::open((live / "lock").c_str(), O_RDWR | O_CLOEXEC);
+        REQUIRE(live_lock >= 0);
+        REQUIRE(::flock(live_lock, LOCK_EX | LOCK_NB) == 0);
+        // Not a run folder at all.
+        auto other = root / "keep-me";
+        write_file(other / "notes.txt", "not stagegate's\n");
+        auto plain_file = write_file(root / "run-notes.txt", "a file, not a folder\n");
+
+        auto file = write_file(fresh_dir("quick") / "quick.yaml", k_quick);
+        auto result = run_stagegate({"run", file.string()}, {{"STAGEGATE_RUNTIME_DIR", root.string()}});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 0);
+        CHECK_MESSAGE(!fs::exists(stale), "the dead run's folder was not swept");
+        CHECK_MESSAGE(fs::exists(live / "lock"), "a live run's folder was swept");
+        CHECK(fs::exists(other / "notes.txt"));
+        CHECK(read_file(other / "notes.txt") == "not stagegate's\n");
+        CHECK(fs::exists(plain_file));
+        ::close(live_lock);
+        std::error_code ec;
+        fs::remove_all(live, ec);
+        check_nothing_left(root);
+    }
+}

@@ -1,0 +1,42 @@
+#pragma once
+
+// How doctest prints stagegate values in failed checks, so a wrong category reads as its report
+// name ("auth", "none") instead of a number or {?}.
+
+#include <doctest/doctest.h>
+
+#include <expected>
+#include <optional>
+#include <string>
+
+#include "run/outcome.hpp"
+#include "stagegate/failure.hpp"
+
+namespace stagegate {
+
+// Found by doctest through argument-dependent lookup; doctest prints enums as numbers otherwise.
+inline doctest::String toString(Category category) { return std::string(to_string(category)).c_str(); }
+
+inline doctest::String toString(CheckOutcome::Status status) { return std::string(to_string(status)).c_str(); }
+
+// Returns why `result` failed, or "" when it holds a value. Safe in a check's message, which
+// doctest also prints for passing checks (-s), when error() would be undefined.
+template <typename T> std::string why(const Result<T>& result) {
+    return result ? std::string() : result.error().message;
+}
+
+template <typename T> std::string why(const std::expected<T, std::string>& result) {
+    return result ? std::string() : result.error();
+}
+
+} // namespace stagegate
+
+namespace doctest {
+
+template <> struct StringMaker<std::optional<stagegate::Category>> {
+    static String convert(const std::optional<stagegate::Category>& category) {
+        return category ? stagegate::toString(*category) : String("none");
+    }
+};
+
+} // namespace doctest

@@ -1,0 +1,305 @@
+#include <doctest/doctest.h>
+
+#include "live_checks.hpp"
+#include "provision/local_postgres.hpp"
+#include "provision/run_dir.hpp"
+#include "support.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fcntl.h>
+#include <poll.h>
+#include <sstream>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace stagegate;
+using namespace stagegate::test;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh runtime root below the scratch folder that the postgres account can traverse.
+fs::path runtime_root() {
+    fs::permissions(scratch_dir(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                       fs::perms::others_read | fs::perms::others_exec);
+    return fresh_dir("runtime");
+}
+
+RunDir make_run_dir(const fs::path& root) {
+    auto run_dir = RunDir::create(root);
+    REQUIRE_MESSAGE(run_dir.has_value(), why(run_dir));
+    return std::move(*run_dir);
+}
+
+std::unique_ptr<Instance> provision(LocalPostgres& provider, const Database& database = {}) {
+    auto instance = provider.provision(database, Deadline::in(Millis(60000)));
+    REQUIRE_MESSAGE(instance.has_value(), why(instance));
+    return std::move(*instance);
+}
+
+std::unique_ptr<Session> admin_session(const Instance& instance) {
+    auto session = find_driver("libpq")->connect_admin(instance.admin(""), Deadline::in(Millis(10000)));
+    REQUIRE_MESSAGE(session.has_value(), why(session));
+    return std::move(*session);
+}
+
+std::string setting_of(const Instance& instance, const std::string& name) {
+    auto value = admin_session(instance)->setting(name, Deadline::in(Millis(5000)));
+    REQUIRE_MESSAGE(value.has_value(), why(value));
+    return *value;
+}
+
+fs::path data_directory(const Instance& instance) { return setting_of(instance, "data_directory"); }
+
+// Returns the ids of the live processes whose command line names `path`.
+std::vector<pid_t> processes_naming(const fs::path& path) {
+    std::vector<pid_t> found;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        pid_t pid = std::atoi(entry.path().filename().c_str());
+        if (pid <= 0) continue;
+        std::string cmdline = read_file(entry.path() / "cmdline");
+        if (cmdline.find(path.string()) != std::string::npos) found.push_back(pid);
+    }
+    return found;
+}
+
+// Returns the ids of the processes whose parent is `parent`.
+std::vector<pid_t> children_of(pid_t parent) {
+    std::vector<pid_t> found;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        pid_t pid = std::atoi(entry.path().filename().c_str());
+        if (pid <= 0) continue;
+        std::string stat = read_file(entry.path() / "stat");
+        auto after_name = stat.rfind(')');
+        if (after_name == std::string::npos) continue;
+        int ppid = 0;
+        if (std::sscanf(stat.c_str() + after_name + 1, " %*c %d", &ppid) == 1 && ppid == parent) found.push_back(pid);
+    }
+    return found;
+}
+
+// Waits until `done` holds or `budget` passes; returns whether it held.
+template <typename Condition> bool eventually(Millis budget, Condition done) {
+    auto deadline = Deadline::in(budget);
+    while (!done()) {
+        if (deadline.expired()) return false;
+        std::this_thread::sleep_for(Millis(20));
+    }
+    return true;
+}
+
+// Makes this process the reaper of its orphaned descendants while it lives, so the processes a
+// killed child leaves (its watchdog, its server) can be reaped instead of lingering as zombies.
+class Subreaper {
+  public:
+    Subreaper() { REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0); }
+    ~Subreaper() {
+        for (pid_t orphan : m_orphans) {
+            int status = 0;
+            eventually(Millis(5000), [&] { return ::waitpid(orphan, &status, WNOHANG) != 0; });
+        }
+        ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+    }
+    Subreaper(const Subreaper&) = delete;
+    Subreaper& operator=(const Subreaper&) = delete;
+    // Reaps `pids` (once they end) when this object goes.
+    void adopt(std::vector<pid_t> pids) { m_orphans = std::move(pids); }
+
+  private:
+    std::vector<pid_t> m_orphans;
+};
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+}
+
+int count_entries_named(const fs::path& dir, const std::string& prefix) {
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator(dir)) count += entry.path().filename().string().starts_with(prefix);
+    return count;
+}
+
+// What the child of the watchdog test does: a stagegate run that provisions a server, says
+// where it lives on `report`, and waits to be killed. Never returns.
+[[noreturn]] void provision_and_wait(const fs::path& root, int report) {
+    auto run_dir = RunDir::create(root);
+    if (!run_dir) ::_exit(10);
+    LocalPostgres provider(*run_dir, system_launcher());
+    auto instance = provider.provision(Database{}, Deadline::in(Millis(60000)));
+    if (!instance) ::_exit(11);
+    auto session = find_driver("libpq")->connect_admin((*instance)->admin(""), Deadline::in(Millis(10000)));
+    if (!session) ::_exit(12);
+    auto data = (*session)->setting("data_directory", Deadline::in(Millis(5000)));
+    if (!data) ::_exit(13);
+    std::string text = fmt::format("{}\n{}\n", run_dir->path().string(), *data);
+    if (::write(report, text.data(), text.size()) != static_cast<ssize_t>(text.size())) ::_exit(14);
+    while (true) ::pause();
+}
+
+// Reads what the child wrote to `fd` until it closes or `budget` passes.
+std::string read_report(int fd, Millis budget) {
+    std::string text;
+    auto deadline = Deadline::in(budget);
+    while (!deadline.expired() && std::count(text.begin(), text.end(), '\n') < 2) {
+        pollfd pfd{fd, POLLIN, 0};
+        if (::poll(&pfd, 1, static_cast<int>(deadline.remaining().count())) <= 0) continue;
+        char buffer[512];
+        ssize_t got = ::read(fd, buffer, sizeof buffer);
+        if (got <= 0) break;
+        text.append(buffer, static_cast<std::size_t>(got));
+    }
+    return text;
+}
+
+} // namespace
+
+TEST_SUITE("local postgres") {
+    TEST_CASE("a second provision reuses the template and both servers accept logins") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalPostgres provider(run_dir, system_launcher());
+        auto start = Clock::now();
+        auto first = provision(provider);
+        auto first_took = Clock::now() - start;
+        start = Clock::now();
+        auto second = provision(provider);
+        auto second_took = Clock::now() - start;
+        CHECK(second_took < first_took);
+        CHECK(count_entries_named(run_dir.path(), "pg-template") == 1);
+        CHECK(first->route().port != second->route().port);
+        for (const Instance* instance : {first.get(), second.get()}) {
+            auto result = admin_session(*instance)->execute("SELECT 1", Deadline::in(Millis(5000)));
+            CHECK_MESSAGE(result.has_value(), instance->description());
+        }
+        CHECK(data_directory(*first) != data_directory(*second));
+    }
+
+    TEST_CASE("provision applies the database's settings") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalPostgres provider(run_dir, system_launcher());
+        Database database;
+        database.settings = {{"max_connections", "37"}};
+        auto instance = provision(provider, database);
+        CHECK(setting_of(*instance, "max_connections") == "37");
+    }
+
+    TEST_CASE("a misspelled setting fails provision naming it") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalPostgres provider(run_dir, system_launcher());
+        Database database;
+        database.settings = {{"max_conections", "37"}};
+        auto instance = provider.provision(database, Deadline::in(Millis(30000)));
+        REQUIRE_FALSE(instance.has_value());
+        CHECK_MESSAGE(instance.error().find("max_conections") != std::string::npos, instance.error());
+        CHECK(processes_naming(run_dir.path()).empty());
+    }
+
+    TEST_CASE("destroying an instance stops its server and removes its folder") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalPostgres provider(run_dir, system_launcher());
+        auto instance = provision(provider);
+        fs::path data = data_directory(*instance);
+        REQUIRE(data.string().starts_with(run_dir.path().string()));
+        REQUIRE_FALSE(processes_naming(data).empty());
+        instance.reset();
+        CHECK(processes_naming(data).empty());
+        CHECK_FALSE(fs::exists(data.parent_path()));
+        CHECK(fs::exists(run_dir.path()));
+    }
+
+    TEST_CASE("destroying the run dir removes the run folder") {
+        fs::path root = runtime_root();
+        fs::path path;
+        {
+            RunDir run_dir = make_run_dir(root);
+            path = run_dir.path();
+            REQUIRE(fs::is_directory(path));
+            REQUIRE(path.parent_path() == root);
+            LocalPostgres provider(run_dir, system_launcher());
+            provision(provider);
+        }
+        CHECK_FALSE(fs::exists(path));
+        CHECK(processes_naming(path).empty());
+    }
+
+    TEST_CASE("sweep_stale removes only run folders whose lock nobody holds") {
+        fs::path root = runtime_root();
+        fs::path dead = root / "run-1-dead";
+        fs::path held = root / "run-2-held";
+        fs::path other = root / "keep-me";
+        for (const auto& dir : {dead, held, other}) {
+            fs::create_directories(dir / "servers");
+            write_file(dir / "lock", "");
+        }
+        int lock = ::open((held / "lock").c_str(), O_RDWR | O_CLOEXEC);
+        REQUIRE(lock >= 0);
+        REQUIRE(::flock(lock, LOCK_EX | LOCK_NB) == 0);
+        int removed = RunDir::sweep_stale(root);
+        ::close(lock);
+        CHECK(removed == 1);
+        CHECK_FALSE(fs::exists(dead));
+        CHECK(fs::exists(held / "lock"));
+        CHECK(fs::exists(other / "lock"));
+    }
+
+    TEST_CASE("sweep_stale stops a server a dead run left behind") {
+        fs::path root = runtime_root();
+        fs::path dead = root / "run-1-dead";
+        fs::path marker = write_file(dead / "marker", "");
+        write_file(dead / "lock", "");
+        SpawnSpec spec;
+        spec.argv = {"/usr/bin/tail", "-f", marker.string()};
+        auto leftover = system_launcher().spawn(spec);
+        REQUIRE_MESSAGE(leftover.has_value(), why(leftover));
+        write_file(dead / "servers" / std::to_string((*leftover)->pid()), marker.string() + "\n");
+        // The launcher returns at exec; the new command line shows a moment later.
+        REQUIRE(eventually(Millis(1000), [&] { return processes_naming(marker).size() == 1; }));
+        CHECK(RunDir::sweep_stale(root) == 1);
+        CHECK(processes_naming(marker).empty());
+        CHECK((*leftover)->wait(Deadline::in(Millis(1000))).has_value());
+        CHECK_FALSE(fs::exists(dead));
+    }
+
+    TEST_CASE("the watchdog stops the servers and removes the run folder of a killed run") {
+        fs::path root = runtime_root();
+        int report[2];
+        REQUIRE(::pipe2(report, O_CLOEXEC) == 0);
+        Subreaper subreaper;
+        pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            ::close(report[0]);
+            try {
+                provision_and_wait(root, report[1]);
+            } catch (...) {
+                ::_exit(15); // never back into doctest: the parent runs the tests
+            }
+        }
+        ::close(report[1]);
+        std::string text = read_report(report[0], Millis(60000));
+        ::close(report[0]);
+        subreaper.adopt(children_of(child));
+        auto lines = split_lines(text);
+        bool running = lines.size() == 2 && !processes_naming(lines[1]).empty();
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        REQUIRE_MESSAGE(running, fmt::format("the child reported \"{}\" and ended with status {}", text, status));
+        fs::path run = lines[0];
+        fs::path data = lines[1];
+        REQUIRE(data.string().starts_with(run.string()));
+        CHECK(eventually(Millis(5000), [&] { return processes_naming(data).empty(); }));
+        CHECK(eventually(Millis(5000), [&] { return !fs::exists(run); }));
+    }
+}
