@@ -51,12 +51,14 @@ std::string why_from_log(const fs::path& log) {
 class PostgresInstance final : public Instance {
   public:
     PostgresInstance(const RunDir& run_dir, std::unique_ptr<Process> process, fs::path dir, int port,
-                     std::string password, std::string version, Millis ready_after)
+                     std::string password, std::string version, Millis ready_after, std::unique_ptr<Session> session)
         : m_run_dir(run_dir), m_process(std::move(process)), m_dir(std::move(dir)), m_port(port),
-          m_password(std::move(password)), m_version(std::move(version)), m_ready_after(ready_after) {}
+          m_password(std::move(password)), m_version(std::move(version)), m_ready_after(ready_after),
+          m_session(std::move(session)) {}
 
     ~PostgresInstance() override {
         // SIGINT is PostgreSQL's fast shutdown; SIGQUIT (immediate) if it lingers.
+        m_session.reset();
         m_process->signal(SIGINT);
         if (!m_process->wait(Deadline::in(k_stop_grace))) {
             m_process->signal(SIGQUIT);
@@ -77,6 +79,7 @@ class PostgresInstance final : public Instance {
         return fmt::format("postgres {}, local, 127.0.0.1:{}", m_version, m_port);
     }
     Millis ready_after() const override { return m_ready_after; }
+    std::unique_ptr<Session> take_admin_session() override { return std::move(m_session); }
 
   private:
     const RunDir& m_run_dir;
@@ -86,6 +89,7 @@ class PostgresInstance final : public Instance {
     std::string m_password;
     std::string m_version;
     Millis m_ready_after;
+    std::unique_ptr<Session> m_session;
 };
 
 } // namespace
@@ -223,7 +227,7 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalPostgres::provision(c
                 std::string version = identity ? identity->version : "?";
                 auto ready = std::chrono::duration_cast<Millis>(Clock::now() - started);
                 return std::make_unique<PostgresInstance>(m_run_dir, std::move(*process), *dir, *port, m_password,
-                                                          version, ready);
+                                                          version, ready, std::move(*session));
             }
             if (session.error().category == Category::auth)
                 return std::unexpected("the throwaway server rejected the superuser login: " + session.error().message);

@@ -7,8 +7,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -61,12 +63,19 @@ class SystemProcess final : public Process {
     }
 
     std::optional<int> wait(const Deadline& deadline) override {
-        auto pause = std::chrono::microseconds(200);
+        // A pidfd becomes readable the moment the child exits: no polling delay.
+        int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
         while (!poll_exit()) {
-            if (deadline.expired()) return std::nullopt;
-            std::this_thread::sleep_for(pause);
-            pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(10));
+            if (deadline.expired()) break;
+            auto slice = std::min<long>(deadline.remaining().count(), 20);
+            if (pidfd >= 0) {
+                pollfd pfd{pidfd, POLLIN, 0};
+                ::poll(&pfd, 1, static_cast<int>(std::max<long>(slice, 1)));
+            } else {
+                std::this_thread::sleep_for(Millis(1));
+            }
         }
+        if (pidfd >= 0) ::close(pidfd);
         return m_status;
     }
 

@@ -25,6 +25,9 @@ class Instance {
     virtual std::string description() const = 0;
     // Returns how long provisioning took until the first successful login.
     virtual Millis ready_after() const = 0;
+    // Returns the superuser session of the readiness login (default database) the first time,
+    // null afterwards: setup reuses it instead of paying for another login.
+    virtual std::unique_ptr<Session> take_admin_session() = 0;
 };
 
 // Stands up disposable databases of one engine with one method.

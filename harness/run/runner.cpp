@@ -38,9 +38,10 @@ int RunOutcome::exit_code() const {
 namespace {
 
 // Applies the scenario's setup steps in order, as superuser, one session per database.
-std::optional<std::string> apply_setup(const Scenario& scenario, const Instance& instance, const RunOptions& options) {
+std::optional<std::string> apply_setup(const Scenario& scenario, Instance& instance, const RunOptions& options) {
     const Driver& admin = *find_driver("libpq");
     std::map<std::string, std::unique_ptr<Session>> sessions;
+    sessions[""] = instance.take_admin_session();
     for (std::size_t i = 0; i < scenario.database.setup.size(); ++i) {
         const SetupStep& step = scenario.database.setup[i];
         auto deadline = Deadline::in(options.provision_timeout, options.interrupted);

@@ -185,6 +185,19 @@ TEST_SUITE("local postgres") {
         CHECK(data_directory(*first) != data_directory(*second));
     }
 
+    TEST_CASE("the readiness session is handed over once") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalPostgres provider(run_dir, system_launcher());
+        auto instance = provider.provision(Database{}, Deadline::in(Millis(60000)));
+        REQUIRE_MESSAGE(instance.has_value(), why(instance));
+        auto session = (*instance)->take_admin_session();
+        REQUIRE(session != nullptr);
+        CHECK((*instance)->take_admin_session() == nullptr);
+        auto result = session->execute("SELECT current_user", Deadline::in(Millis(5000)));
+        REQUIRE_MESSAGE(result.has_value(), why(result));
+        CHECK(result->rows.at(0).at(0) == std::optional<std::string>("postgres"));
+    }
+
     TEST_CASE("provision applies the database's settings") {
         RunDir run_dir = make_run_dir(runtime_root());
         LocalPostgres provider(run_dir, system_launcher());
