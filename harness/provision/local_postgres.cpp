@@ -22,7 +22,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view k_superuser = "postgres";
-constexpr Millis k_stop_grace{5000};
 
 std::string random_password() {
     std::random_device device;
@@ -50,24 +49,16 @@ std::string why_from_log(const fs::path& log) {
 
 class PostgresInstance final : public Instance {
   public:
-    PostgresInstance(const RunDir& run_dir, std::unique_ptr<Process> process, fs::path dir, int port,
+    PostgresInstance(Reaper& reaper, std::unique_ptr<Process> process, fs::path dir, int port,
                      std::string password, std::string version, Millis ready_after, std::unique_ptr<Session> session)
-        : m_run_dir(run_dir), m_process(std::move(process)), m_dir(std::move(dir)), m_port(port),
+        : m_reaper(reaper), m_process(std::move(process)), m_dir(std::move(dir)), m_port(port),
           m_password(std::move(password)), m_version(std::move(version)), m_ready_after(ready_after),
           m_session(std::move(session)) {}
 
     ~PostgresInstance() override {
-        // SIGINT is PostgreSQL's fast shutdown; SIGQUIT (immediate) if it lingers.
         m_session.reset();
-        m_process->signal(SIGINT);
-        if (!m_process->wait(Deadline::in(k_stop_grace))) {
-            m_process->signal(SIGQUIT);
-            m_process->wait(Deadline::in(Millis(2000)));
-        }
-        m_run_dir.forget_server(m_process->pid());
-        m_process.reset();
-        std::error_code ec;
-        fs::remove_all(m_dir, ec);
+        m_process->signal(SIGINT); // PostgreSQL's fast shutdown; the reaper finishes the job
+        m_reaper.bury(std::move(m_process), m_dir);
     }
 
     AdminLogin admin(const std::string& database) const override {
@@ -82,7 +73,7 @@ class PostgresInstance final : public Instance {
     std::unique_ptr<Session> take_admin_session() override { return std::move(m_session); }
 
   private:
-    const RunDir& m_run_dir;
+    Reaper& m_reaper;
     std::unique_ptr<Process> m_process;
     fs::path m_dir;
     int m_port;
@@ -109,7 +100,52 @@ std::expected<int, std::string> free_loopback_port() {
 }
 
 LocalPostgres::LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher)
-    : m_run_dir(run_dir), m_launcher(launcher) {}
+    : m_run_dir(run_dir), m_launcher(launcher), m_reaper(run_dir, launcher) {}
+
+LocalPostgres::~LocalPostgres() {
+    if (m_spare) {
+        m_spare->copier.reset(); // kills a copy still running
+        std::error_code ec;
+        fs::remove_all(m_spare->dir, ec);
+    }
+}
+
+std::expected<fs::path, std::string> LocalPostgres::make_dir(const std::string& name) {
+    uid_t uid = m_user ? m_user->uid : ::geteuid();
+    gid_t gid = m_user ? m_user->gid : ::getegid();
+    return m_run_dir.make_dir(name, uid, gid);
+}
+
+SpawnSpec LocalPostgres::copy_spec(const fs::path& dir) const {
+    return SpawnSpec{{"/bin/cp", "-a", m_template.string(), (dir / "data").string()}, std::nullopt, {}, true, SIGKILL};
+}
+
+void LocalPostgres::start_spare_copy() {
+    auto dir = make_dir(fmt::format("pg-{}", ++m_instances));
+    if (!dir) return; // the next provision copies in the foreground and reports the problem
+    auto copier = m_launcher.spawn(copy_spec(*dir));
+    if (!copier) return;
+    m_spare = Copy{*dir, std::move(*copier)};
+}
+
+std::expected<fs::path, std::string> LocalPostgres::take_copy(const Deadline& deadline) {
+    if (m_spare) {
+        Copy spare = std::move(*m_spare);
+        m_spare.reset();
+        while (!spare.copier->wait(deadline.capped(Millis(20)))) {
+            if (deadline.expired() || deadline.stopped())
+                return std::unexpected(std::string("copying the template cluster was interrupted"));
+        }
+        if (spare.copier->poll_exit() == 0) return spare.dir;
+        std::error_code ec;
+        fs::remove_all(spare.dir, ec);
+    }
+    auto dir = make_dir(fmt::format("pg-{}", ++m_instances));
+    if (!dir) return std::unexpected(dir.error());
+    auto copied = run_to_completion(m_launcher, copy_spec(*dir), deadline.capped(Millis(60000)));
+    if (!copied || *copied != 0) return std::unexpected(fmt::format("cannot copy the template cluster to {}", dir->string()));
+    return *dir;
+}
 
 std::expected<fs::path, std::string> LocalPostgres::find_bindir() {
     if (const char* dir = std::getenv("STAGEGATE_PG_BINDIR"); dir && *dir) {
@@ -157,15 +193,13 @@ std::expected<void, std::string> LocalPostgres::ensure_template(const Deadline& 
         if (!user) return std::unexpected(user.error() + ": PostgreSQL refuses to run as root; install postgresql");
         m_user = *user;
     }
-    uid_t uid = m_user ? m_user->uid : ::geteuid();
-    gid_t gid = m_user ? m_user->gid : ::getegid();
-    auto dir = m_run_dir.make_dir("pg-template", uid, gid);
+    auto dir = make_dir("pg-template");
     if (!dir) return std::unexpected(dir.error());
     m_password = random_password();
     fs::path pwfile = *dir / "pwfile";
     std::ofstream(pwfile) << m_password << '\n';
     fs::permissions(pwfile, fs::perms::owner_read | fs::perms::owner_write);
-    if (m_user && ::chown(pwfile.c_str(), uid, gid) != 0) return std::unexpected(std::string("cannot hand the password file to postgres"));
+    if (m_user && ::chown(pwfile.c_str(), m_user->uid, m_user->gid) != 0) return std::unexpected(std::string("cannot hand the password file to postgres"));
     SpawnSpec spec;
     spec.argv = {(m_bindir / "initdb").string(), "-D", (*dir / "data").string(), "--auth=scram-sha-256",
                  "--pwfile=" + pwfile.string(), "-U", std::string(k_superuser), "-E", "UTF8", "--locale=C",
@@ -184,15 +218,11 @@ std::expected<void, std::string> LocalPostgres::ensure_template(const Deadline& 
 std::expected<std::unique_ptr<Instance>, std::string> LocalPostgres::provision(const Database& database,
                                                                               const Deadline& deadline) {
     auto started = Clock::now();
+    m_reaper.collect();
     if (auto ready = ensure_template(deadline); !ready) return std::unexpected(ready.error());
-    uid_t uid = m_user ? m_user->uid : ::geteuid();
-    gid_t gid = m_user ? m_user->gid : ::getegid();
-    auto dir = m_run_dir.make_dir(fmt::format("pg-{}", ++m_instances), uid, gid);
+    auto dir = take_copy(deadline);
     if (!dir) return std::unexpected(dir.error());
     fs::path data = *dir / "data";
-    SpawnSpec copy{{"/bin/cp", "-a", m_template.string(), data.string()}, std::nullopt, {}, true, SIGKILL};
-    auto copied = run_to_completion(m_launcher, copy, deadline.capped(Millis(60000)));
-    if (!copied || *copied != 0) return std::unexpected(fmt::format("cannot copy the template cluster to {}", data.string()));
 
     const Driver* libpq = find_driver("libpq");
     std::string last_error;
@@ -226,7 +256,8 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalPostgres::provision(c
                 auto identity = (*session)->identity(deadline.capped(Millis(5000)));
                 std::string version = identity ? identity->version : "?";
                 auto ready = std::chrono::duration_cast<Millis>(Clock::now() - started);
-                return std::make_unique<PostgresInstance>(m_run_dir, std::move(*process), *dir, *port, m_password,
+                start_spare_copy();
+                return std::make_unique<PostgresInstance>(m_reaper, std::move(*process), *dir, *port, m_password,
                                                           version, ready, std::move(*session));
             }
             if (session.error().category == Category::auth)

@@ -218,17 +218,27 @@ TEST_SUITE("local postgres") {
         CHECK(processes_naming(run_dir.path()).empty());
     }
 
-    TEST_CASE("destroying an instance stops its server and removes its folder") {
+    TEST_CASE("destroying an instance stops its server; the provider removes its folder") {
         RunDir run_dir = make_run_dir(runtime_root());
-        LocalPostgres provider(run_dir, system_launcher());
-        auto instance = provision(provider);
-        fs::path data = data_directory(*instance);
-        REQUIRE(data.string().starts_with(run_dir.path().string()));
-        REQUIRE_FALSE(processes_naming(data).empty());
-        instance.reset();
-        CHECK(processes_naming(data).empty());
+        fs::path data;
+        {
+            LocalPostgres provider(run_dir, system_launcher());
+            auto instance = provision(provider);
+            data = data_directory(*instance);
+            REQUIRE(data.string().starts_with(run_dir.path().string()));
+            REQUIRE_FALSE(processes_naming(data).empty());
+            instance.reset();
+            auto until = Clock::now() + Millis(5000);
+            while (!processes_naming(data).empty() && Clock::now() < until) std::this_thread::sleep_for(Millis(10));
+            CHECK(processes_naming(data).empty());
+        }
         CHECK_FALSE(fs::exists(data.parent_path()));
         CHECK(fs::exists(run_dir.path()));
+        // Nothing but the template is left: the spare copy for a next instance went too.
+        std::vector<std::string> left;
+        for (const auto& entry : fs::directory_iterator(run_dir.path()))
+            if (entry.path().filename().string().starts_with("pg-")) left.push_back(entry.path().filename());
+        CHECK(left == std::vector<std::string>{"pg-template"});
     }
 
     TEST_CASE("destroying the run dir removes the run folder") {
