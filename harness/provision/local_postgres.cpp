@@ -102,13 +102,7 @@ std::expected<int, std::string> free_loopback_port() {
 LocalPostgres::LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher)
     : m_run_dir(run_dir), m_launcher(launcher), m_reaper(run_dir, launcher) {}
 
-LocalPostgres::~LocalPostgres() {
-    if (m_spare) {
-        m_spare->copier.reset(); // kills a copy still running
-        std::error_code ec;
-        fs::remove_all(m_spare->dir, ec);
-    }
-}
+LocalPostgres::~LocalPostgres() { discard_prepared(); }
 
 std::expected<fs::path, std::string> LocalPostgres::make_dir(const std::string& name) {
     uid_t uid = m_user ? m_user->uid : ::geteuid();
@@ -116,35 +110,62 @@ std::expected<fs::path, std::string> LocalPostgres::make_dir(const std::string& 
     return m_run_dir.make_dir(name, uid, gid);
 }
 
-SpawnSpec LocalPostgres::copy_spec(const fs::path& dir) const {
-    return SpawnSpec{{"/bin/cp", "-a", m_template.string(), (dir / "data").string()}, std::nullopt, {}, true, SIGKILL};
+void LocalPostgres::discard_prepared() {
+    if (!m_prepared) return;
+    m_prepared->process->kill_group(); // never used: no shutdown to wait for, copy included
+    m_reaper.bury(std::move(m_prepared->process), m_prepared->dir);
+    m_prepared.reset();
 }
 
-void LocalPostgres::start_spare_copy() {
+void LocalPostgres::prepare(const Database& next) {
+    if (m_template.empty() || m_prepared) return;
     auto dir = make_dir(fmt::format("pg-{}", ++m_instances));
-    if (!dir) return; // the next provision copies in the foreground and reports the problem
-    auto copier = m_launcher.spawn(copy_spec(*dir));
-    if (!copier) return;
-    m_spare = Copy{*dir, std::move(*copier)};
+    if (!dir) return; // provision() will start in the foreground and report the problem
+    if (auto starting = start(*dir, next, true)) m_prepared = std::move(*starting);
 }
 
-std::expected<fs::path, std::string> LocalPostgres::take_copy(const Deadline& deadline) {
-    if (m_spare) {
-        Copy spare = std::move(*m_spare);
-        m_spare.reset();
-        while (!spare.copier->wait(deadline.capped(Millis(20)))) {
-            if (deadline.expired() || deadline.stopped())
-                return std::unexpected(std::string("copying the template cluster was interrupted"));
-        }
-        if (spare.copier->poll_exit() == 0) return spare.dir;
-        std::error_code ec;
-        fs::remove_all(spare.dir, ec);
+std::expected<LocalPostgres::Starting, std::string> LocalPostgres::start(const fs::path& dir, const Database& database,
+                                                                          bool copy_first) {
+    auto port = free_loopback_port();
+    if (!port) return std::unexpected(port.error());
+    fs::path data = dir / "data";
+    SpawnSpec spec;
+    spec.argv = server_arguments(m_bindir, data, dir, *port, database);
+    if (copy_first) {
+        // One process copies the template and then becomes the server (exec keeps the pid and
+        // the parent-death signal), so the copy needs no waiting of its own.
+        std::vector<std::string> shell{"/bin/sh", "-c", "cp -a \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh",
+                                       m_template.string(), data.string()};
+        spec.argv.insert(spec.argv.begin(), shell.begin(), shell.end());
     }
-    auto dir = make_dir(fmt::format("pg-{}", ++m_instances));
-    if (!dir) return std::unexpected(dir.error());
-    auto copied = run_to_completion(m_launcher, copy_spec(*dir), deadline.capped(Millis(60000)));
-    if (!copied || *copied != 0) return std::unexpected(fmt::format("cannot copy the template cluster to {}", dir->string()));
-    return *dir;
+    spec.as_user = m_user;
+    spec.output = dir / "server.log";
+    spec.die_with_parent = true;
+    spec.parent_death_signal = SIGQUIT; // immediate shutdown: the postmaster takes its back ends along
+    auto process = m_launcher.spawn(spec);
+    if (!process) return std::unexpected(process.error());
+    m_run_dir.record_server((*process)->pid(), data);
+    return Starting{dir, *port, std::move(*process), database.settings};
+}
+
+std::expected<std::unique_ptr<Session>, std::string> LocalPostgres::wait_ready(Starting& server, const Deadline& deadline) {
+    const Driver* libpq = find_driver("libpq");
+    AdminLogin login{"127.0.0.1", server.port, std::string(k_superuser), m_password, "postgres"};
+    fs::path log = server.dir / "server.log";
+    while (true) {
+        if (server.process->poll_exit()) {
+            m_run_dir.forget_server(server.process->pid());
+            return std::unexpected(why_from_log(log));
+        }
+        if (deadline.expired() || deadline.stopped())
+            return std::unexpected(deadline.stopped() ? std::string("interrupted while PostgreSQL started")
+                                                      : "PostgreSQL did not accept a login in time: " + why_from_log(log));
+        auto session = libpq->connect_admin(login, deadline.capped(Millis(2000)));
+        if (session) return std::move(*session);
+        if (session.error().category == Category::auth)
+            return std::unexpected("the throwaway server rejected the superuser login: " + session.error().message);
+        std::this_thread::sleep_for(Millis(2));
+    }
 }
 
 std::expected<fs::path, std::string> LocalPostgres::find_bindir() {
@@ -220,55 +241,34 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalPostgres::provision(c
     auto started = Clock::now();
     m_reaper.collect();
     if (auto ready = ensure_template(deadline); !ready) return std::unexpected(ready.error());
-    auto dir = take_copy(deadline);
-    if (!dir) return std::unexpected(dir.error());
-    fs::path data = *dir / "data";
-
-    const Driver* libpq = find_driver("libpq");
-    std::string last_error;
+    if (m_prepared && m_prepared->settings != database.settings) discard_prepared();
+    std::optional<Starting> server = std::move(m_prepared);
+    m_prepared.reset();
+    if (!server) {
+        auto dir = make_dir(fmt::format("pg-{}", ++m_instances));
+        if (!dir) return std::unexpected(dir.error());
+        auto starting = start(*dir, database, true);
+        if (!starting) return std::unexpected(starting.error());
+        server = std::move(*starting);
+    }
     // A free port can be taken between our probe and the server's bind: try a few.
     for (int attempt = 0; attempt < 3; ++attempt) {
-        auto port = free_loopback_port();
-        if (!port) return std::unexpected(port.error());
-        SpawnSpec spec;
-        spec.argv = server_arguments(m_bindir, data, *dir, *port, database);
-        spec.as_user = m_user;
-        spec.output = *dir / "server.log";
-        spec.die_with_parent = true;
-        spec.parent_death_signal = SIGQUIT; // immediate shutdown: the postmaster takes its back ends along
-        auto process = m_launcher.spawn(spec);
-        if (!process) return std::unexpected(process.error());
-        m_run_dir.record_server((*process)->pid(), data);
-        AdminLogin login{"127.0.0.1", *port, std::string(k_superuser), m_password, "postgres"};
-        while (true) {
-            if (auto status = (*process)->poll_exit()) {
-                m_run_dir.forget_server((*process)->pid());
-                last_error = why_from_log(spec.output);
-                break;
-            }
-            if (deadline.expired() || deadline.stopped()) {
-                m_run_dir.forget_server((*process)->pid());
-                return std::unexpected(deadline.stopped() ? std::string("interrupted while PostgreSQL started")
-                                                          : "PostgreSQL did not accept a login in time: " + why_from_log(spec.output));
-            }
-            auto session = libpq->connect_admin(login, deadline.capped(Millis(2000)));
-            if (session) {
-                auto identity = (*session)->identity(deadline.capped(Millis(5000)));
-                std::string version = identity ? identity->version : "?";
-                auto ready = std::chrono::duration_cast<Millis>(Clock::now() - started);
-                start_spare_copy();
-                return std::make_unique<PostgresInstance>(m_reaper, std::move(*process), *dir, *port, m_password,
-                                                          version, ready, std::move(*session));
-            }
-            if (session.error().category == Category::auth)
-                return std::unexpected("the throwaway server rejected the superuser login: " + session.error().message);
-            std::this_thread::sleep_for(Millis(2));
+        auto session = wait_ready(*server, deadline);
+        if (session) {
+            auto identity = (*session)->identity(deadline.capped(Millis(5000)));
+            std::string version = identity ? identity->version : "?";
+            auto ready = std::chrono::duration_cast<Millis>(Clock::now() - started);
+            return std::make_unique<PostgresInstance>(m_reaper, std::move(server->process), server->dir, server->port,
+                                                      m_password, version, ready, std::move(*session));
         }
-        if (last_error.find("could not bind") == std::string::npos &&
-            last_error.find("Address already in use") == std::string::npos)
-            break;
+        bool port_taken = session.error().find("could not bind") != std::string::npos ||
+                          session.error().find("Address already in use") != std::string::npos;
+        if (!port_taken || attempt == 2) return std::unexpected("PostgreSQL did not start: " + session.error());
+        auto restarted = start(server->dir, database, false);
+        if (!restarted) return std::unexpected(restarted.error());
+        server = std::move(*restarted);
     }
-    return std::unexpected("PostgreSQL did not start: " + last_error);
+    return std::unexpected(std::string("PostgreSQL did not start"));
 }
 
 } // namespace stagegate

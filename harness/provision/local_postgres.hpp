@@ -13,9 +13,10 @@ namespace stagegate {
 // run makes a template with initdb (scram-sha-256, a random superuser password); every
 // instance is a copy of it, started directly (not through the daemonizing pg_ctl) on a free
 // loopback port with its socket in its own directory, as the `postgres` account when stagegate
-// runs as root. Ready means a real superuser login succeeded. Off the critical path: the copy
-// for the next instance starts as soon as one is ready, and stopped servers are reaped and
-// removed in the background (Reaper); destroying the provider finishes all of it.
+// runs as root. Ready means a real superuser login succeeded. Off the critical path: prepare()
+// copies and starts the next scenario's server while the current one is tried, and stopped
+// servers are reaped and removed in the background (Reaper); destroying the provider finishes
+// all of it.
 class LocalPostgres final : public Provider {
   public:
     LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher);
@@ -23,6 +24,7 @@ class LocalPostgres final : public Provider {
 
     std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
                                                                    const Deadline& deadline) override;
+    void prepare(const Database& next) override;
 
     // Returns the directory of the newest installed server binaries ($STAGEGATE_PG_BINDIR wins).
     static std::expected<std::filesystem::path, std::string> find_bindir();
@@ -33,20 +35,24 @@ class LocalPostgres final : public Provider {
                                                      int port, const Database& database);
 
   private:
+    // A server on its way up: its folder, port and process, and the settings it runs with.
+    struct Starting {
+        std::filesystem::path dir;
+        int port = 0;
+        std::unique_ptr<Process> process;
+        std::vector<std::pair<std::string, std::string>> settings;
+    };
+
     std::expected<void, std::string> ensure_template(const Deadline& deadline);
-    // Returns a new instance folder holding a copy of the template (the spare one if made).
-    std::expected<std::filesystem::path, std::string> take_copy(const Deadline& deadline);
     // Creates `name` in the run dir, owned by the account the servers run as.
     std::expected<std::filesystem::path, std::string> make_dir(const std::string& name);
-    // Returns the command that copies the template into `dir`/data.
-    SpawnSpec copy_spec(const std::filesystem::path& dir) const;
-    // Starts copying the template for the next instance, without waiting.
-    void start_spare_copy();
-
-    struct Copy {
-        std::filesystem::path dir;
-        std::unique_ptr<Process> copier;
-    };
+    // Starts a server in `dir` on a free port, copying the template there first if asked.
+    std::expected<Starting, std::string> start(const std::filesystem::path& dir, const Database& database,
+                                               bool copy_first);
+    // Waits for the first superuser login; returns its session, or why the server did not come up.
+    std::expected<std::unique_ptr<Session>, std::string> wait_ready(Starting& server, const Deadline& deadline);
+    // Stops the prepared server, if any (it was never used).
+    void discard_prepared();
 
     const RunDir& m_run_dir;
     ProcessLauncher& m_launcher;
@@ -55,7 +61,7 @@ class LocalPostgres final : public Provider {
     std::filesystem::path m_template;
     std::string m_password;
     int m_instances = 0;
-    std::optional<Copy> m_spare;
+    std::optional<Starting> m_prepared;
     Reaper m_reaper;
 };
 

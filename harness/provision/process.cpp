@@ -83,6 +83,10 @@ class SystemProcess final : public Process {
         if (!poll_exit()) ::kill(m_pid, number);
     }
 
+    void kill_group() override {
+        if (!poll_exit()) ::kill(-m_pid, SIGKILL);
+    }
+
   private:
     pid_t m_pid;
     std::optional<int> m_status;

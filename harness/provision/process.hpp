@@ -44,6 +44,8 @@ class Process {
     virtual std::optional<int> wait(const Deadline& deadline) = 0;
     // Sends `signal` if the process still runs.
     virtual void signal(int signal) = 0;
+    // Kills the process and everything in its process group (it leads its own group).
+    virtual void kill_group() = 0;
 };
 
 // Starts processes. A boundary to the outside world: unit tests hand in a fake.

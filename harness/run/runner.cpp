@@ -68,16 +68,23 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
     RunOutcome run;
     std::map<std::pair<Engine, ProviderKind>, std::unique_ptr<Provider>> providers;
     auto stopped = [&] { return options.interrupted && options.interrupted->load(); };
-    for (const Scenario& scenario : scenarios) {
+    auto provider_for = [&](const Database& database) -> Provider& {
+        auto& provider = providers[{database.engine, database.provider}];
+        if (!provider) provider = make_provider(database, run_dir, launcher);
+        return *provider;
+    };
+    for (std::size_t index = 0; index < scenarios.size(); ++index) {
+        const Scenario& scenario = scenarios[index];
         if (stopped()) break;
         for (const auto& secret : scenario.secrets) redactor.add(secret);
         observer.scenario_started(scenario);
         ScenarioOutcome outcome;
         outcome.file = scenario.file.string();
         outcome.name = scenario.name;
-        auto& provider = providers[{scenario.database.engine, scenario.database.provider}];
-        if (!provider) provider = make_provider(scenario.database, run_dir, launcher);
-        auto instance = provider->provision(scenario.database, Deadline::in(options.provision_timeout, options.interrupted));
+        auto instance = provider_for(scenario.database)
+                            .provision(scenario.database, Deadline::in(options.provision_timeout, options.interrupted));
+        // The next scenario's server comes up while this one's candidates are tried.
+        if (index + 1 < scenarios.size()) provider_for(scenarios[index + 1].database).prepare(scenarios[index + 1].database);
         if (instance) {
             redactor.add((*instance)->admin("").password);
             outcome.server = (*instance)->description();

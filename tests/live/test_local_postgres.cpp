@@ -198,6 +198,39 @@ TEST_SUITE("local postgres") {
         CHECK(result->rows.at(0).at(0) == std::optional<std::string>("postgres"));
     }
 
+    TEST_CASE("a prepared server is used when the next scenario asks for the same settings") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalPostgres provider(run_dir, system_launcher());
+        auto first = provision(provider);
+        Database next;
+        next.settings = {{"max_connections", "41"}};
+        provider.prepare(next);
+        auto second = provision(provider, next);
+        CHECK(setting_of(*second, "max_connections") == "41");
+        CHECK(second->ready_after() < first->ready_after());
+    }
+
+    TEST_CASE("a prepared server with other settings is discarded, and an unused one leaves nothing") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        {
+            LocalPostgres provider(run_dir, system_launcher());
+            auto first = provision(provider);
+            Database prepared;
+            prepared.settings = {{"max_connections", "41"}};
+            provider.prepare(prepared);
+            Database asked;
+            asked.settings = {{"max_connections", "43"}};
+            auto second = provision(provider, asked);
+            CHECK(setting_of(*second, "max_connections") == "43");
+            provider.prepare(prepared);
+        }
+        CHECK(processes_naming(run_dir.path()).empty());
+        std::vector<std::string> left;
+        for (const auto& entry : fs::directory_iterator(run_dir.path()))
+            if (entry.path().filename().string().starts_with("pg-")) left.push_back(entry.path().filename());
+        CHECK(left == std::vector<std::string>{"pg-template"});
+    }
+
     TEST_CASE("provision applies the database's settings") {
         RunDir run_dir = make_run_dir(runtime_root());
         LocalPostgres provider(run_dir, system_launcher());
