@@ -13,16 +13,20 @@ const std::array<const Driver*, 1> k_drivers{&libpq::driver()};
 
 const Driver* find_driver(std::string_view name) {
     for (const Driver* driver : k_drivers) {
-        if (driver->name() == name) return driver;
+        if (driver->name() == name)
+            return driver;
     }
     return nullptr;
 }
 
-std::span<const Driver* const> all_drivers() { return k_drivers; }
+std::span<const Driver* const> all_drivers() {
+    return k_drivers;
+}
 
 std::string driver_names() {
     std::string names;
-    for (const Driver* driver : k_drivers) names += (names.empty() ? "" : ", ") + std::string(driver->name());
+    for (const Driver* driver : k_drivers)
+        names += (names.empty() ? "" : ", ") + std::string(driver->name());
     return names;
 }
 

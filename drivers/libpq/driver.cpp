@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <sstream>
 #include <regex>
+#include <sstream>
 #include <string_view>
 
 namespace stagegate::libpq {
@@ -41,7 +41,8 @@ std::vector<std::string> split_commas(const std::string& text) {
     while (true) {
         auto comma = text.find(',', start);
         parts.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-        if (comma == std::string::npos) return parts;
+        if (comma == std::string::npos)
+            return parts;
         start = comma + 1;
     }
 }
@@ -63,20 +64,25 @@ std::vector<std::string> loose_secrets(std::string_view text) {
     }
     for (auto it = std::sregex_iterator(copy.begin(), copy.end(), k_kv_password); it != std::sregex_iterator(); ++it) {
         std::string value = (*it)[1];
-        if (value.size() > 1 && value.front() == '\'') value = value.substr(1, value.size() - (value.back() == '\'' ? 2 : 1));
-        if (!value.empty()) found.push_back(value);
+        if (value.size() > 1 && value.front() == '\'')
+            value = value.substr(1, value.size() - (value.back() == '\'' ? 2 : 1));
+        if (!value.empty())
+            found.push_back(value);
         // In a URI query the value ends at the next parameter.
-        if (auto amp = value.find('&'); amp != std::string::npos && amp > 0) found.push_back(value.substr(0, amp));
+        if (auto amp = value.find('&'); amp != std::string::npos && amp > 0)
+            found.push_back(value.substr(0, amp));
         std::string rest = (*it)[2];
         std::istringstream words(rest);
-        for (std::string word; words >> word;) found.push_back(word);
+        for (std::string word; words >> word;)
+            found.push_back(word);
     }
     return found;
 }
 
 std::string cut(std::string message, const std::vector<std::string>& secrets) {
     for (const auto& secret : secrets) {
-        if (secret.empty()) continue;
+        if (secret.empty())
+            continue;
         for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
             message.replace(at, secret.size(), "***");
     }
@@ -103,9 +109,11 @@ std::vector<Endpoint> endpoints_of(const ParsedCandidate& parsed) {
         endpoint.hostaddr = i < addrs.size() ? addrs[i] : "";
         const std::string& port = ports.size() == 1 ? ports[0] : (i < ports.size() ? ports[i] : "");
         int number = 5432;
-        if (!port.empty()) std::from_chars(port.data(), port.data() + port.size(), number);
+        if (!port.empty())
+            std::from_chars(port.data(), port.data() + port.size(), number);
         endpoint.port = number;
-        endpoint.unix_socket = endpoint.hostaddr.empty() && (endpoint.host.empty() || endpoint.host.front() == '/' || endpoint.host.front() == '@');
+        endpoint.unix_socket = endpoint.hostaddr.empty() &&
+                               (endpoint.host.empty() || endpoint.host.front() == '/' || endpoint.host.front() == '@');
         endpoints.push_back(endpoint);
     }
     return endpoints;
@@ -118,7 +126,8 @@ std::vector<std::string> warnings_of(const ParsedCandidate& parsed) {
         warnings.push_back("sslmode is not set: libpq defaults to `prefer`, which silently falls back to plaintext; "
                            "set sslmode=verify-full (or require)");
     else if (*sslmode == "prefer" || *sslmode == "allow")
-        warnings.push_back(fmt::format("sslmode={} silently falls back to plaintext; use verify-full (or require)", *sslmode));
+        warnings.push_back(
+            fmt::format("sslmode={} silently falls back to plaintext; use verify-full (or require)", *sslmode));
     else if (*sslmode == "disable")
         warnings.push_back("sslmode=disable: credentials and data travel in plaintext");
     else if (*sslmode == "require")
@@ -129,7 +138,8 @@ std::vector<std::string> warnings_of(const ParsedCandidate& parsed) {
                            "accepts and never answers (stagegate enforces its own deadline)");
     if (parsed.endpoints.size() > 1)
         warnings.push_back(fmt::format("{} hosts: libpq falls back to the next host on failure, which can hide "
-                                       "a typo in one of them", parsed.endpoints.size()));
+                                       "a typo in one of them",
+                                       parsed.endpoints.size()));
     if (!parsed.get("password") && !parsed.get("passfile") && !parsed.get("service"))
         warnings.push_back("no password in the string: the application relies on PGPASSWORD or ~/.pgpass, "
                            "which stagegate ignores");
@@ -144,9 +154,11 @@ std::optional<std::string> libpq_rejects(const ParsedCandidate& parsed) {
     std::size_t hosts = std::max(split_commas(parsed.get("host").value_or("")).size(),
                                  split_commas(parsed.get("hostaddr").value_or("")).size());
     std::string nowhere;
-    for (std::size_t i = 0; i < hosts; ++i) nowhere += (i ? "," : "") + std::string(k_nowhere);
+    for (std::size_t i = 0; i < hosts; ++i)
+        nowhere += (i ? "," : "") + std::string(k_nowhere);
     for (const auto& parameter : parsed.parameters) {
-        if (parameter.key == "host" || parameter.key == "hostaddr") continue;
+        if (parameter.key == "host" || parameter.key == "hostaddr")
+            continue;
         keys.push_back(parameter.key);
         values.push_back(parameter.value);
     }
@@ -161,7 +173,8 @@ std::optional<std::string> libpq_rejects(const ParsedCandidate& parsed) {
     key_ptrs.push_back(nullptr);
     value_ptrs.push_back(nullptr);
     ConnPtr conn(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
-    if (!conn) return "libpq could not allocate a connection";
+    if (!conn)
+        return "libpq could not allocate a connection";
     std::string message = PQerrorMessage(conn.get());
     if (PQstatus(conn.get()) != CONNECTION_BAD || message.find(k_nowhere) != std::string::npos)
         return std::nullopt;
@@ -179,12 +192,18 @@ class LibpqDriver final : public Driver {
 
     bool has(Capability capability) const override {
         switch (capability) {
-        case Capability::keyword_value_strings: return true;
-        case Capability::uri_strings: return true;
-        case Capability::multi_host: return true;
-        case Capability::tls_in_use: return true;
-        case Capability::server_settings: return true;
-        case Capability::deadline_connect: return true;
+        case Capability::keyword_value_strings:
+            return true;
+        case Capability::uri_strings:
+            return true;
+        case Capability::multi_host:
+            return true;
+        case Capability::tls_in_use:
+            return true;
+        case Capability::server_settings:
+            return true;
+        case Capability::deadline_connect:
+            return true;
         }
         return false;
     }
@@ -203,12 +222,15 @@ class LibpqDriver final : public Driver {
         parsed.form = input.starts_with("postgresql://") || input.starts_with("postgres://") ? "uri" : "keyword/value";
         parsed.default_port = 5432;
         for (auto* option = options.get(); option->keyword != nullptr; ++option) {
-            if (option->val == nullptr) continue;
+            if (option->val == nullptr)
+                continue;
             bool secret = std::string_view(option->dispchar) == "*";
             parsed.parameters.push_back({option->keyword, option->val, secret});
-            if (secret && *option->val) parsed.secrets.push_back(option->val);
+            if (secret && *option->val)
+                parsed.secrets.push_back(option->val);
         }
-        if (auto reason = libpq_rejects(parsed)) return std::unexpected(config_failure(text, *reason));
+        if (auto reason = libpq_rejects(parsed))
+            return std::unexpected(config_failure(text, *reason));
         parsed.endpoints = endpoints_of(parsed);
         parsed.warnings = warnings_of(parsed);
         return parsed;
@@ -219,7 +241,8 @@ class LibpqDriver final : public Driver {
         std::vector<std::string> keys;
         std::vector<std::string> values;
         for (const auto& parameter : candidate.parameters) {
-            if (parameter.key == "hostaddr" || parameter.key == "port") continue;
+            if (parameter.key == "hostaddr" || parameter.key == "port")
+                continue;
             keys.push_back(parameter.key);
             values.push_back(parameter.value);
         }
@@ -242,10 +265,11 @@ class LibpqDriver final : public Driver {
     }
 
     Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {
-        std::vector<std::string> keys{"hostaddr", "port", "user", "password", "dbname", "sslmode",
-                                      "fallback_application_name"};
-        std::vector<std::string> values{login.address, std::to_string(login.port), login.user, login.password,
-                                        login.database, "disable", "stagegate-admin"};
+        std::vector<std::string> keys{
+            "hostaddr", "port", "user", "password", "dbname", "sslmode", "fallback_application_name"};
+        std::vector<std::string> values{
+            login.address, std::to_string(login.port), login.user, login.password, login.database,
+            "disable",     "stagegate-admin"};
         return start(keys, values, deadline, login.address);
     }
 
@@ -263,7 +287,8 @@ class LibpqDriver final : public Driver {
         value_ptrs.push_back(nullptr);
         ConnPtr conn(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
         auto done = finish_connect(std::move(conn), deadline, target);
-        if (!done) return std::unexpected(done.error());
+        if (!done)
+            return std::unexpected(done.error());
         return make_session(std::move(*done));
     }
 };
@@ -272,6 +297,8 @@ const LibpqDriver k_driver;
 
 } // namespace
 
-const Driver& driver() { return k_driver; }
+const Driver& driver() {
+    return k_driver;
+}
 
 } // namespace stagegate::libpq

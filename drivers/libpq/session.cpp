@@ -19,18 +19,22 @@ using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 std::string_view stage_of(ConnStatusType status) {
     switch (status) {
-    case CONNECTION_STARTED: return "the TCP connection was not accepted";
+    case CONNECTION_STARTED:
+        return "the TCP connection was not accepted";
     case CONNECTION_MADE:
     case CONNECTION_AWAITING_RESPONSE:
     case CONNECTION_SSL_STARTUP:
-    case CONNECTION_GSS_STARTUP: return "the server accepted the connection but never answered the handshake";
+    case CONNECTION_GSS_STARTUP:
+        return "the server accepted the connection but never answered the handshake";
     case CONNECTION_AUTH_OK:
     case CONNECTION_SETENV:
     case CONNECTION_CHECK_WRITABLE:
     case CONNECTION_CHECK_TARGET:
     case CONNECTION_CHECK_STANDBY:
-    case CONNECTION_CONSUME: return "the server authenticated the login but did not finish start-up";
-    default: return "the connection did not complete";
+    case CONNECTION_CONSUME:
+        return "the server authenticated the login but did not finish start-up";
+    default:
+        return "the connection did not complete";
     }
 }
 
@@ -55,7 +59,8 @@ class LibpqSession final : public Session {
 
     Result<QueryResult> execute(std::string_view sql, const Deadline& deadline) override {
         std::string text(sql);
-        if (!PQsendQuery(m_conn.get(), text.c_str())) return std::unexpected(from_result(nullptr, m_conn.get()));
+        if (!PQsendQuery(m_conn.get(), text.c_str()))
+            return std::unexpected(from_result(nullptr, m_conn.get()));
         return collect(deadline);
     }
 
@@ -65,8 +70,10 @@ class LibpqSession final : public Session {
         if (!PQsendQueryParams(m_conn.get(), "SELECT current_setting($1)", 1, nullptr, values, nullptr, nullptr, 0))
             return std::unexpected(from_result(nullptr, m_conn.get()));
         auto result = collect(deadline);
-        if (!result) return std::unexpected(result.error());
-        if (result->rows.empty() || !result->rows[0][0]) return std::string();
+        if (!result)
+            return std::unexpected(result.error());
+        if (result->rows.empty() || !result->rows[0][0])
+            return std::string();
         return *result->rows[0][0];
     }
 
@@ -83,9 +90,10 @@ class LibpqSession final : public Session {
     }
 
     Result<ServerIdentity> identity(const Deadline& deadline) override {
-        auto result = execute("SELECT current_setting('server_version'), current_setting('transaction_read_only')",
-                              deadline);
-        if (!result) return std::unexpected(result.error());
+        auto result =
+            execute("SELECT current_setting('server_version'), current_setting('transaction_read_only')", deadline);
+        if (!result)
+            return std::unexpected(result.error());
         ServerIdentity identity;
         identity.version = result->rows.at(0).at(0).value_or("");
         identity.version = identity.version.substr(0, identity.version.find(' ')); // "15.20 (Debian ...)"
@@ -102,20 +110,29 @@ class LibpqSession final : public Session {
         while (true) {
             while (PQisBusy(conn)) {
                 WaitResult waited = detail::wait_socket(PQsocket(conn), POLLIN, deadline);
-                if (waited != WaitResult::ready) return cancel(deadline);
-                if (!PQconsumeInput(conn)) return std::unexpected(from_result(nullptr, conn));
+                if (waited != WaitResult::ready)
+                    return cancel(deadline);
+                if (!PQconsumeInput(conn))
+                    return std::unexpected(from_result(nullptr, conn));
             }
             ResultPtr result(PQgetResult(conn));
-            if (!result) break;
+            if (!result)
+                break;
             switch (PQresultStatus(result.get())) {
-            case PGRES_TUPLES_OK: last = rows_of(result.get()); break;
-            case PGRES_COMMAND_OK: last = QueryResult{}; break;
+            case PGRES_TUPLES_OK:
+                last = rows_of(result.get());
+                break;
+            case PGRES_COMMAND_OK:
+                last = QueryResult{};
+                break;
             default:
-                if (!failure) failure = from_result(result.get(), conn);
+                if (!failure)
+                    failure = from_result(result.get(), conn);
                 break;
             }
         }
-        if (failure) return std::unexpected(*failure);
+        if (failure)
+            return std::unexpected(*failure);
         return last;
     }
 
@@ -137,12 +154,15 @@ class LibpqSession final : public Session {
     static QueryResult rows_of(const PGresult* result) {
         QueryResult rows;
         int columns = PQnfields(result);
-        for (int c = 0; c < columns; ++c) rows.columns.emplace_back(PQfname(result, c));
+        for (int c = 0; c < columns; ++c)
+            rows.columns.emplace_back(PQfname(result, c));
         for (int r = 0; r < PQntuples(result); ++r) {
             auto& row = rows.rows.emplace_back();
             for (int c = 0; c < columns; ++c) {
-                if (PQgetisnull(result, r, c)) row.emplace_back(std::nullopt);
-                else row.emplace_back(std::string(PQgetvalue(result, r, c), PQgetlength(result, r, c)));
+                if (PQgetisnull(result, r, c))
+                    row.emplace_back(std::nullopt);
+                else
+                    row.emplace_back(std::string(PQgetvalue(result, r, c), PQgetlength(result, r, c)));
             }
         }
         return rows;
@@ -154,23 +174,28 @@ class LibpqSession final : public Session {
 } // namespace
 
 Result<ConnPtr> finish_connect(ConnPtr conn, const Deadline& deadline, std::string_view target) {
-    if (!conn) return fail(Category::server, "libpq could not allocate a connection");
+    if (!conn)
+        return fail(Category::server, "libpq could not allocate a connection");
     // Verbose errors carry the SQLSTATE of server-side connect failures ("FATAL:  28P01: ...").
     PQsetErrorVerbosity(conn.get(), PQERRORS_VERBOSE);
     PostgresPollingStatusType state = PGRES_POLLING_WRITING;
     while (PQstatus(conn.get()) != CONNECTION_BAD) {
-        if (state == PGRES_POLLING_OK) return conn;
+        if (state == PGRES_POLLING_OK)
+            return conn;
         short events = state == PGRES_POLLING_READING ? POLLIN : POLLOUT;
         WaitResult waited = detail::wait_socket(PQsocket(conn.get()), events, deadline);
         if (waited == WaitResult::deadline || waited == WaitResult::interrupted)
             return std::unexpected(timeout_failure(target, deadline, stage_of(PQstatus(conn.get()))));
         state = PQconnectPoll(conn.get());
-        if (state == PGRES_POLLING_FAILED) break;
+        if (state == PGRES_POLLING_FAILED)
+            break;
     }
     std::string message = PQerrorMessage(conn.get());
     return std::unexpected(classify(sqlstate_of(message), message, Phase::connect));
 }
 
-std::unique_ptr<Session> make_session(ConnPtr conn) { return std::make_unique<LibpqSession>(std::move(conn)); }
+std::unique_ptr<Session> make_session(ConnPtr conn) {
+    return std::make_unique<LibpqSession>(std::move(conn));
+}
 
 } // namespace stagegate::libpq

@@ -27,7 +27,8 @@ int explain(const ExplainArgs& args) {
         return k_exit_invalid;
     }
     Redactor redactor;
-    for (const auto& secret : parsed->secrets) redactor.add(secret);
+    for (const auto& secret : parsed->secrets)
+        redactor.add(secret);
     fmt::print("{} {} reads this {} string as:\n", driver->name(), driver->client_version(), parsed->form);
     for (const auto& parameter : parsed->parameters) {
         std::string value = parameter.secret ? std::string(Redactor::k_mask) : redactor.apply(parameter.value);
@@ -35,14 +36,18 @@ int explain(const ExplainArgs& args) {
     }
     for (std::size_t i = 0; i < parsed->endpoints.size(); ++i) {
         const Endpoint& endpoint = parsed->endpoints[i];
-        std::string where = endpoint.unix_socket
-                                ? fmt::format("unix socket in {}", endpoint.host.empty() ? "the client's default directory" : endpoint.host)
-                                : fmt::format("{}{} port {}", endpoint.host.empty() ? endpoint.hostaddr : endpoint.host,
-                                              endpoint.hostaddr.empty() || endpoint.host.empty() ? "" : " (at " + endpoint.hostaddr + ")",
-                                              endpoint.port.value_or(parsed->default_port));
+        std::string where =
+            endpoint.unix_socket
+                ? fmt::format("unix socket in {}",
+                              endpoint.host.empty() ? "the client's default directory" : endpoint.host)
+                : fmt::format("{}{} port {}", endpoint.host.empty() ? endpoint.hostaddr : endpoint.host,
+                              endpoint.hostaddr.empty() || endpoint.host.empty() ? ""
+                                                                                 : " (at " + endpoint.hostaddr + ")",
+                              endpoint.port.value_or(parsed->default_port));
         fmt::print("  destination {}: {}\n", i + 1, redactor.apply(where));
     }
-    for (const auto& warning : parsed->warnings) fmt::print("warning: {}\n", redactor.apply(warning));
+    for (const auto& warning : parsed->warnings)
+        fmt::print("warning: {}\n", redactor.apply(warning));
     return k_exit_pass;
 }
 

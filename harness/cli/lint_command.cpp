@@ -18,22 +18,28 @@ struct LintArgs {
 // What lint can know without a server: the string as the client reads it, and its route.
 Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario& scenario, Redactor& redactor) {
     auto text = candidate_text(candidate);
-    if (!text) return std::unexpected(text.error());
+    if (!text)
+        return std::unexpected(text.error());
     auto parsed = find_driver(candidate.driver)->parse(*text);
-    if (!parsed) return parsed;
-    for (const auto& secret : parsed->secrets) redactor.add(secret);
+    if (!parsed)
+        return parsed;
+    for (const auto& secret : parsed->secrets)
+        redactor.add(secret);
     auto routes = map_hosts(*parsed, scenario.database.answers_as, Route{"127.0.0.1", 0});
-    if (!routes) return std::unexpected(routes.error());
+    if (!routes)
+        return std::unexpected(routes.error());
     return parsed;
 }
 
 int lint(const LintArgs& args) {
     auto scenarios = load_all(args.paths);
-    if (!scenarios) return k_exit_invalid;
+    if (!scenarios)
+        return k_exit_invalid;
     Redactor redactor;
     int contradictions = 0;
     for (const auto& scenario : *scenarios) {
-        for (const auto& secret : scenario.secrets) redactor.add(secret);
+        for (const auto& secret : scenario.secrets)
+            redactor.add(secret);
         for (const auto& candidate : scenario.candidates) {
             auto result = static_check(candidate, scenario, redactor);
             std::string where = candidate.mark.to_string();
@@ -45,7 +51,8 @@ int lint(const LintArgs& args) {
             }
             const Failure& failure = result.error();
             bool expected = !candidate.expect.pass && candidate.expect.category == failure.category;
-            if (!expected) ++contradictions;
+            if (!expected)
+                ++contradictions;
             fmt::print("{}: {}: {}: {} ({}){}\n", where, expected ? "ok" : "error", candidate.name,
                        redactor.apply(failure.message), to_string(failure.category),
                        expected ? ", as the scenario expects" : "");

@@ -23,7 +23,8 @@ struct RunArgs {
 
 int run(const RunArgs& args) {
     auto scenarios = load_all(args.paths);
-    if (!scenarios) return k_exit_invalid;
+    if (!scenarios)
+        return k_exit_invalid;
     install_signal_handlers();
     auto run_dir = RunDir::create();
     if (!run_dir) {
@@ -40,7 +41,8 @@ int run(const RunArgs& args) {
     if (!args.json.empty()) {
         if (auto written = write_report(json_report(outcome, redactor), args.json); !written) {
             fmt::print(stderr, "stagegate: error: {}\n", written.error());
-            if (code == k_exit_pass) code = k_exit_infrastructure;
+            if (code == k_exit_pass)
+                code = k_exit_infrastructure;
         }
     }
     return code;

@@ -23,7 +23,7 @@ class LocalPostgres final : public Provider {
     ~LocalPostgres() override;
 
     std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
-                                                                   const Deadline& deadline) override;
+                                                                    const Deadline& deadline) override;
     void prepare(const Database& next) override;
 
     // Returns the directory of the newest installed server binaries ($STAGEGATE_PG_BINDIR wins).
@@ -31,8 +31,9 @@ class LocalPostgres final : public Provider {
 
     // Returns the server's command line for an instance (settings last, so they win).
     static std::vector<std::string> server_arguments(const std::filesystem::path& bindir,
-                                                     const std::filesystem::path& data, const std::filesystem::path& socket_dir,
-                                                     int port, const Database& database);
+                                                     const std::filesystem::path& data,
+                                                     const std::filesystem::path& socket_dir, int port,
+                                                     const Database& database);
 
   private:
     // A server on its way up: its folder, port and process, and the settings it runs with.

@@ -37,8 +37,10 @@ std::expected<UnixUser, std::string> lookup_user(const std::string& name) {
 namespace {
 
 int decode_status(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
     return -1;
 }
 
@@ -55,10 +57,12 @@ class SystemProcess final : public Process {
     pid_t pid() const override { return m_pid; }
 
     std::optional<int> poll_exit() override {
-        if (m_status) return m_status;
+        if (m_status)
+            return m_status;
         int status = 0;
         pid_t done = ::waitpid(m_pid, &status, WNOHANG);
-        if (done == m_pid) m_status = decode_status(status);
+        if (done == m_pid)
+            m_status = decode_status(status);
         return m_status;
     }
 
@@ -66,7 +70,8 @@ class SystemProcess final : public Process {
         // A pidfd becomes readable the moment the child exits: no polling delay.
         int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
         while (!poll_exit()) {
-            if (deadline.expired()) break;
+            if (deadline.expired())
+                break;
             auto slice = std::min<long>(deadline.remaining().count(), 20);
             if (pidfd >= 0) {
                 pollfd pfd{pidfd, POLLIN, 0};
@@ -75,16 +80,19 @@ class SystemProcess final : public Process {
                 std::this_thread::sleep_for(Millis(1));
             }
         }
-        if (pidfd >= 0) ::close(pidfd);
+        if (pidfd >= 0)
+            ::close(pidfd);
         return m_status;
     }
 
     void signal(int number) override {
-        if (!poll_exit()) ::kill(m_pid, number);
+        if (!poll_exit())
+            ::kill(m_pid, number);
     }
 
     void kill_group() override {
-        if (!poll_exit()) ::kill(-m_pid, SIGKILL);
+        if (!poll_exit())
+            ::kill(-m_pid, SIGKILL);
     }
 
   private:
@@ -114,7 +122,8 @@ struct ChildPlan {
     ::setpgid(0, 0); // own process group: a terminal's Ctrl-C reaches stagegate, which stops servers in order
     int null_fd = ::open("/dev/null", O_RDWR);
     int out_fd = plan.output.empty() ? null_fd : ::open(plan.output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (null_fd < 0 || out_fd < 0) child_fail(plan.report_fd, errno);
+    if (null_fd < 0 || out_fd < 0)
+        child_fail(plan.report_fd, errno);
     if (plan.user && !plan.output.empty() && ::fchown(out_fd, plan.user->uid, plan.user->gid) != 0)
         child_fail(plan.report_fd, errno);
     ::dup2(null_fd, 0);
@@ -128,11 +137,13 @@ struct ChildPlan {
     // After setuid: a change of credentials clears the parent-death signal, so set it last.
     if (plan.die_with_parent) {
         ::prctl(PR_SET_PDEATHSIG, plan.death_signal);
-        if (::getppid() != plan.parent) ::_exit(1);
+        if (::getppid() != plan.parent)
+            ::_exit(1);
     }
     // Keep report_fd (close-on-exec) so that an exec failure still reaches the parent.
     unsigned report = static_cast<unsigned>(plan.report_fd);
-    if (report > 3) ::close_range(3, report - 1, 0);
+    if (report > 3)
+        ::close_range(3, report - 1, 0);
     ::close_range(report + 1, ~0U, 0);
     ::execv(plan.argv[0], plan.argv.data());
     child_fail(plan.report_fd, errno);
@@ -143,7 +154,8 @@ class SystemLauncher final : public ProcessLauncher {
     std::expected<std::unique_ptr<Process>, std::string> spawn(const SpawnSpec& spec) override {
         ChildPlan plan;
         plan.strings = spec.argv;
-        for (auto& arg : plan.strings) plan.argv.push_back(arg.data());
+        for (auto& arg : plan.strings)
+            plan.argv.push_back(arg.data());
         plan.argv.push_back(nullptr);
         plan.output = spec.output.string();
         plan.user = spec.as_user ? &*spec.as_user : nullptr;
@@ -151,7 +163,8 @@ class SystemLauncher final : public ProcessLauncher {
         plan.death_signal = spec.parent_death_signal;
         plan.parent = ::getpid();
         int report[2];
-        if (::pipe2(report, O_CLOEXEC) != 0) return std::unexpected(fmt::format("pipe: {}", std::strerror(errno)));
+        if (::pipe2(report, O_CLOEXEC) != 0)
+            return std::unexpected(fmt::format("pipe: {}", std::strerror(errno)));
         plan.report_fd = report[1];
         pid_t pid = ::fork();
         if (pid < 0) {
@@ -190,11 +203,15 @@ ProcessLauncher& system_launcher() {
 std::expected<int, std::string> run_to_completion(ProcessLauncher& launcher, const SpawnSpec& spec,
                                                   const Deadline& deadline) {
     auto process = launcher.spawn(spec);
-    if (!process) return std::unexpected(process.error());
+    if (!process)
+        return std::unexpected(process.error());
     while (true) {
-        if (auto status = (*process)->wait(deadline.capped(Millis(20)))) return *status;
-        if (deadline.stopped()) return std::unexpected(fmt::format("{} was interrupted", spec.argv.at(0)));
-        if (deadline.expired()) return std::unexpected(fmt::format("{} did not finish in time and was killed", spec.argv.at(0)));
+        if (auto status = (*process)->wait(deadline.capped(Millis(20))))
+            return *status;
+        if (deadline.stopped())
+            return std::unexpected(fmt::format("{} was interrupted", spec.argv.at(0)));
+        if (deadline.expired())
+            return std::unexpected(fmt::format("{} did not finish in time and was killed", spec.argv.at(0)));
     }
 }
 

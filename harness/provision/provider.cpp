@@ -8,7 +8,8 @@ std::unique_ptr<Provider> make_provider(const Database& database, const RunDir& 
     switch (database.engine) {
     case Engine::postgres:
         switch (database.provider) {
-        case ProviderKind::local: return std::make_unique<LocalPostgres>(run_dir, launcher);
+        case ProviderKind::local:
+            return std::make_unique<LocalPostgres>(run_dir, launcher);
         }
     }
     return nullptr;

@@ -37,7 +37,7 @@ class Provider {
     // Starts a server configured as `database` says (settings; not setup steps, which the
     // runner applies). Fails with a one-line reason: that is an infrastructure error.
     virtual std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
-                                                                           const Deadline& deadline) = 0;
+                                                                            const Deadline& deadline) = 0;
     // Starts standing up the next scenario's database ahead of time, without waiting; the next
     // provision() uses it when asked for the same database configuration. Only a hint: a
     // provider may do nothing, and any failure shows up in provision().

@@ -12,7 +12,8 @@ namespace fs = std::filesystem;
 Reaper::Reaper(const RunDir& run_dir, ProcessLauncher& launcher) : m_run_dir(run_dir), m_launcher(launcher) {}
 
 Reaper::~Reaper() {
-    for (auto& grave : m_graves) finish(grave);
+    for (auto& grave : m_graves)
+        finish(grave);
 }
 
 void Reaper::bury(std::unique_ptr<Process> server, fs::path dir) {
@@ -26,10 +27,13 @@ void Reaper::collect() {
             m_run_dir.forget_server(grave.server->pid());
             grave.server.reset();
             auto remover = m_launcher.spawn(SpawnSpec{{"/bin/rm", "-rf", grave.dir.string()}, {}, {}, true, SIGKILL});
-            if (remover) grave.remover = std::move(*remover);
-            else finish(grave);
+            if (remover)
+                grave.remover = std::move(*remover);
+            else
+                finish(grave);
         }
-        if (!grave.server && grave.remover && grave.remover->poll_exit()) grave.remover.reset();
+        if (!grave.server && grave.remover && grave.remover->poll_exit())
+            grave.remover.reset();
     }
     std::erase_if(m_graves, [](const Grave& grave) { return !grave.server && !grave.remover; });
 }

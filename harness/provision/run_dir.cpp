@@ -42,9 +42,11 @@ void stop_recorded_servers(const fs::path& run) {
         std::ifstream in(entry.path());
         std::string marker;
         std::getline(in, marker);
-        if (pid <= 0 || marker.empty()) continue;
+        if (pid <= 0 || marker.empty())
+            continue;
         for (int i = 0; i < 250 && is_ours(pid, marker); ++i) {
-            if (i == 150) ::kill(pid, SIGKILL);
+            if (i == 150)
+                ::kill(pid, SIGKILL);
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
@@ -58,13 +60,15 @@ void remove_run(const fs::path& run) {
 
 [[noreturn]] void watchdog_main(int read_fd, int lock_fd, const fs::path& run) {
     ::setsid();
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) ::signal(sig, SIG_IGN);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE})
+        ::signal(sig, SIG_IGN);
     int null_fd = ::open("/dev/null", O_RDWR);
     ::dup2(null_fd, 0);
     ::dup2(null_fd, 1);
     ::dup2(null_fd, 2);
     for (int fd = 3; fd < 1024; ++fd) {
-        if (fd != read_fd && fd != lock_fd) ::close(fd);
+        if (fd != read_fd && fd != lock_fd)
+            ::close(fd);
     }
     char byte;
     ssize_t got;
@@ -84,12 +88,13 @@ std::string random_suffix() {
 std::expected<void, std::string> ensure_root(const fs::path& root) {
     std::error_code ec;
     fs::create_directories(root, ec);
-    struct stat info{};
+    struct stat info {};
     if (::lstat(root.c_str(), &info) != 0)
         return std::unexpected(fmt::format("cannot create {}: {}", root.string(), std::strerror(errno)));
     if (!S_ISDIR(info.st_mode) || info.st_uid != ::geteuid())
         return std::unexpected(fmt::format("{} is not a directory owned by this user; remove it or set "
-                                           "STAGEGATE_RUNTIME_DIR", root.string()));
+                                           "STAGEGATE_RUNTIME_DIR",
+                                           root.string()));
     // Traversable by the unprivileged server account, listable only by us.
     ::chmod(root.c_str(), 0711);
     return {};
@@ -98,9 +103,11 @@ std::expected<void, std::string> ensure_root(const fs::path& root) {
 } // namespace
 
 fs::path RunDir::default_root() {
-    if (const char* dir = std::getenv("STAGEGATE_RUNTIME_DIR"); dir && *dir) return dir;
+    if (const char* dir = std::getenv("STAGEGATE_RUNTIME_DIR"); dir && *dir)
+        return dir;
     std::string name = fmt::format("stagegate-{}", ::geteuid());
-    if (::access("/dev/shm", W_OK | X_OK) == 0) return fs::path("/dev/shm") / name;
+    if (::access("/dev/shm", W_OK | X_OK) == 0)
+        return fs::path("/dev/shm") / name;
     std::error_code ec;
     return fs::temp_directory_path(ec) / name;
 }
@@ -109,9 +116,11 @@ int RunDir::sweep_stale(const fs::path& root) {
     int removed = 0;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root, ec)) {
-        if (!entry.is_directory() || !entry.path().filename().string().starts_with(k_prefix)) continue;
+        if (!entry.is_directory() || !entry.path().filename().string().starts_with(k_prefix))
+            continue;
         int fd = ::open((entry.path() / k_lock).c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) continue; // not a run directory of ours (or half made): leave it
+        if (fd < 0)
+            continue; // not a run directory of ours (or half made): leave it
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
             remove_run(entry.path());
             ++removed;
@@ -123,7 +132,8 @@ int RunDir::sweep_stale(const fs::path& root) {
 
 std::expected<RunDir, std::string> RunDir::create(const fs::path& requested_root) {
     fs::path root = requested_root.empty() ? default_root() : requested_root;
-    if (auto ok = ensure_root(root); !ok) return std::unexpected(ok.error());
+    if (auto ok = ensure_root(root); !ok)
+        return std::unexpected(ok.error());
     sweep_stale(root);
     fs::path run = root / fmt::format("{}{}-{}", k_prefix, ::getpid(), random_suffix());
     std::error_code ec;
@@ -162,7 +172,8 @@ RunDir::RunDir(RunDir&& other) noexcept
       m_watchdog_fd(std::exchange(other.m_watchdog_fd, -1)), m_watchdog(std::exchange(other.m_watchdog, -1)) {}
 
 RunDir::~RunDir() {
-    if (m_lock_fd < 0) return;
+    if (m_lock_fd < 0)
+        return;
     remove_run(m_path);
     ::close(m_watchdog_fd);
     int status = 0;
@@ -173,7 +184,8 @@ RunDir::~RunDir() {
 std::expected<fs::path, std::string> RunDir::make_dir(const std::string& name, uid_t uid, gid_t gid) const {
     fs::path dir = m_path / name;
     std::error_code ec;
-    if (!fs::create_directory(dir, ec)) return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+    if (!fs::create_directory(dir, ec))
+        return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
     ::chmod(dir.c_str(), 0700);
     if (::geteuid() == 0 && ::chown(dir.c_str(), uid, gid) != 0)
         return std::unexpected(fmt::format("cannot hand {} to uid {}: {}", dir.string(), uid, std::strerror(errno)));

@@ -27,8 +27,10 @@ ConsoleReporter::ConsoleReporter(std::FILE* out, bool color, const Redactor& red
 bool ConsoleReporter::wants_color(std::FILE* stream) {
     const char* no_color = std::getenv("NO_COLOR");
     const char* term = std::getenv("TERM");
-    if (no_color && *no_color) return false;
-    if (term && std::string_view(term) == "dumb") return false;
+    if (no_color && *no_color)
+        return false;
+    if (term && std::string_view(term) == "dumb")
+        return false;
     return ::isatty(::fileno(stream)) == 1;
 }
 
@@ -40,16 +42,19 @@ void ConsoleReporter::line(const std::string& text) {
 }
 
 std::string ConsoleReporter::paint(std::string_view text, std::string_view code) const {
-    if (!m_color) return std::string(text);
+    if (!m_color)
+        return std::string(text);
     return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
 
 void ConsoleReporter::scenario_started(const Scenario& scenario) {
     std::vector<std::string> names;
-    for (const auto& name : scenario.database.answers_as) names.push_back(fmt::format("{}:{}", name.host, name.port));
+    for (const auto& name : scenario.database.answers_as)
+        names.push_back(fmt::format("{}:{}", name.host, name.port));
     m_answers_as = join(names, ", ");
     m_name_width = 24;
-    for (const auto& candidate : scenario.candidates) m_name_width = std::max(m_name_width, candidate.name.size());
+    for (const auto& candidate : scenario.candidates)
+        m_name_width = std::max(m_name_width, candidate.name.size());
     line(paint(fmt::format("{}  ({})", scenario.name, scenario.file.string()), k_bold));
 }
 
@@ -66,23 +71,32 @@ void ConsoleReporter::scenario_ready(const ScenarioOutcome& outcome) {
 void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) {
     std::string got = candidate.passed ? "pass" : fmt::format("fail:{}", to_string(*candidate.category));
     std::string story;
-    if (candidate.verdict && !candidate.passed) story = fmt::format("blocked as expected ({})", to_string(*candidate.category));
-    else if (candidate.verdict) story = "passed as expected";
-    else story = fmt::format("expected {}, got {}", candidate.expected.to_string(), got);
+    if (candidate.verdict && !candidate.passed)
+        story = fmt::format("blocked as expected ({})", to_string(*candidate.category));
+    else if (candidate.verdict)
+        story = "passed as expected";
+    else
+        story = fmt::format("expected {}, got {}", candidate.expected.to_string(), got);
     std::string tag = candidate.verdict ? paint("PASS", k_green) : paint("FAIL", k_red);
-    line(fmt::format("  {}  {:<{}}  {:<32} {:>6} ms", tag, candidate.name, m_name_width, story, candidate.elapsed.count()));
-    if (!candidate.passed || !candidate.verdict) line(fmt::format("        {}", candidate.message));
-    if (!candidate.verdict && !candidate.hint.empty()) line(fmt::format("        hint: {}", candidate.hint));
+    line(fmt::format("  {}  {:<{}}  {:<32} {:>6} ms", tag, candidate.name, m_name_width, story,
+                     candidate.elapsed.count()));
+    if (!candidate.passed || !candidate.verdict)
+        line(fmt::format("        {}", candidate.message));
+    if (!candidate.verdict && !candidate.hint.empty())
+        line(fmt::format("        hint: {}", candidate.hint));
     for (const auto& check : candidate.checks) {
         std::string status(to_string(check.status));
         if (&check == &candidate.checks.front() && !candidate.tls.empty())
             status += candidate.tls == "none" ? ", plaintext" : ", " + candidate.tls;
-        if (check.category) status += fmt::format(" ({})", to_string(*check.category));
+        if (check.category)
+            status += fmt::format(" ({})", to_string(*check.category));
         line(paint(fmt::format("        - {:<48} {:<24} {:>6} ms", check.check, status, check.elapsed.count()), k_dim));
     }
 }
 
-void ConsoleReporter::scenario_finished(const ScenarioOutcome&) { line(""); }
+void ConsoleReporter::scenario_finished(const ScenarioOutcome&) {
+    line("");
+}
 
 void ConsoleReporter::run_finished(const RunOutcome& outcome) {
     std::size_t candidates = 0;
@@ -90,19 +104,30 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
     std::size_t caught = 0;
     std::size_t errors = 0;
     for (const auto& scenario : outcome.scenarios) {
-        if (scenario.error) ++errors;
+        if (scenario.error)
+            ++errors;
         for (const auto& candidate : scenario.candidates) {
             ++candidates;
-            if (candidate.verdict) ++met;
-            if (candidate.verdict && !candidate.passed) ++caught;
+            if (candidate.verdict)
+                ++met;
+            if (candidate.verdict && !candidate.passed)
+                ++caught;
         }
     }
     std::string verdict;
     switch (outcome.exit_code()) {
-    case 0: verdict = paint("gate: PASS", k_green); break;
-    case 1: verdict = paint("gate: FAIL", k_red); break;
-    case 3: verdict = paint("gate: ERROR (infrastructure)", k_red); break;
-    default: verdict = paint("gate: INTERRUPTED", k_red); break;
+    case 0:
+        verdict = paint("gate: PASS", k_green);
+        break;
+    case 1:
+        verdict = paint("gate: FAIL", k_red);
+        break;
+    case 3:
+        verdict = paint("gate: ERROR (infrastructure)", k_red);
+        break;
+    default:
+        verdict = paint("gate: INTERRUPTED", k_red);
+        break;
     }
     line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{} (exit {})", verdict,
                      plural(candidates, "candidate"), plural(outcome.scenarios.size(), "scenario"), met, caught,

@@ -26,16 +26,11 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
                           {"category", category_json(check.category)},
                           {"elapsed_ms", check.elapsed.count()}});
     }
-    return {{"name", redactor.apply(candidate.name)},
-            {"driver", candidate.driver},
-            {"expected", candidate.expected.to_string()},
-            {"outcome", candidate.passed ? "pass" : "fail"},
-            {"category", category_json(candidate.category)},
-            {"verdict", candidate.verdict ? "pass" : "fail"},
-            {"message", redactor.apply(candidate.message)},
-            {"hint", redactor.apply(candidate.hint)},
-            {"elapsed_ms", candidate.elapsed.count()},
-            {"checks", checks}};
+    return {{"name", redactor.apply(candidate.name)},        {"driver", candidate.driver},
+            {"expected", candidate.expected.to_string()},    {"outcome", candidate.passed ? "pass" : "fail"},
+            {"category", category_json(candidate.category)}, {"verdict", candidate.verdict ? "pass" : "fail"},
+            {"message", redactor.apply(candidate.message)},  {"hint", redactor.apply(candidate.hint)},
+            {"elapsed_ms", candidate.elapsed.count()},       {"checks", checks}};
 }
 
 } // namespace
@@ -44,7 +39,8 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
     json scenarios = json::array();
     for (const auto& scenario : outcome.scenarios) {
         json candidates = json::array();
-        for (const auto& candidate : scenario.candidates) candidates.push_back(candidate_json(candidate, redactor));
+        for (const auto& candidate : scenario.candidates)
+            candidates.push_back(candidate_json(candidate, redactor));
         scenarios.push_back({{"file", redactor.apply(scenario.file)},
                              {"scenario", redactor.apply(scenario.name)},
                              {"verdict", scenario.verdict() ? "pass" : "fail"},
@@ -71,7 +67,8 @@ std::expected<void, std::string> write_report(const std::string& text, const std
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         out << text;
-        if (!out.flush()) return std::unexpected(fmt::format("cannot write {}", temporary.string()));
+        if (!out.flush())
+            return std::unexpected(fmt::format("cannot write {}", temporary.string()));
     }
     std::error_code ec;
     std::filesystem::rename(temporary, path, ec);

@@ -9,7 +9,9 @@ namespace stagegate {
 
 namespace {
 
-Millis since(Clock::time_point start) { return std::chrono::duration_cast<Millis>(Clock::now() - start); }
+Millis since(Clock::time_point start) {
+    return std::chrono::duration_cast<Millis>(Clock::now() - start);
+}
 
 std::optional<Failure> compare(const Check& check, const QueryResult& result) {
     if (check.expect_rows && static_cast<long>(result.rows.size()) != *check.expect_rows)
@@ -21,13 +23,18 @@ std::optional<Failure> compare(const Check& check, const QueryResult& result) {
                        0};
     if (check.expect_value) {
         if (result.rows.empty() || result.rows[0].empty())
-            return Failure{Category::expectation, fmt::format("expected value \"{}\", got no rows", *check.expect_value),
-                           "the query returned nothing", {}, 0};
+            return Failure{Category::expectation,
+                           fmt::format("expected value \"{}\", got no rows", *check.expect_value),
+                           "the query returned nothing",
+                           {},
+                           0};
         auto actual = result.rows[0][0].value_or("NULL");
         if (actual != *check.expect_value)
             return Failure{Category::expectation,
                            fmt::format("expected value \"{}\", got \"{}\"", *check.expect_value, actual),
-                           "the data differs from what the scenario expects", {}, 0};
+                           "the data differs from what the scenario expects",
+                           {},
+                           0};
     }
     return std::nullopt;
 }
@@ -35,7 +42,8 @@ std::optional<Failure> compare(const Check& check, const QueryResult& result) {
 class Trial {
   public:
     Trial(const Candidate& candidate, Redactor& redactor) : m_candidate(candidate), m_redactor(redactor) {
-        for (const auto& check : candidate.checks) m_outcome.checks.push_back({check.label(), CheckOutcome::Status::skipped, {}, {}, {}});
+        for (const auto& check : candidate.checks)
+            m_outcome.checks.push_back({check.label(), CheckOutcome::Status::skipped, {}, {}, {}});
         m_outcome.name = candidate.name;
         m_outcome.driver = candidate.driver;
         m_outcome.expected = candidate.expect;
@@ -63,7 +71,8 @@ class Trial {
 
     CandidateOutcome finish(Millis elapsed, std::vector<std::string> warnings) {
         m_outcome.elapsed = elapsed;
-        for (auto& warning : warnings) m_outcome.warnings.push_back(m_redactor.apply(warning));
+        for (auto& warning : warnings)
+            m_outcome.warnings.push_back(m_redactor.apply(warning));
         m_outcome.passed = !m_failure;
         const Expectation& expect = m_candidate.expect;
         if (!m_failure) {
@@ -71,13 +80,15 @@ class Trial {
             m_outcome.message = expect.pass ? "every check passed"
                                             : fmt::format("expected to fail with {}, but every check passed",
                                                           to_string(expect.category));
-            if (!expect.pass) m_outcome.hint = "the gate would let this config through: check the scenario";
+            if (!expect.pass)
+                m_outcome.hint = "the gate would let this config through: check the scenario";
             return m_outcome;
         }
         m_outcome.category = m_failure->category;
         m_outcome.verdict = !expect.pass && expect.category == m_failure->category;
         std::string message = m_redactor.apply(m_failure->message);
-        if (expect.pass || m_outcome.verdict) m_outcome.message = message;
+        if (expect.pass || m_outcome.verdict)
+            m_outcome.message = message;
         else
             m_outcome.message = fmt::format("expected to fail with {}, failed with {}: {}", to_string(expect.category),
                                             to_string(m_failure->category), message);
@@ -95,10 +106,12 @@ class Trial {
 } // namespace
 
 Result<std::string> candidate_text(const Candidate& candidate) {
-    if (candidate.source.url) return *candidate.source.url;
+    if (candidate.source.url)
+        return *candidate.source.url;
     auto value = dotenv_value(candidate.source.file, candidate.source.key, process_environment());
     if (!value)
-        return fail(Category::config, value.error(), "the application would start without this setting: fix its config file");
+        return fail(Category::config, value.error(),
+                    "the application would start without this setting: fix its config file");
     return *value;
 }
 
@@ -117,7 +130,8 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
         trial.failed(0, parsed.error(), since(start));
         return trial.finish(since(start), {});
     }
-    for (const auto& secret : parsed->secrets) redactor.add(secret);
+    for (const auto& secret : parsed->secrets)
+        redactor.add(secret);
     auto routes = map_hosts(*parsed, answers_as, server);
     if (!routes) {
         trial.failed(0, routes.error(), since(start));

@@ -18,7 +18,8 @@ bool same_host(std::string_view a, std::string_view b) {
 }
 
 std::string position(std::size_t index, std::size_t count) {
-    if (count < 2) return {};
+    if (count < 2)
+        return {};
     return fmt::format(" (host {} of {}: the client would silently fall back to the next one, hiding this)", index + 1,
                        count);
 }
@@ -26,14 +27,16 @@ std::string position(std::size_t index, std::size_t count) {
 std::vector<std::string> known_names(std::span<const HostName> answers_as) {
     std::vector<std::string> names;
     for (const auto& name : answers_as) {
-        if (std::find(names.begin(), names.end(), name.host) == names.end()) names.push_back(name.host);
+        if (std::find(names.begin(), names.end(), name.host) == names.end())
+            names.push_back(name.host);
     }
     return names;
 }
 
 std::string listing(std::span<const HostName> answers_as) {
     std::vector<std::string> items;
-    for (const auto& name : answers_as) items.push_back(fmt::format("{}:{}", name.host, name.port));
+    for (const auto& name : answers_as)
+        items.push_back(fmt::format("{}:{}", name.host, name.port));
     return join(items, ", ");
 }
 
@@ -49,30 +52,36 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
         const Endpoint& endpoint = candidate.endpoints[i];
         const std::string& destination = endpoint.hostaddr.empty() ? endpoint.host : endpoint.hostaddr;
         if (endpoint.unix_socket) {
-            std::string what = endpoint.host.empty() ? std::string("the string names no host, so the client uses its local socket")
-                                                     : fmt::format("host {} is a local socket directory", endpoint.host);
+            std::string what = endpoint.host.empty()
+                                   ? std::string("the string names no host, so the client uses its local socket")
+                                   : fmt::format("host {} is a local socket directory", endpoint.host);
             return fail(Category::dns, what + position(i, count),
                         "the scenario answers over TCP as " + listing(answers_as));
         }
         int port = endpoint.port.value_or(candidate.default_port);
         std::vector<int> ports;
         for (const auto& name : answers_as) {
-            if (same_host(name.host, destination)) ports.push_back(name.port);
+            if (same_host(name.host, destination))
+                ports.push_back(name.port);
         }
         if (ports.empty()) {
             auto names = known_names(answers_as);
             std::string suggestion = did_you_mean(destination, names);
             std::string message = fmt::format("host {} is unknown{}", destination, position(i, count));
-            if (!suggestion.empty()) message += "; " + suggestion;
-            Failure failure{Category::dns, message,
+            if (!suggestion.empty())
+                message += "; " + suggestion;
+            Failure failure{Category::dns,
+                            message,
                             suggestion.empty() ? "the scenario answers as " + listing(answers_as)
                                                : "fix the host name in the connection string",
-                            {}, 0};
+                            {},
+                            0};
             return std::unexpected(failure);
         }
         if (std::find(ports.begin(), ports.end(), port) == ports.end()) {
             std::vector<std::string> right;
-            for (int p : ports) right.push_back(std::to_string(p));
+            for (int p : ports)
+                right.push_back(std::to_string(p));
             return fail(Category::refused,
                         fmt::format("{}:{} refuses connections{}; {} answers on port {}", destination, port,
                                     position(i, count), destination, join(right, " or ")),

@@ -11,11 +11,11 @@ namespace stagegate {
 
 struct CheckOutcome {
     enum class Status { pass, fail, skipped };
-    std::string check;                 // Check::label()
+    std::string check; // Check::label()
     Status status = Status::skipped;
-    std::optional<Category> category;  // when failed
+    std::optional<Category> category; // when failed
     Millis elapsed{0};
-    std::string message;               // when failed: one line, redacted
+    std::string message; // when failed: one line, redacted
 };
 
 // Returns "pass", "fail" or "skipped".
@@ -25,11 +25,11 @@ struct CandidateOutcome {
     std::string name;
     std::string driver;
     Expectation expected;
-    bool passed = false;               // every check passed
-    std::optional<Category> category;  // the first failing step's category
-    bool verdict = false;              // the outcome is what the scenario expected
-    std::string message;               // one line: what happened (redacted)
-    std::string hint;                  // what to do about it
+    bool passed = false;              // every check passed
+    std::optional<Category> category; // the first failing step's category
+    bool verdict = false;             // the outcome is what the scenario expected
+    std::string message;              // one line: what happened (redacted)
+    std::string hint;                 // what to do about it
     Millis elapsed{0};
     std::vector<CheckOutcome> checks;
     std::vector<std::string> warnings; // weak or suspicious settings the driver saw
@@ -40,9 +40,9 @@ struct CandidateOutcome {
 struct ScenarioOutcome {
     std::string file;
     std::string name;
-    std::string server;                // Instance::description()
+    std::string server; // Instance::description()
     Millis ready_after{0};
-    std::optional<std::string> error;  // infrastructure error: nothing could be judged
+    std::optional<std::string> error; // infrastructure error: nothing could be judged
     std::vector<CandidateOutcome> candidates;
 
     // Returns true when no infrastructure error occurred and every candidate met its expectation.

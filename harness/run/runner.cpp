@@ -13,15 +13,19 @@ namespace stagegate {
 
 std::string_view to_string(CheckOutcome::Status status) {
     switch (status) {
-    case CheckOutcome::Status::pass: return "pass";
-    case CheckOutcome::Status::fail: return "fail";
-    case CheckOutcome::Status::skipped: return "skipped";
+    case CheckOutcome::Status::pass:
+        return "pass";
+    case CheckOutcome::Status::fail:
+        return "fail";
+    case CheckOutcome::Status::skipped:
+        return "skipped";
     }
     return "skipped";
 }
 
 bool ScenarioOutcome::verdict() const {
-    if (error) return false;
+    if (error)
+        return false;
     return std::all_of(candidates.begin(), candidates.end(), [](const auto& c) { return c.verdict; });
 }
 
@@ -30,8 +34,10 @@ bool RunOutcome::verdict() const {
 }
 
 int RunOutcome::exit_code() const {
-    if (signal != 0) return 128 + signal;
-    if (std::any_of(scenarios.begin(), scenarios.end(), [](const auto& s) { return s.error.has_value(); })) return 3;
+    if (signal != 0)
+        return 128 + signal;
+    if (std::any_of(scenarios.begin(), scenarios.end(), [](const auto& s) { return s.error.has_value(); }))
+        return 3;
     return verdict() ? 0 : 1;
 }
 
@@ -70,13 +76,16 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
     auto stopped = [&] { return options.interrupted && options.interrupted->load(); };
     auto provider_for = [&](const Database& database) -> Provider& {
         auto& provider = providers[{database.engine, database.provider}];
-        if (!provider) provider = make_provider(database, run_dir, launcher);
+        if (!provider)
+            provider = make_provider(database, run_dir, launcher);
         return *provider;
     };
     for (std::size_t index = 0; index < scenarios.size(); ++index) {
         const Scenario& scenario = scenarios[index];
-        if (stopped()) break;
-        for (const auto& secret : scenario.secrets) redactor.add(secret);
+        if (stopped())
+            break;
+        for (const auto& secret : scenario.secrets)
+            redactor.add(secret);
         observer.scenario_started(scenario);
         ScenarioOutcome outcome;
         outcome.file = scenario.file.string();
@@ -84,12 +93,14 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
         auto instance = provider_for(scenario.database)
                             .provision(scenario.database, Deadline::in(options.provision_timeout, options.interrupted));
         // The next scenario's server comes up while this one's candidates are tried.
-        if (index + 1 < scenarios.size()) provider_for(scenarios[index + 1].database).prepare(scenarios[index + 1].database);
+        if (index + 1 < scenarios.size())
+            provider_for(scenarios[index + 1].database).prepare(scenarios[index + 1].database);
         if (instance) {
             redactor.add((*instance)->admin("").password);
             outcome.server = (*instance)->description();
             outcome.ready_after = (*instance)->ready_after();
-            if (auto problem = apply_setup(scenario, **instance, options)) outcome.error = redactor.apply(*problem);
+            if (auto problem = apply_setup(scenario, **instance, options))
+                outcome.error = redactor.apply(*problem);
         } else {
             outcome.error = redactor.apply(instance.error());
         }
@@ -99,7 +110,8 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
                                                        (*instance)->route(), redactor, options.interrupted));
             observer.candidate_finished(outcome, outcome.candidates.back());
         }
-        if (stopped()) break; // the interrupted scenario is not reported as judged
+        if (stopped())
+            break; // the interrupted scenario is not reported as judged
         run.scenarios.push_back(std::move(outcome));
         observer.scenario_finished(run.scenarios.back());
     }

@@ -26,8 +26,12 @@ void install_signal_handlers() {
     std::signal(SIGPIPE, SIG_IGN);
 }
 
-const std::atomic<bool>* interruption_flag() { return &g_interrupted; }
+const std::atomic<bool>* interruption_flag() {
+    return &g_interrupted;
+}
 
-int received_signal() { return g_signal.load(); }
+int received_signal() {
+    return g_signal.load();
+}
 
 } // namespace stagegate

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace stagegate {
@@ -15,7 +15,8 @@ namespace stagegate {
 namespace {
 
 std::expected<std::string, std::string> unquote(std::string_view raw) {
-    if (raw.empty()) return std::string();
+    if (raw.empty())
+        return std::string();
     char quote = raw.front();
     if (quote != '"' && quote != '\'') {
         auto hash = raw.find(" #");
@@ -26,7 +27,8 @@ std::expected<std::string, std::string> unquote(std::string_view raw) {
         char c = raw[i];
         if (c == quote) {
             auto rest = trim(raw.substr(i + 1));
-            if (!rest.empty() && rest.front() != '#') return std::unexpected(std::string("text after the closing quote"));
+            if (!rest.empty() && rest.front() != '#')
+                return std::unexpected(std::string("text after the closing quote"));
             return value;
         }
         if (quote == '"' && c == '\\' && i + 1 < raw.size()) {
@@ -40,9 +42,11 @@ std::expected<std::string, std::string> unquote(std::string_view raw) {
 }
 
 bool valid_key(std::string_view key) {
-    if (key.empty()) return false;
+    if (key.empty())
+        return false;
     for (char c : key) {
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+            return false;
     }
     return true;
 }
@@ -51,20 +55,25 @@ bool valid_key(std::string_view key) {
 
 std::expected<std::vector<DotenvEntry>, std::string> read_dotenv(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
-    if (!in) return std::unexpected(fmt::format("{}: cannot read the file", file.string()));
+    if (!in)
+        return std::unexpected(fmt::format("{}: cannot read the file", file.string()));
     std::ostringstream buffer;
     buffer << in.rdbuf();
     std::string text = buffer.str();
-    if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+    if (text.starts_with("\xEF\xBB\xBF"))
+        text.erase(0, 3);
     std::vector<DotenvEntry> entries;
     std::istringstream lines(text);
     int number = 0;
     for (std::string line; std::getline(lines, line);) {
         ++number;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
         std::string_view rest = trim(line);
-        if (rest.empty() || rest.front() == '#') continue;
-        if (rest.starts_with("export ")) rest = trim(rest.substr(7));
+        if (rest.empty() || rest.front() == '#')
+            continue;
+        if (rest.starts_with("export "))
+            rest = trim(rest.substr(7));
         auto equals = rest.find('=');
         if (equals == std::string_view::npos)
             return std::unexpected(fmt::format("{}:{}: expected KEY=VALUE", file.string(), number));
@@ -72,7 +81,8 @@ std::expected<std::vector<DotenvEntry>, std::string> read_dotenv(const std::file
         if (!valid_key(key))
             return std::unexpected(fmt::format("{}:{}: \"{}\" is not a valid key", file.string(), number, key));
         auto value = unquote(trim(rest.substr(equals + 1)));
-        if (!value) return std::unexpected(fmt::format("{}:{}: {}: {}", file.string(), number, key, value.error()));
+        if (!value)
+            return std::unexpected(fmt::format("{}:{}: {}: {}", file.string(), number, key, value.error()));
         entries.push_back({key, *value, number, trim(rest.substr(equals + 1)).starts_with('\'')});
     }
     return entries;
@@ -81,27 +91,35 @@ std::expected<std::vector<DotenvEntry>, std::string> read_dotenv(const std::file
 std::expected<std::string, std::string> dotenv_value(const std::filesystem::path& file, const std::string& key,
                                                      const Environment& env) {
     auto entries = read_dotenv(file);
-    if (!entries) return std::unexpected(entries.error());
+    if (!entries)
+        return std::unexpected(entries.error());
     const DotenvEntry* found = nullptr;
     std::vector<std::string> keys;
     for (const auto& entry : *entries) {
-        if (entry.key == key) found = &entry; // the last assignment wins, as in a shell
+        if (entry.key == key)
+            found = &entry; // the last assignment wins, as in a shell
         keys.push_back(entry.key);
     }
     if (found) {
-        if (found->literal) return found->value;
+        if (found->literal)
+            return found->value;
         // As python-dotenv: the environment first, then keys assigned earlier in the file.
         Environment file_env = [&](const std::string& name) -> std::optional<std::string> {
-            if (auto value = env(name)) return value;
+            if (auto value = env(name))
+                return value;
             std::optional<std::string> earlier;
             for (const auto& entry : *entries) {
-                if (&entry == found) break;
-                if (entry.key == name) earlier = entry.value;
+                if (&entry == found)
+                    break;
+                if (entry.key == name)
+                    earlier = entry.value;
             }
             return earlier;
         };
         auto expanded = interpolate(found->value, file_env);
-        if (!expanded) return std::unexpected(fmt::format("{}:{}: {}: {}", file.string(), found->line, key, expanded.error().message));
+        if (!expanded)
+            return std::unexpected(
+                fmt::format("{}:{}: {}: {}", file.string(), found->line, key, expanded.error().message));
         return expanded->text;
     }
     std::string hint = did_you_mean(key, keys);

@@ -10,7 +10,7 @@ namespace stagegate {
 
 bool looks_secret(const std::string& name) {
     static constexpr std::array<std::string_view, 7> k_words{"PASSWORD", "PASSWD", "PASS", "PWD",
-                                                             "SECRET", "TOKEN", "KEY"};
+                                                             "SECRET",   "TOKEN",  "KEY"};
     std::string upper(name);
     std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
     return std::any_of(k_words.begin(), k_words.end(),
@@ -20,9 +20,9 @@ bool looks_secret(const std::string& name) {
 namespace {
 
 bool valid_name(std::string_view name) {
-    if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
-    return std::all_of(name.begin(), name.end(),
-                       [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())))
+        return false;
+    return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
 } // namespace
@@ -55,10 +55,12 @@ std::expected<Interpolated, InterpolationError> interpolate(const std::string& t
         auto value = env(name);
         if (!value && dash == std::string::npos)
             return std::unexpected(InterpolationError{
-                i, fmt::format("environment variable {} is not set: export it, or write ${{{}:-default}}", name, name)});
+                i,
+                fmt::format("environment variable {} is not set: export it, or write ${{{}:-default}}", name, name)});
         bool use_default = dash != std::string::npos && (!value || value->empty()); // as the shell's :-
         std::string chosen = use_default ? body.substr(dash + 2) : *value;
-        if (looks_secret(name) && !chosen.empty()) out.secrets.push_back(chosen);
+        if (looks_secret(name) && !chosen.empty())
+            out.secrets.push_back(chosen);
         out.text += chosen;
         i = close;
     }

@@ -17,19 +17,25 @@
 
 namespace stagegate {
 
-std::string SourceMark::to_string() const { return fmt::format("{}:{}:{}", file, line, column); }
+std::string SourceMark::to_string() const {
+    return fmt::format("{}:{}:{}", file, line, column);
+}
 
-std::string ScenarioError::to_string() const { return fmt::format("{}: error: {}", mark.to_string(), message); }
+std::string ScenarioError::to_string() const {
+    return fmt::format("{}: error: {}", mark.to_string(), message);
+}
 
 std::string Expectation::to_string() const {
     return pass ? std::string("pass") : fmt::format("fail:{}", stagegate::to_string(category));
 }
 
 std::string Check::label() const {
-    if (kind == Kind::connect) return "connect";
+    if (kind == Kind::connect)
+        return "connect";
     std::string text(trim(sql));
     for (char& c : text) {
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
     }
     return "query: " + (text.size() > 60 ? text.substr(0, 57) + "..." : text);
 }
@@ -61,7 +67,8 @@ class Loader {
         scenario.database = database(root["database"], "database");
         const YAML::Node& list = root["candidates"];
         require_sequence(list, "candidates", "a list of candidates (name, driver, url or from, expect, checks)");
-        if (list.size() == 0) throw problem(list, "candidates", "the list is empty: name at least one candidate");
+        if (list.size() == 0)
+            throw problem(list, "candidates", "the list is empty: name at least one candidate");
         std::set<std::string> names;
         for (std::size_t i = 0; i < list.size(); ++i) {
             std::string path = fmt::format("candidates[{}]", i);
@@ -78,7 +85,8 @@ class Loader {
   private:
     SourceMark mark_of(const YAML::Node& node) const {
         const YAML::Mark mark = node.Mark();
-        if (mark.is_null()) return SourceMark{m_file.string(), 1, 1};
+        if (mark.is_null())
+            return SourceMark{m_file.string(), 1, 1};
         return SourceMark{m_file.string(), mark.line + 1, mark.column + 1};
     }
 
@@ -88,8 +96,8 @@ class Loader {
     }
 
     // Checks a mapping's keys: no duplicates, none unknown (with a suggestion), required ones present.
-    std::set<std::string> keys_of(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed,
-                                  const std::vector<std::string>& required) {
+    std::set<std::string> keys_of(const YAML::Node& map, const std::string& path,
+                                  const std::vector<std::string>& allowed, const std::vector<std::string>& required) {
         std::set<std::string> seen;
         for (auto it = map.begin(); it != map.end(); ++it) {
             std::string key = it->first.Scalar();
@@ -99,8 +107,8 @@ class Loader {
             if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
                 std::string hint = did_you_mean(key, allowed);
                 throw problem(it->first, key_path,
-                              fmt::format("unknown key \"{}\"; {}allowed here: {}", key,
-                                          hint.empty() ? "" : hint + " ", join(allowed, ", ")));
+                              fmt::format("unknown key \"{}\"; {}allowed here: {}", key, hint.empty() ? "" : hint + " ",
+                                          join(allowed, ", ")));
             }
         }
         for (const auto& key : required) {
@@ -111,17 +119,21 @@ class Loader {
     }
 
     void require_map(const YAML::Node& node, const std::string& path, const std::string& what) const {
-        if (!node.IsMap()) throw problem(node, path, "expected " + what);
+        if (!node.IsMap())
+            throw problem(node, path, "expected " + what);
     }
 
     void require_sequence(const YAML::Node& node, const std::string& path, const std::string& what) const {
-        if (!node.IsSequence()) throw problem(node, path, "expected " + what);
+        if (!node.IsSequence())
+            throw problem(node, path, "expected " + what);
     }
 
     std::string string(const YAML::Node& node, const std::string& path) {
-        if (!node.IsScalar()) throw problem(node, path, "expected a text value");
+        if (!node.IsScalar())
+            throw problem(node, path, "expected a text value");
         auto result = interpolate(node.Scalar(), m_env);
-        if (!result) throw problem(node, path, result.error().message);
+        if (!result)
+            throw problem(node, path, result.error().message);
         m_secrets.insert(m_secrets.end(), result->secrets.begin(), result->secrets.end());
         return result->text;
     }
@@ -131,13 +143,15 @@ class Loader {
         long value = 0;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
         if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high)
-            throw problem(node, path, fmt::format("expected a whole number from {} to {}, got \"{}\"", low, high, text));
+            throw problem(node, path,
+                          fmt::format("expected a whole number from {} to {}, got \"{}\"", low, high, text));
         return value;
     }
 
     Database database(const YAML::Node& node, const std::string& path) {
         require_map(node, path, "a mapping with engine, answers_as, settings and setup");
-        auto keys = keys_of(node, path, {"engine", "provider", "answers_as", "settings", "setup"}, {"engine", "answers_as"});
+        auto keys =
+            keys_of(node, path, {"engine", "provider", "answers_as", "settings", "setup"}, {"engine", "answers_as"});
         Database db;
         std::string engine = string(node["engine"], path + ".engine");
         if (engine != "postgres")
@@ -150,14 +164,17 @@ class Loader {
                               fmt::format("unsupported provider \"{}\"; this version has: local", provider));
         }
         db.answers_as = answers_as(node["answers_as"], path + ".answers_as");
-        if (keys.contains("settings")) db.settings = settings(node["settings"], path + ".settings");
-        if (keys.contains("setup")) db.setup = setup(node["setup"], path + ".setup");
+        if (keys.contains("settings"))
+            db.settings = settings(node["settings"], path + ".settings");
+        if (keys.contains("setup"))
+            db.setup = setup(node["setup"], path + ".setup");
         return db;
     }
 
     std::vector<HostName> answers_as(const YAML::Node& node, const std::string& path) {
         require_sequence(node, path, "a list of host names, each host or host:port");
-        if (node.size() == 0) throw problem(node, path, "name at least one host the database answers as");
+        if (node.size() == 0)
+            throw problem(node, path, "name at least one host the database answers as");
         std::vector<HostName> names;
         for (std::size_t i = 0; i < node.size(); ++i) {
             std::string item_path = fmt::format("{}[{}]", path, i);
@@ -169,7 +186,9 @@ class Loader {
                 std::string port = text.substr(colon + 1);
                 auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), name.port);
                 if (ec != std::errc() || end != port.data() + port.size() || name.port < 1 || name.port > 65535)
-                    throw problem(node[i], item_path, fmt::format("invalid port \"{}\": use host or host:port with a port from 1 to 65535", port));
+                    throw problem(
+                        node[i], item_path,
+                        fmt::format("invalid port \"{}\": use host or host:port with a port from 1 to 65535", port));
             }
             if (name.host.empty() || name.host.find_first_of(" /,@") != std::string::npos)
                 throw problem(node[i], item_path, fmt::format("\"{}\" is not a host name", name.host));
@@ -184,7 +203,8 @@ class Loader {
         std::vector<std::pair<std::string, std::string>> out;
         for (auto it = node.begin(); it != node.end(); ++it) {
             std::string key = it->first.Scalar();
-            if (!seen.insert(key).second) throw problem(it->first, path + "." + key, "duplicate key: each setting may appear once");
+            if (!seen.insert(key).second)
+                throw problem(it->first, path + "." + key, "duplicate key: each setting may appear once");
             if (key.empty() || key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") != std::string::npos)
                 throw problem(it->first, path + "." + key, "a setting name is lower-case letters, digits, _ and .");
             out.emplace_back(key, string(it->second, path + "." + key));
@@ -204,7 +224,8 @@ class Loader {
                 throw problem(item, item_path, "a step has exactly one of sql or file");
             SetupStep step;
             step.mark = mark_of(item);
-            if (keys.contains("database")) step.database = string(item["database"], item_path + ".database");
+            if (keys.contains("database"))
+                step.database = string(item["database"], item_path + ".database");
             if (keys.contains("sql")) {
                 step.sql = string(item["sql"], item_path + ".sql");
                 step.origin = "sql";
@@ -212,18 +233,24 @@ class Loader {
                 std::string relative = string(item["file"], item_path + ".file");
                 auto file = m_file.parent_path() / relative;
                 std::ifstream in(file, std::ios::binary);
-                if (!in) throw problem(item["file"], item_path + ".file", fmt::format("cannot read {}: check the path (relative to the scenario file)", file.string()));
+                if (!in)
+                    throw problem(
+                        item["file"], item_path + ".file",
+                        fmt::format("cannot read {}: check the path (relative to the scenario file)", file.string()));
                 std::ostringstream text;
                 text << in.rdbuf();
                 auto result = interpolate(text.str(), m_env);
-                if (!result) throw problem(item["file"], item_path + ".file", fmt::format("{}: {}", file.string(), result.error().message));
+                if (!result)
+                    throw problem(item["file"], item_path + ".file",
+                                  fmt::format("{}: {}", file.string(), result.error().message));
                 m_secrets.insert(m_secrets.end(), result->secrets.begin(), result->secrets.end());
                 step.sql = result->text;
                 step.origin = relative;
             }
             // Passwords written into setup SQL must not come back in a server's error message.
             static const std::regex k_literal(R"(PASSWORD\s+'((?:[^']|'')*)')", std::regex::icase);
-            for (auto it = std::sregex_iterator(step.sql.begin(), step.sql.end(), k_literal); it != std::sregex_iterator(); ++it)
+            for (auto it = std::sregex_iterator(step.sql.begin(), step.sql.end(), k_literal);
+                 it != std::sregex_iterator(); ++it)
                 m_secrets.push_back((*it)[1]);
             steps.push_back(std::move(step));
         }
@@ -248,7 +275,8 @@ class Loader {
         } else {
             out.source = from(node["from"], path + ".from");
         }
-        if (keys.contains("expect")) out.expect = expectation(node["expect"], path + ".expect");
+        if (keys.contains("expect"))
+            out.expect = expectation(node["expect"], path + ".expect");
         out.checks = checks(keys.contains("checks") ? node["checks"] : YAML::Node(), path + ".checks");
         return out;
     }
@@ -261,8 +289,9 @@ class Loader {
         source.file = m_file.parent_path() / string(node["file"], path + ".file");
         source.key = string(node["key"], path + ".key");
         if (!std::filesystem::is_regular_file(source.file))
-            throw problem(node["file"], path + ".file",
-                          fmt::format("cannot read {}: check the path (relative to the scenario file)", source.file.string()));
+            throw problem(
+                node["file"], path + ".file",
+                fmt::format("cannot read {}: check the path (relative to the scenario file)", source.file.string()));
         return source;
     }
 
@@ -270,7 +299,8 @@ class Loader {
         Expectation expect;
         if (node.IsScalar()) {
             std::string text = string(node, path);
-            if (text != "pass") throw problem(node, path, fmt::format("expected pass or {{fail: <category>}}, got \"{}\"", text));
+            if (text != "pass")
+                throw problem(node, path, fmt::format("expected pass or {{fail: <category>}}, got \"{}\"", text));
             return expect;
         }
         require_map(node, path, "pass or {fail: <category>}");
@@ -279,7 +309,8 @@ class Loader {
         auto category = category_from_string(name);
         if (!category) {
             std::vector<std::string> names;
-            for (Category c : all_categories()) names.emplace_back(to_string(c));
+            for (Category c : all_categories())
+                names.emplace_back(to_string(c));
             std::string hint = did_you_mean(name, names);
             throw problem(node["fail"], path + ".fail",
                           fmt::format("unknown category \"{}\"; {}categories: {}", name, hint.empty() ? "" : hint + " ",
@@ -298,7 +329,8 @@ class Loader {
                 std::string item_path = fmt::format("{}[{}]", path, i);
                 Check next = check(node[i], item_path);
                 if (next.kind == Check::Kind::connect && i != 0)
-                    throw problem(node[i], item_path, "connect must be the first check (every other check runs on its session)");
+                    throw problem(node[i], item_path,
+                                  "connect must be the first check (every other check runs on its session)");
                 out.push_back(std::move(next));
             }
         }
@@ -313,12 +345,14 @@ class Loader {
     Check check(const YAML::Node& node, const std::string& path) {
         Check out;
         out.mark = mark_of(node);
-        if (node.IsScalar() && node.Scalar() == "connect") return out;
+        if (node.IsScalar() && node.Scalar() == "connect")
+            return out;
         require_map(node, path, "a check: connect, {connect: {within_ms: N}} or {query: SQL, expect_rows: N}");
         if (node["connect"]) {
             keys_of(node, path, {"connect"}, {});
             const YAML::Node& body = node["connect"];
-            if (body.IsNull()) return out;
+            if (body.IsNull())
+                return out;
             require_map(body, path + ".connect", "{within_ms: N}");
             auto keys = keys_of(body, path + ".connect", {"within_ms"}, {});
             if (keys.contains("within_ms"))
@@ -328,9 +362,12 @@ class Loader {
         auto keys = keys_of(node, path, {"query", "expect_rows", "expect_value", "timeout_ms"}, {"query"});
         out.kind = Check::Kind::query;
         out.sql = string(node["query"], path + ".query");
-        if (trim(out.sql).empty()) throw problem(node["query"], path + ".query", "the query is empty");
-        if (keys.contains("expect_rows")) out.expect_rows = integer(node["expect_rows"], path + ".expect_rows", 0, 1L << 40);
-        if (keys.contains("expect_value")) out.expect_value = string(node["expect_value"], path + ".expect_value");
+        if (trim(out.sql).empty())
+            throw problem(node["query"], path + ".query", "the query is empty");
+        if (keys.contains("expect_rows"))
+            out.expect_rows = integer(node["expect_rows"], path + ".expect_rows", 0, 1L << 40);
+        if (keys.contains("expect_value"))
+            out.expect_value = string(node["expect_value"], path + ".expect_value");
         if (keys.contains("timeout_ms"))
             out.timeout_ms = static_cast<int>(integer(node["timeout_ms"], path + ".timeout_ms", 1, 600000));
         return out;
@@ -354,7 +391,8 @@ std::expected<Scenario, ScenarioError> load_scenario_text(const std::string& tex
         return std::unexpected(ScenarioError{{file.string(), line, column}, "not valid YAML: " + e.msg});
     }
     if (!root.IsDefined() || root.IsNull())
-        return std::unexpected(ScenarioError{{file.string(), 1, 1}, "the file is empty: a scenario needs scenario, database and candidates"});
+        return std::unexpected(ScenarioError{{file.string(), 1, 1},
+                                             "the file is empty: a scenario needs scenario, database and candidates"});
     try {
         return Loader(file, env).load(root);
     } catch (const Problem& problem) {
@@ -367,7 +405,8 @@ std::expected<Scenario, ScenarioError> load_scenario_text(const std::string& tex
 std::expected<Scenario, ScenarioError> load_scenario(const std::filesystem::path& file, const Environment& env) {
     std::error_code ec;
     auto size = std::filesystem::file_size(file, ec);
-    if (ec) return std::unexpected(ScenarioError{{file.string(), 1, 1}, "cannot read the file: " + ec.message()});
+    if (ec)
+        return std::unexpected(ScenarioError{{file.string(), 1, 1}, "cannot read the file: " + ec.message()});
     if (size > k_max_file_bytes)
         return std::unexpected(ScenarioError{{file.string(), 1, 1}, "the file is larger than 4 MiB: split it"});
     std::ifstream in(file, std::ios::binary);

@@ -30,9 +30,9 @@ struct HostName {
 };
 
 struct SetupStep {
-    std::string sql;            // the statements (read from the file for `file:` steps)
-    std::string database;       // where to run them; empty = the engine's default database
-    std::string origin;         // "sql" or the file path, for messages
+    std::string sql;      // the statements (read from the file for `file:` steps)
+    std::string database; // where to run them; empty = the engine's default database
+    std::string origin;   // "sql" or the file path, for messages
     SourceMark mark;
 };
 
@@ -47,11 +47,11 @@ struct Database {
 struct Check {
     enum class Kind { connect, query };
     Kind kind = Kind::connect;
-    int within_ms = 0;                     // connect: the login must finish within this
-    std::string sql;                       // query
-    std::optional<long> expect_rows;       // query: exact number of rows
+    int within_ms = 0;                       // connect: the login must finish within this
+    std::string sql;                         // query
+    std::optional<long> expect_rows;         // query: exact number of rows
     std::optional<std::string> expect_value; // query: first column of the first row
-    int timeout_ms = 10000;                // query: statement deadline
+    int timeout_ms = 10000;                  // query: statement deadline
     SourceMark mark;
 
     // Returns a short label: "connect" or "query: SELECT ...".

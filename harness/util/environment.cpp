@@ -21,17 +21,21 @@ void isolate_client_environment() {
     for (char** entry = environ; *entry != nullptr; ++entry) {
         std::string_view text(*entry);
         auto equals = text.find('=');
-        if (!text.starts_with("PG") || equals == std::string_view::npos) continue;
+        if (!text.starts_with("PG") || equals == std::string_view::npos)
+            continue;
         names.emplace_back(text.substr(0, equals));
         isolated()[names.back()] = std::string(text.substr(equals + 1));
     }
-    for (const auto& name : names) ::unsetenv(name.c_str());
+    for (const auto& name : names)
+        ::unsetenv(name.c_str());
 }
 
 std::optional<std::string> environment_value(const std::string& name) {
-    if (const char* value = std::getenv(name.c_str())) return std::string(value);
+    if (const char* value = std::getenv(name.c_str()))
+        return std::string(value);
     auto found = isolated().find(name);
-    if (found != isolated().end()) return found->second;
+    if (found != isolated().end())
+        return found->second;
     return std::nullopt;
 }
 

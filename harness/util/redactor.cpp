@@ -12,7 +12,8 @@ namespace {
 std::string escaped(std::string_view secret, std::string_view specials, std::string_view escape) {
     std::string out;
     for (char c : secret) {
-        if (specials.find(c) != std::string_view::npos) out += escape;
+        if (specials.find(c) != std::string_view::npos)
+            out += escape;
         out += c;
     }
     return out;
@@ -22,12 +23,23 @@ std::string xml_escaped(std::string_view secret) {
     std::string out;
     for (char c : secret) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&apos;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -43,14 +55,16 @@ std::string form_encoded(std::string_view secret, bool upper_hex) {
 } // namespace
 
 void Redactor::add(std::string_view secret) {
-    if (secret.empty()) return;
-    std::vector<std::string> forms{std::string(secret),         percent_encode(secret, true),
-                                   percent_encode(secret, false), form_encoded(secret, true), form_encoded(secret, false),
-                                   escaped(secret, "'\\", "\\"), escaped(secret, "\"\\", "\\"),
-                                   xml_escaped(secret)};
+    if (secret.empty())
+        return;
+    std::vector<std::string> forms{std::string(secret),           percent_encode(secret, true),
+                                   percent_encode(secret, false), form_encoded(secret, true),
+                                   form_encoded(secret, false),   escaped(secret, "'\\", "\\"),
+                                   escaped(secret, "\"\\", "\\"), xml_escaped(secret)};
     std::lock_guard lock(m_mutex);
     for (auto& form : forms) {
-        if (std::find(m_forms.begin(), m_forms.end(), form) == m_forms.end()) m_forms.push_back(std::move(form));
+        if (std::find(m_forms.begin(), m_forms.end(), form) == m_forms.end())
+            m_forms.push_back(std::move(form));
     }
     std::stable_sort(m_forms.begin(), m_forms.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
 }

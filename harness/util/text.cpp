@@ -29,21 +29,26 @@ std::vector<std::string> closest(std::string_view name, std::span<const std::str
     std::vector<std::pair<std::size_t, std::string>> ranked;
     for (const auto& candidate : known) {
         std::size_t distance = edit_distance(name, candidate);
-        if (distance <= limit && candidate != name) ranked.emplace_back(distance, candidate);
+        if (distance <= limit && candidate != name)
+            ranked.emplace_back(distance, candidate);
     }
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     std::vector<std::string> names;
     for (auto& [distance, candidate] : ranked) {
-        if (std::find(names.begin(), names.end(), candidate) == names.end()) names.push_back(candidate);
+        if (std::find(names.begin(), names.end(), candidate) == names.end())
+            names.push_back(candidate);
     }
-    if (names.size() > 3) names.resize(3);
+    if (names.size() > 3)
+        names.resize(3);
     return names;
 }
 
 std::string did_you_mean(std::string_view name, std::span<const std::string> known) {
     auto names = closest(name, known);
-    if (names.empty()) return {};
-    if (names.size() == 1) return fmt::format("did you mean {}?", names[0]);
+    if (names.empty())
+        return {};
+    if (names.size() == 1)
+        return fmt::format("did you mean {}?", names[0]);
     std::string last = names.back();
     names.pop_back();
     return fmt::format("did you mean {} or {}?", join(names, ", "), last);
@@ -52,7 +57,8 @@ std::string did_you_mean(std::string_view name, std::span<const std::string> kno
 std::string join(std::span<const std::string> items, std::string_view separator) {
     std::string joined;
     for (const auto& item : items) {
-        if (!joined.empty()) joined += separator;
+        if (!joined.empty())
+            joined += separator;
         joined += item;
     }
     return joined;
@@ -60,16 +66,20 @@ std::string join(std::span<const std::string> items, std::string_view separator)
 
 std::string_view trim(std::string_view text) {
     auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    while (!text.empty() && is_space(text.front()))
+        text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back()))
+        text.remove_suffix(1);
     return text;
 }
 
 std::string percent_encode(std::string_view text, bool upper_hex) {
     std::string encoded;
     for (unsigned char c : text) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') encoded += static_cast<char>(c);
-        else encoded += upper_hex ? fmt::format("%{:02X}", c) : fmt::format("%{:02x}", c);
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+            encoded += static_cast<char>(c);
+        else
+            encoded += upper_hex ? fmt::format("%{:02X}", c) : fmt::format("%{:02x}", c);
     }
     return encoded;
 }

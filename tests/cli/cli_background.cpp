@@ -21,7 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+int decode(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
 } // namespace
 
@@ -36,18 +38,22 @@ BackgroundStagegate::BackgroundStagegate(const std::vector<std::string>& args,
     std::vector<std::string> all{binary_path().string()};
     all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    for (auto& arg : all) argv.push_back(arg.data());
+    for (auto& arg : all)
+        argv.push_back(arg.data());
     argv.push_back(nullptr);
     m_pid = ::fork();
     REQUIRE(m_pid >= 0);
     if (m_pid == 0) {
         int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (out_fd < 0 || err_fd < 0) ::_exit(126);
+        if (out_fd < 0 || err_fd < 0)
+            ::_exit(126);
         ::dup2(out_fd, 1);
         ::dup2(err_fd, 2);
-        if (::chdir(where.c_str()) != 0) ::_exit(126);
-        for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
+        if (::chdir(where.c_str()) != 0)
+            ::_exit(126);
+        for (const auto& [key, value] : env)
+            ::setenv(key.c_str(), value.c_str(), 1);
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
@@ -62,7 +68,8 @@ BackgroundStagegate::~BackgroundStagegate() {
 }
 
 void BackgroundStagegate::signal(int number) {
-    if (!m_exit) ::kill(m_pid, number);
+    if (!m_exit)
+        ::kill(m_pid, number);
 }
 
 std::optional<int> BackgroundStagegate::wait(int timeout_ms) {
@@ -74,22 +81,30 @@ std::optional<int> BackgroundStagegate::wait(int timeout_ms) {
             m_exit = decode(status);
             break;
         }
-        if (done < 0 && errno != EINTR) break;
-        if (std::chrono::steady_clock::now() >= deadline) break;
+        if (done < 0 && errno != EINTR)
+            break;
+        if (std::chrono::steady_clock::now() >= deadline)
+            break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return m_exit;
 }
 
-std::string BackgroundStagegate::out() const { return read_file(m_out); }
+std::string BackgroundStagegate::out() const {
+    return read_file(m_out);
+}
 
-std::string BackgroundStagegate::err() const { return read_file(m_err); }
+std::string BackgroundStagegate::err() const {
+    return read_file(m_err);
+}
 
 bool wait_until(const std::function<bool()>& condition, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (true) {
-        if (condition()) return true;
-        if (std::chrono::steady_clock::now() >= deadline) return false;
+        if (condition())
+            return true;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
@@ -98,27 +113,33 @@ fs::path fresh_runtime_root(const std::string& name) {
     fs::path root = fresh_dir(name);
     for (fs::path dir = root; dir != dir.root_path() && dir != fs::temp_directory_path(); dir = dir.parent_path()) {
         REQUIRE(::chmod(dir.c_str(), 0755) == 0);
-        if (dir == scratch_dir()) break;
+        if (dir == scratch_dir())
+            break;
     }
     return root;
 }
 
 std::vector<std::string> processes_under(const fs::path& dir) {
     std::string prefix = dir.lexically_normal().string();
-    if (!prefix.ends_with('/')) prefix += '/';
+    if (!prefix.ends_with('/'))
+        prefix += '/';
     std::vector<std::string> found;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         std::string name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        if (std::atoi(name.c_str()) == ::getpid()) continue;
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos)
+            continue;
+        if (std::atoi(name.c_str()) == ::getpid())
+            continue;
         std::string cmdline = read_file(entry.path() / "cmdline");
         for (char& c : cmdline) {
-            if (c == '\0') c = ' ';
+            if (c == '\0')
+                c = ' ';
         }
         std::error_code link_ec;
         std::string cwd = fs::read_symlink(entry.path() / "cwd", link_ec).string();
-        if (link_ec) cwd.clear();
+        if (link_ec)
+            cwd.clear();
         if (cmdline.find(prefix) != std::string::npos || (cwd + "/").starts_with(prefix))
             found.push_back(name + ": " + cmdline + " (cwd " + cwd + ")");
     }
@@ -139,7 +160,8 @@ std::vector<fs::path> run_dirs(const fs::path& root) {
 std::optional<fs::path> file_in_run(const fs::path& root, const std::string& name) {
     for (const auto& run : run_dirs(root)) {
         std::error_code ec;
-        if (fs::exists(run / name, ec)) return run / name;
+        if (fs::exists(run / name, ec))
+            return run / name;
     }
     return std::nullopt;
 }
@@ -148,7 +170,8 @@ std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) lines.push_back(line);
+        if (!line.empty())
+            lines.push_back(line);
     }
     return lines;
 }

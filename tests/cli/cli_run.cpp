@@ -29,10 +29,13 @@ CliResult run_stagegate(const std::vector<std::string>& args, const std::map<std
     if (pid == 0) {
         ::dup2(out_pipe[1], 1);
         ::dup2(err_pipe[1], 2);
-        if (::chdir(dir.c_str()) != 0) ::_exit(126);
-        for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
+        if (::chdir(dir.c_str()) != 0)
+            ::_exit(126);
+        for (const auto& [key, value] : env)
+            ::setenv(key.c_str(), value.c_str(), 1);
         std::vector<char*> argv;
-        for (auto& arg : all) argv.push_back(arg.data());
+        for (auto& arg : all)
+            argv.push_back(arg.data());
         argv.push_back(nullptr);
         ::execv(argv[0], argv.data());
         ::_exit(127);
@@ -50,9 +53,11 @@ CliResult run_stagegate(const std::vector<std::string>& args, const std::map<std
             FAIL("stagegate did not finish within " << timeout_ms << " ms");
             break;
         }
-        if (::poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
+        if (::poll(fds, 2, static_cast<int>(left.count())) <= 0)
+            continue;
         for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+                continue;
             char buffer[4096];
             ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
             if (got <= 0) {

@@ -13,7 +13,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 // A minimal valid scenario, to be broken in one place by each case.
 constexpr const char* k_valid = R"(scenario: valid
@@ -33,14 +35,17 @@ struct Mark {
 
 // Reads "<file>:L:C: error: ..." into L and C.
 std::optional<Mark> mark_of(const std::string& line, const std::string& file) {
-    if (!line.starts_with(file + ":")) return std::nullopt;
+    if (!line.starts_with(file + ":"))
+        return std::nullopt;
     const char* at = line.data() + file.size() + 1;
     const char* end = line.data() + line.size();
     Mark mark;
     auto first = std::from_chars(at, end, mark.line);
-    if (first.ec != std::errc() || first.ptr == end || *first.ptr != ':') return std::nullopt;
+    if (first.ec != std::errc() || first.ptr == end || *first.ptr != ':')
+        return std::nullopt;
     auto second = std::from_chars(first.ptr + 1, end, mark.column);
-    if (second.ec != std::errc() || !std::string_view(second.ptr, static_cast<std::size_t>(end - second.ptr)).starts_with(": error: "))
+    if (second.ec != std::errc() ||
+        !std::string_view(second.ptr, static_cast<std::size_t>(end - second.ptr)).starts_with(": error: "))
         return std::nullopt;
     return mark;
 }
@@ -49,7 +54,8 @@ std::optional<Mark> mark_of(const std::string& line, const std::string& file) {
 std::vector<std::string> problem_lines(const std::string& err) {
     std::vector<std::string> out;
     for (const auto& line : lines_of(err)) {
-        if (!line.starts_with("stagegate:")) out.push_back(line);
+        if (!line.starts_with("stagegate:"))
+            out.push_back(line);
     }
     return out;
 }
@@ -84,7 +90,8 @@ void check_mark(const Checked& checked, const fs::path& file, int line, int colu
     auto mark = mark_of(checked.line, file.string());
     REQUIRE_MESSAGE(mark.has_value(), checked.line);
     CHECK_MESSAGE(mark->line == line, checked.line);
-    if (column > 0) CHECK_MESSAGE(mark->column == column, checked.line);
+    if (column > 0)
+        CHECK_MESSAGE(mark->column == column, checked.line);
 }
 
 } // namespace
@@ -177,8 +184,8 @@ candidates:
     }
 
     TEST_CASE("an unknown failure category is exit 2 with a suggestion") {
-        auto file = write_file(fresh_dir("err-category") / "s.yaml",
-                               std::string(k_valid) + "    expect: {fail: dsn}\n");
+        auto file =
+            write_file(fresh_dir("err-category") / "s.yaml", std::string(k_valid) + "    expect: {fail: dsn}\n");
         auto checked = run_broken(file);
         check_mark(checked, file, 9, 20);
         CHECK(contains(checked.line, "unknown category \"dsn\""));
@@ -200,8 +207,9 @@ candidates:
         auto lines = problem_lines(result.err);
         CHECK(lines.size() == 3);
         for (const auto& file : {a, b, d}) {
-            auto count = std::count_if(lines.begin(), lines.end(),
-                                       [&](const std::string& line) { return mark_of(line, file.string()).has_value(); });
+            auto count = std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
+                return mark_of(line, file.string()).has_value();
+            });
             CHECK_MESSAGE(count == 1, file.string() << " has " << count << " lines");
         }
     }
@@ -231,7 +239,8 @@ candidates:
     TEST_CASE("a binary file is exit 2 with one line, no crash") {
         std::mt19937 random(20260601);
         std::string bytes;
-        for (int i = 0; i < 8192; ++i) bytes += static_cast<char>(random() & 0xff);
+        for (int i = 0; i < 8192; ++i)
+            bytes += static_cast<char>(random() & 0xff);
         bytes[10] = '\0';
         auto file = write_file(fresh_dir("err-binary") / "garbage.yaml", bytes);
         run_broken(file);
@@ -240,13 +249,16 @@ candidates:
     TEST_CASE("10000-deep nesting is exit 2 with one line, no crash or hang") {
         auto dir = fresh_dir("err-deep");
         const std::size_t depth = 10000;
-        auto flow_sequence = write_file(dir / "flow-sequence.yaml", std::string(depth, '[') + std::string(depth, ']') + "\n");
+        auto flow_sequence =
+            write_file(dir / "flow-sequence.yaml", std::string(depth, '[') + std::string(depth, ']') + "\n");
         std::string map;
-        for (std::size_t i = 0; i < depth; ++i) map += "{a: ";
+        for (std::size_t i = 0; i < depth; ++i)
+            map += "{a: ";
         map += "1" + std::string(depth, '}') + "\n";
         auto flow_map = write_file(dir / "flow-map.yaml", "scenario: " + map);
         std::string block;
-        for (std::size_t i = 0; i < depth; ++i) block += "- ";
+        for (std::size_t i = 0; i < depth; ++i)
+            block += "- ";
         auto block_sequence = write_file(dir / "block-sequence.yaml", block + "x\n");
         for (const auto& file : {flow_sequence, flow_map, block_sequence}) {
             INFO(file.filename().string());

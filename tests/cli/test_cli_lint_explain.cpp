@@ -13,7 +13,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 bool has_line(const std::string& text, const std::function<bool(const std::string&)>& matches) {
     auto lines = lines_of(text);
@@ -38,7 +40,8 @@ std::string percent_encoded(const std::string& text) {
 std::string kv_quoted(const std::string& text) {
     std::string out = "'";
     for (char c : text) {
-        if (c == '\'' || c == '\\') out += '\\';
+        if (c == '\'' || c == '\\')
+            out += '\\';
         out += c;
     }
     return out + "'";
@@ -79,7 +82,8 @@ TEST_SUITE("cli") {
         CHECK(has_line(result.out, [](const std::string& line) {
             return line.starts_with("scenarios/postmortem.yaml:") &&
                    contains(line, ": ok: DATABASE_URL as edited during maintenance: ") &&
-                   contains(line, "db-prmary.staging.internal is unknown") && contains(line, "(dns), as the scenario expects");
+                   contains(line, "db-prmary.staging.internal is unknown") &&
+                   contains(line, "(dns), as the scenario expects");
         }));
         CHECK(has_line(result.out, [](const std::string& line) {
             return line.starts_with("scenarios/postmortem.yaml:") && contains(line, ": ok: DATABASE_URL corrected");
@@ -100,10 +104,9 @@ TEST_SUITE("cli") {
     TEST_CASE("lint starts no server and creates no run folder") {
         auto parent = fresh_dir("rt-lint");
         auto root = parent / "root";
-        auto result = run_stagegate({"lint", "scenarios/"},
-                                    {{"STAGEGATE_PG_BINDIR", "/nonexistent/stagegate-bin"},
-                                     {"STAGEGATE_RUNTIME_DIR", root.string()}},
-                                    20000);
+        auto result = run_stagegate(
+            {"lint", "scenarios/"},
+            {{"STAGEGATE_PG_BINDIR", "/nonexistent/stagegate-bin"}, {"STAGEGATE_RUNTIME_DIR", root.string()}}, 20000);
         INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
         CHECK(result.exit_code == 0);
         CHECK_MESSAGE(!fs::exists(root), "lint created the runtime folder " << root);
@@ -128,8 +131,8 @@ TEST_SUITE("cli") {
     }
 
     TEST_CASE("lint exits 2 on a broken file with one file:line:col line") {
-        auto file = write_file(fresh_dir("lint-broken") / "broken.yaml",
-                               std::string(k_typo_scenario) + "    expct: pass\n");
+        auto file =
+            write_file(fresh_dir("lint-broken") / "broken.yaml", std::string(k_typo_scenario) + "    expct: pass\n");
         auto result = run_stagegate({"lint", file.string()});
         INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
         CHECK(result.exit_code == 2);
@@ -150,11 +153,17 @@ TEST_SUITE("cli") {
         CHECK(result.exit_code == 0);
         check_no_canary(result);
         CHECK(contains(result.out, "uri"));
-        CHECK(has_line(result.out, [](const std::string& line) { return contains(line, "user ") && line.ends_with(" app"); }));
-        CHECK(has_line(result.out, [](const std::string& line) { return contains(line, "password ") && contains(line, "***"); }));
-        CHECK(has_line(result.out, [](const std::string& line) { return contains(line, "dbname ") && line.ends_with(" users"); }));
-        CHECK(has_line(result.out, [](const std::string& line) { return contains(line, "port ") && line.ends_with(" 6543"); }));
-        CHECK(has_line(result.out, [](const std::string& line) { return contains(line, "sslmode ") && line.ends_with(" prefer"); }));
+        CHECK(has_line(result.out,
+                       [](const std::string& line) { return contains(line, "user ") && line.ends_with(" app"); }));
+        CHECK(has_line(result.out,
+                       [](const std::string& line) { return contains(line, "password ") && contains(line, "***"); }));
+        CHECK(has_line(result.out,
+                       [](const std::string& line) { return contains(line, "dbname ") && line.ends_with(" users"); }));
+        CHECK(has_line(result.out,
+                       [](const std::string& line) { return contains(line, "port ") && line.ends_with(" 6543"); }));
+        CHECK(has_line(result.out, [](const std::string& line) {
+            return contains(line, "sslmode ") && line.ends_with(" prefer");
+        }));
         CHECK(contains(result.out, "destination 1: db.example.internal port 6543"));
         CHECK(has_line(result.out, [](const std::string& line) {
             return line.starts_with("warning: ") && contains(line, "sslmode=prefer");
@@ -169,7 +178,8 @@ TEST_SUITE("cli") {
         CHECK(result.exit_code == 0);
         check_no_canary(result);
         CHECK(contains(result.out, "keyword/value"));
-        CHECK(has_line(result.out, [](const std::string& line) { return contains(line, "password ") && contains(line, "***"); }));
+        CHECK(has_line(result.out,
+                       [](const std::string& line) { return contains(line, "password ") && contains(line, "***"); }));
         CHECK(contains(result.out, "destination 1: db.example.internal port 5432"));
         CHECK(has_line(result.out, [](const std::string& line) {
             return line.starts_with("warning: ") && contains(line, "sslmode=prefer");
@@ -178,7 +188,8 @@ TEST_SUITE("cli") {
 
     TEST_CASE("explain lists every destination of a multi-host string and warns about fallback") {
         auto result = run_stagegate(
-            {"explain", "host=a.example,b.example port=5432,6432 user=app dbname=d sslmode=verify-full connect_timeout=3"});
+            {"explain",
+             "host=a.example,b.example port=5432,6432 user=app dbname=d sslmode=verify-full connect_timeout=3"});
         INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
         CHECK(result.exit_code == 0);
         CHECK(contains(result.out, "destination 1: a.example port 5432"));
@@ -192,14 +203,13 @@ TEST_SUITE("cli") {
             std::string text;
             std::string reason;
         };
-        for (const Bad& bad : {Bad{"hots=x", "invalid connection option \"hots\""},
-                               Bad{"host=x sslmode=requir", "invalid sslmode value: \"requir\""},
-                               Bad{"postgresql://app@x/users?sslmode=requir", "invalid sslmode value: \"requir\""},
-                               // a password in the string must not hide libpq's reason
-                               Bad{std::string("host=x password=") + k_marker + " sslmode=requir",
-                                   "invalid sslmode value: \"requir\""},
-                               Bad{std::string("host=x password=") + k_marker + " hots=y",
-                                   "invalid connection option \"hots\""}}) {
+        for (const Bad& bad :
+             {Bad{"hots=x", "invalid connection option \"hots\""},
+              Bad{"host=x sslmode=requir", "invalid sslmode value: \"requir\""},
+              Bad{"postgresql://app@x/users?sslmode=requir", "invalid sslmode value: \"requir\""},
+              // a password in the string must not hide libpq's reason
+              Bad{std::string("host=x password=") + k_marker + " sslmode=requir", "invalid sslmode value: \"requir\""},
+              Bad{std::string("host=x password=") + k_marker + " hots=y", "invalid connection option \"hots\""}}) {
             auto result = run_stagegate({"explain", bad.text});
             INFO("string: " << bad.text << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
             CHECK(result.exit_code == 2);

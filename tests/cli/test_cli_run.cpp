@@ -18,9 +18,12 @@ namespace {
 constexpr const char* k_demo_password = "rotated-in-june";
 constexpr const char* k_old_password = "spring-2026";
 constexpr const char* k_demo_name = "user-service after the June maintenance";
-constexpr const char* k_typo_story = "host db-prmary.staging.internal is unknown; did you mean db-primary.staging.internal?";
+constexpr const char* k_typo_story =
+    "host db-prmary.staging.internal is unknown; did you mean db-primary.staging.internal?";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 // Every run here gets its own runtime root, so that what it leaves behind can be checked.
 std::map<std::string, std::string> runtime_env(const fs::path& root) {
@@ -39,16 +42,19 @@ void check_no_demo_secret(const std::string& text, const std::string& where) {
 }
 
 const json* find_scenario(const json& report, const std::string& name) {
-    if (!report.contains("scenarios") || !report["scenarios"].is_array()) return nullptr;
+    if (!report.contains("scenarios") || !report["scenarios"].is_array())
+        return nullptr;
     for (const auto& scenario : report["scenarios"]) {
-        if (scenario.value("scenario", "") == name) return &scenario;
+        if (scenario.value("scenario", "") == name)
+            return &scenario;
     }
     return nullptr;
 }
 
 const json* find_candidate(const json& scenario, const std::string& name) {
     for (const auto& candidate : scenario["candidates"]) {
-        if (candidate.value("name", "") == name) return &candidate;
+        if (candidate.value("name", "") == name)
+            return &candidate;
     }
     return nullptr;
 }
@@ -56,8 +62,8 @@ const json* find_candidate(const json& scenario, const std::string& name) {
 // The fields of one candidate and its checks, as stagegate-report/1 defines them.
 void check_candidate_shape(const json& candidate) {
     INFO("candidate: " << candidate.dump());
-    for (const char* key : {"name", "driver", "expected", "outcome", "category", "verdict", "message", "hint",
-                            "elapsed_ms", "checks"})
+    for (const char* key :
+         {"name", "driver", "expected", "outcome", "category", "verdict", "message", "hint", "elapsed_ms", "checks"})
         CHECK_MESSAGE(candidate.contains(key), "missing key " << key);
     CHECK(candidate["name"].is_string());
     CHECK(candidate["driver"] == "libpq");
@@ -92,7 +98,8 @@ void check_demo_report(const json& report) {
     CHECK((*scenario)["verdict"] == "pass");
     REQUIRE((*scenario)["candidates"].is_array());
     CHECK((*scenario)["candidates"].size() == 3);
-    for (const auto& candidate : (*scenario)["candidates"]) check_candidate_shape(candidate);
+    for (const auto& candidate : (*scenario)["candidates"])
+        check_candidate_shape(candidate);
 
     const json* typo = find_candidate(*scenario, "DATABASE_URL as edited during maintenance");
     REQUIRE(typo != nullptr);
@@ -188,9 +195,10 @@ TEST_SUITE("cli") {
         std::string text = read_file(target);
         check_demo_report(parse_whole(text));
         std::vector<std::string> names;
-        for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
-        CHECK_MESSAGE(names == std::vector<std::string>{"report.json"}, "the report's folder holds more: "
-                                                                             << names.size() << " entries");
+        for (const auto& entry : fs::directory_iterator(dir))
+            names.push_back(entry.path().filename().string());
+        CHECK_MESSAGE(names == std::vector<std::string>{"report.json"},
+                      "the report's folder holds more: " << names.size() << " entries");
         CHECK(contains(result.out, "gate: PASS: "));
         CHECK(contains(result.out, k_typo_story));
         check_no_demo_secret(text, "the JSON file");
@@ -237,7 +245,8 @@ candidates:
         const json* scenario = find_scenario(report, "unmet expectations");
         REQUIRE(scenario != nullptr);
         CHECK((*scenario)["verdict"] == "fail");
-        for (const auto& candidate : (*scenario)["candidates"]) check_candidate_shape(candidate);
+        for (const auto& candidate : (*scenario)["candidates"])
+            check_candidate_shape(candidate);
         const json* right = find_candidate(*scenario, "right password but expected to be refused");
         REQUIRE(right != nullptr);
         CHECK((*right)["expected"] == "fail:auth");

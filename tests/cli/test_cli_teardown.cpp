@@ -17,9 +17,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
-std::string first_or_empty(const std::vector<std::string>& items) { return items.empty() ? std::string() : items.front(); }
+std::string first_or_empty(const std::vector<std::string>& items) {
+    return items.empty() ? std::string() : items.front();
+}
 
 // A candidate that holds a query open for 30 s; log_statement makes the server log it when it starts.
 constexpr const char* k_sleeper = R"(scenario: long query
@@ -63,8 +67,9 @@ void check_nothing_left(const fs::path& root) {
 // Starts the sleeper scenario in the background and returns once its server logs the pg_sleep.
 std::unique_ptr<BackgroundStagegate> start_sleeper(const fs::path& root) {
     auto file = write_file(fresh_dir("sleeper") / "sleeper.yaml", k_sleeper);
-    auto run = std::make_unique<BackgroundStagegate>(std::vector<std::string>{"run", file.string()},
-                                                     std::map<std::string, std::string>{{"STAGEGATE_RUNTIME_DIR", root.string()}});
+    auto run = std::make_unique<BackgroundStagegate>(
+        std::vector<std::string>{"run", file.string()},
+        std::map<std::string, std::string>{{"STAGEGATE_RUNTIME_DIR", root.string()}});
     bool sleeping = wait_until(
         [&] {
             auto log = file_in_run(root, "pg-1/server.log");
@@ -127,7 +132,8 @@ TEST_SUITE("cli") {
         bool clean = wait_until([&] { return run_dirs(root).empty() && processes_under(root).empty(); }, 5000);
         auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed);
         CHECK_MESSAGE(clean, "5 s after SIGKILL something remains");
-        if (clean) MESSAGE("clean " << took.count() << " ms after SIGKILL");
+        if (clean)
+            MESSAGE("clean " << took.count() << " ms after SIGKILL");
         check_nothing_left(root);
     }
 

@@ -15,9 +15,13 @@
 namespace stagegate {
 
 // Found by doctest through argument-dependent lookup; doctest prints enums as numbers otherwise.
-inline doctest::String toString(Category category) { return std::string(to_string(category)).c_str(); }
+inline doctest::String toString(Category category) {
+    return std::string(to_string(category)).c_str();
+}
 
-inline doctest::String toString(CheckOutcome::Status status) { return std::string(to_string(status)).c_str(); }
+inline doctest::String toString(CheckOutcome::Status status) {
+    return std::string(to_string(status)).c_str();
+}
 
 // Returns why `result` failed, or "" when it holds a value. Safe in a check's message, which
 // doctest also prints for passing checks (-s), when error() would be undefined.

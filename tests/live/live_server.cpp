@@ -27,13 +27,15 @@ LiveServer& LiveServer::get() {
 
 LiveServer::LiveServer() {
     auto run_dir = RunDir::create();
-    if (!run_dir) FAIL("cannot create the run dir: " << run_dir.error());
+    if (!run_dir)
+        FAIL("cannot create the run dir: " << run_dir.error());
     m_state = std::make_unique<State>(std::move(*run_dir));
     Database database;
     database.answers_as = {{"db-primary.staging.internal", 5432, {}}, {"db-replica.staging.internal", 5432, {}}};
     m_answers_as = database.answers_as;
     auto instance = m_state->provider.provision(database, Deadline::in(Millis(60000)));
-    if (!instance) FAIL("cannot provision PostgreSQL: " << instance.error());
+    if (!instance)
+        FAIL("cannot provision PostgreSQL: " << instance.error());
     m_instance = std::move(*instance);
     const Driver& admin = *find_driver("libpq");
     auto run = [&](const std::string& database_name, const std::string& sql) {
@@ -42,14 +44,15 @@ LiveServer::LiveServer() {
         auto done = (*session)->execute(sql, Deadline::in(Millis(10000)));
         REQUIRE_MESSAGE(done.has_value(), why(done));
     };
-    run("", fmt::format("CREATE ROLE app LOGIN PASSWORD '{}'; CREATE ROLE reader LOGIN PASSWORD '{}'",
-                        k_app_password, k_reader_password));
+    run("", fmt::format("CREATE ROLE app LOGIN PASSWORD '{}'; CREATE ROLE reader LOGIN PASSWORD '{}'", k_app_password,
+                        k_reader_password));
     run("", "CREATE DATABASE users OWNER app");
     run("", "CREATE DATABASE locked");
     run("", "REVOKE CONNECT ON DATABASE locked FROM PUBLIC");
-    run("users", "CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL);"
-                 "INSERT INTO accounts VALUES (1, 'ada@example.com'), (2, 'grace@example.com'), (3, 'linus@example.com');"
-                 "ALTER TABLE accounts OWNER TO app; REVOKE ALL ON accounts FROM PUBLIC");
+    run("users",
+        "CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL);"
+        "INSERT INTO accounts VALUES (1, 'ada@example.com'), (2, 'grace@example.com'), (3, 'linus@example.com');"
+        "ALTER TABLE accounts OWNER TO app; REVOKE ALL ON accounts FROM PUBLIC");
 }
 
 LiveServer::~LiveServer() {
@@ -69,6 +72,8 @@ Blackhole::Blackhole() {
     m_port = ntohs(address.sin_port);
 }
 
-Blackhole::~Blackhole() { ::close(m_fd); }
+Blackhole::~Blackhole() {
+    ::close(m_fd);
+}
 
 } // namespace stagegate::test

@@ -46,7 +46,8 @@ Candidate candidate_for(const std::string& url, std::vector<Check> queries = {})
     candidate.driver = "libpq";
     candidate.source.url = url;
     candidate.checks.push_back(Check{});
-    for (auto& check : queries) candidate.checks.push_back(check);
+    for (auto& check : queries)
+        candidate.checks.push_back(check);
     return candidate;
 }
 
@@ -71,11 +72,17 @@ std::string url_for(const std::string& user, const std::string& password, const 
     return fmt::format("postgresql://{}@{}:{}/{}", login, host, port, database);
 }
 
-std::string app_url(const std::string& database) { return url_for("app", k_app_password, database); }
+std::string app_url(const std::string& database) {
+    return url_for("app", k_app_password, database);
+}
 
-std::string reader_url(const std::string& database) { return url_for("reader", k_reader_password, database); }
+std::string reader_url(const std::string& database) {
+    return url_for("reader", k_reader_password, database);
+}
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 } // namespace
 
@@ -120,8 +127,8 @@ TEST_SUITE("libpq categories") {
         candidate.checks.front() = connect_within(500);
         auto& server = LiveServer::get();
         Redactor redactor;
-        auto outcome = run_candidate(candidate, server.answers_as(), Route{"127.0.0.1", blackhole.port()}, redactor,
-                                     nullptr);
+        auto outcome =
+            run_candidate(candidate, server.answers_as(), Route{"127.0.0.1", blackhole.port()}, redactor, nullptr);
         CHECK(outcome.category == Category::timeout);
         CHECK(outcome.elapsed >= Millis(450));
         CHECK(outcome.elapsed < Millis(1000));
@@ -202,8 +209,8 @@ TEST_SUITE("libpq categories") {
     }
 
     TEST_CASE("a value other than expected fails as expectation") {
-        auto outcome = run(app_url("users"),
-                           {query_value("SELECT email FROM accounts ORDER BY id DESC", "ada@example.com")});
+        auto outcome =
+            run(app_url("users"), {query_value("SELECT email FROM accounts ORDER BY id DESC", "ada@example.com")});
         CHECK(outcome.category == Category::expectation);
         CHECK_MESSAGE(contains(outcome.message, "\"ada@example.com\""), outcome.message);
         CHECK_MESSAGE(contains(outcome.message, "\"linus@example.com\""), outcome.message);
@@ -218,7 +225,8 @@ TEST_SUITE("libpq categories") {
         CHECK_FALSE(outcome.category.has_value());
         CHECK(outcome.verdict);
         REQUIRE(outcome.checks.size() == 3);
-        for (const auto& check : outcome.checks) CHECK(check.status == CheckOutcome::Status::pass);
+        for (const auto& check : outcome.checks)
+            CHECK(check.status == CheckOutcome::Status::pass);
     }
 
     TEST_CASE("the keyword/value form and the URI form of one login both pass") {
@@ -272,7 +280,8 @@ TEST_SUITE("libpq categories") {
             {"badly encoded password in the user part",
              candidate_for(fmt::format("postgresql://app:{}%zz@{}:5432/users", canary, k_host))},
             {"badly encoded password in the query",
-             candidate_for(fmt::format("postgresql://app@{}:5432/users?password={}%zz&sslmode=disable", k_host, canary))},
+             candidate_for(
+                 fmt::format("postgresql://app@{}:5432/users?password={}%zz&sslmode=disable", k_host, canary))},
         };
         for (const auto& [what, candidate] : cases) {
             CAPTURE(what);
@@ -280,8 +289,10 @@ TEST_SUITE("libpq categories") {
             REQUIRE_FALSE(outcome.passed);
             CHECK_MESSAGE(!contains(outcome.message, canary), outcome.message);
             CHECK_MESSAGE(!contains(outcome.hint, canary), outcome.hint);
-            for (const auto& check : outcome.checks) CHECK_MESSAGE(!contains(check.message, canary), check.message);
-            for (const auto& warning : outcome.warnings) CHECK_MESSAGE(!contains(warning, canary), warning);
+            for (const auto& check : outcome.checks)
+                CHECK_MESSAGE(!contains(check.message, canary), check.message);
+            for (const auto& warning : outcome.warnings)
+                CHECK_MESSAGE(!contains(warning, canary), warning);
         }
     }
 

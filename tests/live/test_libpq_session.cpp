@@ -2,8 +2,8 @@
 
 #include "live_checks.hpp"
 #include "live_server.hpp"
-#include "util/environment.hpp"
 #include "stagegate/driver.hpp"
+#include "util/environment.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -28,7 +28,9 @@ std::string app_url(const std::string& database) {
                        database);
 }
 
-Millis since(Clock::time_point start) { return std::chrono::duration_cast<Millis>(Clock::now() - start); }
+Millis since(Clock::time_point start) {
+    return std::chrono::duration_cast<Millis>(Clock::now() - start);
+}
 
 std::unique_ptr<Session> admin_session(const std::string& database) {
     auto session = libpq().connect_admin(LiveServer::get().instance().admin(database), Deadline::in(Millis(10000)));
@@ -64,12 +66,15 @@ long statements_running(Session& admin, const std::string& marker) {
 class ScopedEnv {
   public:
     ScopedEnv(const char* name, const char* value) : m_name(name) {
-        if (const char* old = std::getenv(name)) m_old = old;
+        if (const char* old = std::getenv(name))
+            m_old = old;
         ::setenv(name, value, 1);
     }
     ~ScopedEnv() {
-        if (m_old) ::setenv(m_name, m_old->c_str(), 1);
-        else ::unsetenv(m_name);
+        if (m_old)
+            ::setenv(m_name, m_old->c_str(), 1);
+        else
+            ::unsetenv(m_name);
     }
     ScopedEnv(const ScopedEnv&) = delete;
     ScopedEnv& operator=(const ScopedEnv&) = delete;
@@ -172,8 +177,8 @@ TEST_SUITE("libpq session") {
         auto identity = session->identity(Deadline::in(Millis(5000)));
         REQUIRE_MESSAGE(identity.has_value(), why(identity));
         CHECK_MESSAGE(std::regex_match(identity->version, std::regex("[0-9]+\\.[0-9]+")), identity->version);
-        auto major = session->execute("SELECT current_setting('server_version_num')::int / 10000",
-                                      Deadline::in(Millis(5000)));
+        auto major =
+            session->execute("SELECT current_setting('server_version_num')::int / 10000", Deadline::in(Millis(5000)));
         REQUIRE_MESSAGE(major.has_value(), why(major));
         CHECK(identity->version.starts_with(major->rows.at(0).at(0).value_or("?") + "."));
         CHECK_FALSE(identity->read_only);

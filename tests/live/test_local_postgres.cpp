@@ -58,16 +58,20 @@ std::string setting_of(const Instance& instance, const std::string& name) {
     return *value;
 }
 
-fs::path data_directory(const Instance& instance) { return setting_of(instance, "data_directory"); }
+fs::path data_directory(const Instance& instance) {
+    return setting_of(instance, "data_directory");
+}
 
 // Returns the ids of the live processes whose command line names `path`.
 std::vector<pid_t> processes_naming(const fs::path& path) {
     std::vector<pid_t> found;
     for (const auto& entry : fs::directory_iterator("/proc")) {
         pid_t pid = std::atoi(entry.path().filename().c_str());
-        if (pid <= 0) continue;
+        if (pid <= 0)
+            continue;
         std::string cmdline = read_file(entry.path() / "cmdline");
-        if (cmdline.find(path.string()) != std::string::npos) found.push_back(pid);
+        if (cmdline.find(path.string()) != std::string::npos)
+            found.push_back(pid);
     }
     return found;
 }
@@ -77,12 +81,15 @@ std::vector<pid_t> children_of(pid_t parent) {
     std::vector<pid_t> found;
     for (const auto& entry : fs::directory_iterator("/proc")) {
         pid_t pid = std::atoi(entry.path().filename().c_str());
-        if (pid <= 0) continue;
+        if (pid <= 0)
+            continue;
         std::string stat = read_file(entry.path() / "stat");
         auto after_name = stat.rfind(')');
-        if (after_name == std::string::npos) continue;
+        if (after_name == std::string::npos)
+            continue;
         int ppid = 0;
-        if (std::sscanf(stat.c_str() + after_name + 1, " %*c %d", &ppid) == 1 && ppid == parent) found.push_back(pid);
+        if (std::sscanf(stat.c_str() + after_name + 1, " %*c %d", &ppid) == 1 && ppid == parent)
+            found.push_back(pid);
     }
     return found;
 }
@@ -91,7 +98,8 @@ std::vector<pid_t> children_of(pid_t parent) {
 template <typename Condition> bool eventually(Millis budget, Condition done) {
     auto deadline = Deadline::in(budget);
     while (!done()) {
-        if (deadline.expired()) return false;
+        if (deadline.expired())
+            return false;
         std::this_thread::sleep_for(Millis(20));
     }
     return true;
@@ -121,13 +129,15 @@ class Subreaper {
 std::vector<std::string> split_lines(const std::string& text) {
     std::vector<std::string> lines;
     std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
     return lines;
 }
 
 int count_entries_named(const fs::path& dir, const std::string& prefix) {
     int count = 0;
-    for (const auto& entry : fs::directory_iterator(dir)) count += entry.path().filename().string().starts_with(prefix);
+    for (const auto& entry : fs::directory_iterator(dir))
+        count += entry.path().filename().string().starts_with(prefix);
     return count;
 }
 
@@ -135,17 +145,23 @@ int count_entries_named(const fs::path& dir, const std::string& prefix) {
 // where it lives on `report`, and waits to be killed. Never returns.
 [[noreturn]] void provision_and_wait(const fs::path& root, int report) {
     auto run_dir = RunDir::create(root);
-    if (!run_dir) ::_exit(10);
+    if (!run_dir)
+        ::_exit(10);
     LocalPostgres provider(*run_dir, system_launcher());
     auto instance = provider.provision(Database{}, Deadline::in(Millis(60000)));
-    if (!instance) ::_exit(11);
+    if (!instance)
+        ::_exit(11);
     auto session = find_driver("libpq")->connect_admin((*instance)->admin(""), Deadline::in(Millis(10000)));
-    if (!session) ::_exit(12);
+    if (!session)
+        ::_exit(12);
     auto data = (*session)->setting("data_directory", Deadline::in(Millis(5000)));
-    if (!data) ::_exit(13);
+    if (!data)
+        ::_exit(13);
     std::string text = fmt::format("{}\n{}\n", run_dir->path().string(), *data);
-    if (::write(report, text.data(), text.size()) != static_cast<ssize_t>(text.size())) ::_exit(14);
-    while (true) ::pause();
+    if (::write(report, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        ::_exit(14);
+    while (true)
+        ::pause();
 }
 
 // Reads what the child wrote to `fd` until it closes or `budget` passes.
@@ -154,10 +170,12 @@ std::string read_report(int fd, Millis budget) {
     auto deadline = Deadline::in(budget);
     while (!deadline.expired() && std::count(text.begin(), text.end(), '\n') < 2) {
         pollfd pfd{fd, POLLIN, 0};
-        if (::poll(&pfd, 1, static_cast<int>(deadline.remaining().count())) <= 0) continue;
+        if (::poll(&pfd, 1, static_cast<int>(deadline.remaining().count())) <= 0)
+            continue;
         char buffer[512];
         ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got <= 0) break;
+        if (got <= 0)
+            break;
         text.append(buffer, static_cast<std::size_t>(got));
     }
     return text;
@@ -227,7 +245,8 @@ TEST_SUITE("local postgres") {
         CHECK(processes_naming(run_dir.path()).empty());
         std::vector<std::string> left;
         for (const auto& entry : fs::directory_iterator(run_dir.path()))
-            if (entry.path().filename().string().starts_with("pg-")) left.push_back(entry.path().filename());
+            if (entry.path().filename().string().starts_with("pg-"))
+                left.push_back(entry.path().filename());
         CHECK(left == std::vector<std::string>{"pg-template"});
     }
 
@@ -262,7 +281,8 @@ TEST_SUITE("local postgres") {
             REQUIRE_FALSE(processes_naming(data).empty());
             instance.reset();
             auto until = Clock::now() + Millis(5000);
-            while (!processes_naming(data).empty() && Clock::now() < until) std::this_thread::sleep_for(Millis(10));
+            while (!processes_naming(data).empty() && Clock::now() < until)
+                std::this_thread::sleep_for(Millis(10));
             CHECK(processes_naming(data).empty());
         }
         CHECK_FALSE(fs::exists(data.parent_path()));
@@ -270,7 +290,8 @@ TEST_SUITE("local postgres") {
         // Nothing but the template is left: the spare copy for a next instance went too.
         std::vector<std::string> left;
         for (const auto& entry : fs::directory_iterator(run_dir.path()))
-            if (entry.path().filename().string().starts_with("pg-")) left.push_back(entry.path().filename());
+            if (entry.path().filename().string().starts_with("pg-"))
+                left.push_back(entry.path().filename());
         CHECK(left == std::vector<std::string>{"pg-template"});
     }
 

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
     stagegate::isolate_client_environment();
     doctest::Context context(argc, argv);
     int failed = context.run();
-    if (context.shouldExit()) return failed;
+    if (context.shouldExit())
+        return failed;
     auto dir = stagegate::test::scratch_dir();
     if (failed == 0) {
         std::error_code ec;

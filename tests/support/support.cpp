@@ -28,9 +28,13 @@ fs::path fresh_dir(const std::string& name) {
     return dir;
 }
 
-fs::path source_dir() { return STAGEGATE_SOURCE_DIR; }
+fs::path source_dir() {
+    return STAGEGATE_SOURCE_DIR;
+}
 
-fs::path binary_path() { return STAGEGATE_BINARY; }
+fs::path binary_path() {
+    return STAGEGATE_BINARY;
+}
 
 fs::path write_file(const fs::path& path, const std::string& text) {
     fs::create_directories(path.parent_path());
@@ -48,7 +52,8 @@ std::string read_file(const fs::path& path) {
 Environment fixed_env(std::map<std::string, std::string> values) {
     return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
         auto found = values.find(name);
-        if (found == values.end()) return std::nullopt;
+        if (found == values.end())
+            return std::nullopt;
         return found->second;
     };
 }

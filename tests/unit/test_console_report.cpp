@@ -37,8 +37,7 @@ class Output {
     std::FILE* m_file;
 };
 
-CheckOutcome check(std::string label, CheckOutcome::Status status, std::optional<Category> category,
-                   long ms) {
+CheckOutcome check(std::string label, CheckOutcome::Status status, std::optional<Category> category, long ms) {
     return CheckOutcome{std::move(label), status, category, Millis(ms), {}};
 }
 
@@ -50,9 +49,8 @@ CandidateOutcome corrected() {
     c.verdict = true;
     c.elapsed = Millis(41);
     c.tls = "TLSv1.3 (TLS_AES_256_GCM_SHA384)";
-    c.checks = {
-        check("connect", CheckOutcome::Status::pass, std::nullopt, 12),
-        check("query: SELECT count(*) FROM accounts", CheckOutcome::Status::pass, std::nullopt, 3)};
+    c.checks = {check("connect", CheckOutcome::Status::pass, std::nullopt, 12),
+                check("query: SELECT count(*) FROM accounts", CheckOutcome::Status::pass, std::nullopt, 3)};
     return c;
 }
 
@@ -88,8 +86,7 @@ Scenario scenario_of(const std::vector<CandidateOutcome>& candidates) {
     Scenario s;
     s.file = "scenarios/users.yaml";
     s.name = "user service";
-    s.database.answers_as = {HostName{"db-primary.internal", 5432, {}},
-                             HostName{"db-primary.internal", 6432, {}}};
+    s.database.answers_as = {HostName{"db-primary.internal", 5432, {}}, HostName{"db-primary.internal", 6432, {}}};
     for (const auto& c : candidates) {
         Candidate candidate;
         candidate.name = c.name;
@@ -99,8 +96,8 @@ Scenario scenario_of(const std::vector<CandidateOutcome>& candidates) {
 }
 
 // Streams one scenario with `candidates` through a reporter and returns what it wrote.
-std::string console_text(std::vector<CandidateOutcome> candidates, bool color,
-                         const Redactor& redactor, int signal = 0) {
+std::string console_text(std::vector<CandidateOutcome> candidates, bool color, const Redactor& redactor,
+                         int signal = 0) {
     Output out;
     ConsoleReporter reporter(out.file(), color, redactor);
     ScenarioOutcome outcome;
@@ -186,10 +183,8 @@ TEST_SUITE("console_report") {
               "gate: PASS: 1 candidate in 1 scenario; 1 as expected (0 bad configs blocked), 0 not "
               "as expected (exit 0)");
         CHECK(last_line(console_text({typo()}, false, Redactor())).ends_with("(exit 1)"));
-        CHECK(last_line(console_text({corrected()}, false, Redactor(), SIGINT))
-                  .starts_with("gate: INTERRUPTED: "));
-        CHECK(last_line(console_text({corrected()}, false, Redactor(), SIGINT))
-                  .ends_with("(exit 130)"));
+        CHECK(last_line(console_text({corrected()}, false, Redactor(), SIGINT)).starts_with("gate: INTERRUPTED: "));
+        CHECK(last_line(console_text({corrected()}, false, Redactor(), SIGINT)).ends_with("(exit 130)"));
     }
 
     TEST_CASE("a scenario that could not run is reported with exit 3") {
@@ -205,13 +200,12 @@ TEST_SUITE("console_report") {
         RunOutcome run;
         run.scenarios.push_back(outcome);
         reporter.run_finished(run);
-        CHECK(out.text() ==
-              "user service  (scenarios/users.yaml)\n"
-              "  ERROR  could not stand up the database: PostgreSQL did not start within 30 s\n"
-              "\n"
-              "gate: ERROR (infrastructure): 0 candidates in 1 scenario; 0 as expected (0 bad "
-              "configs "
-              "blocked), 0 not as expected, 1 scenario could not run (exit 3)\n");
+        CHECK(out.text() == "user service  (scenarios/users.yaml)\n"
+                            "  ERROR  could not stand up the database: PostgreSQL did not start within 30 s\n"
+                            "\n"
+                            "gate: ERROR (infrastructure): 0 candidates in 1 scenario; 0 as expected (0 bad "
+                            "configs "
+                            "blocked), 0 not as expected, 1 scenario could not run (exit 3)\n");
     }
 
     TEST_CASE("no form of a secret survives in the console") {
@@ -223,8 +217,8 @@ TEST_SUITE("console_report") {
             c.name = "candidate " + std::string(form.name);
             c.message = "password=" + std::string(form.text) + " failed";
             c.hint = "the URI was postgresql://app:" + std::string(form.text) + "@db/users";
-            c.checks = {check("query: SELECT '" + std::string(form.text) + "'",
-                              CheckOutcome::Status::fail, Category::query, 1)};
+            c.checks = {check("query: SELECT '" + std::string(form.text) + "'", CheckOutcome::Status::fail,
+                              Category::query, 1)};
             candidates.push_back(c);
         }
         std::string text = console_text(candidates, false, redactor);

@@ -42,17 +42,15 @@ TEST_SUITE("discover") {
         write_file(dir / "sub/deeper/a.yaml", "");
         write_file(dir / "sub/c.yaml.bak", "");
         fs::create_directories(dir / "folder.yaml");
-        CHECK(found({dir.string()}) == std::vector<fs::path>{dir / "a.yml", dir / "b.yaml",
-                                                             dir / "sub/c.yaml",
-                                                             dir / "sub/deeper/a.yaml"});
+        CHECK(found({dir.string()}) ==
+              std::vector<fs::path>{dir / "a.yml", dir / "b.yaml", dir / "sub/c.yaml", dir / "sub/deeper/a.yaml"});
     }
 
     TEST_CASE("paths keep their command-line order") {
         auto dir = fresh_dir("discover-order");
         auto z = write_file(dir / "z.yaml", "");
         write_file(dir / "folder/a.yaml", "");
-        CHECK(found({z.string(), (dir / "folder").string()}) ==
-              std::vector<fs::path>{z, dir / "folder/a.yaml"});
+        CHECK(found({z.string(), (dir / "folder").string()}) == std::vector<fs::path>{z, dir / "folder/a.yaml"});
     }
 
     TEST_CASE("a file named twice is listed once") {
@@ -65,15 +63,13 @@ TEST_SUITE("discover") {
 
     TEST_CASE("a path that does not exist is an error") {
         auto missing = (fresh_dir("discover-missing") / "nope.yaml").string();
-        CHECK(reason_of({missing}) ==
-              missing + ": no such file or folder; pass scenario files or folders of *.yaml");
+        CHECK(reason_of({missing}) == missing + ": no such file or folder; pass scenario files or folders of *.yaml");
     }
 
     TEST_CASE("finding nothing is an error") {
         auto dir = fresh_dir("discover-empty");
         write_file(dir / "readme.md", "");
-        CHECK(reason_of({dir.string()}) ==
-              "no scenario files (*.yaml, *.yml) found in the given paths");
+        CHECK(reason_of({dir.string()}) == "no scenario files (*.yaml, *.yml) found in the given paths");
         CHECK(reason_of({}) == "no scenario files (*.yaml, *.yml) found in the given paths");
     }
 }

@@ -14,8 +14,7 @@ std::filesystem::path env_file(const std::string& text) {
 }
 
 // Returns the value of `key` in a file holding `text`, which must be found.
-std::string value_of(const std::string& text, const std::string& key,
-                     const Environment& env = fixed_env({})) {
+std::string value_of(const std::string& text, const std::string& key, const Environment& env = fixed_env({})) {
     auto value = dotenv_value(env_file(text), key, env);
     REQUIRE_MESSAGE(value.has_value(), value.error());
     return *value;
@@ -46,8 +45,7 @@ TEST_SUITE("dotenv") {
     }
 
     TEST_CASE("an export prefix is ignored") {
-        CHECK(value_of("export DATABASE_URL=postgresql://db/app\n", "DATABASE_URL") ==
-              "postgresql://db/app");
+        CHECK(value_of("export DATABASE_URL=postgresql://db/app\n", "DATABASE_URL") == "postgresql://db/app");
         CHECK(value_of("  export   PORT=5432\n", "PORT") == "5432");
     }
 
@@ -72,8 +70,7 @@ TEST_SUITE("dotenv") {
     }
 
     TEST_CASE("double quotes understand escapes") {
-        auto entries = read_dotenv(
-            env_file("A=\"line1\\nline2\\ttab \\\"quoted\\\" back\\\\slash # kept\"\n"));
+        auto entries = read_dotenv(env_file("A=\"line1\\nline2\\ttab \\\"quoted\\\" back\\\\slash # kept\"\n"));
         REQUIRE(entries.has_value());
         REQUIRE(entries->size() == 1);
         CHECK((*entries)[0].value == "line1\nline2\ttab \"quoted\" back\\slash # kept");
@@ -106,8 +103,7 @@ TEST_SUITE("dotenv") {
         auto file = env_file("DATABSE_URL=postgresql://db/app\nLOG_LEVEL=info\n");
         auto value = dotenv_value(file, "DATABASE_URL", fixed_env({}));
         REQUIRE_FALSE(value.has_value());
-        CHECK(value.error() ==
-              file.string() + " has no key DATABASE_URL; did you mean DATABSE_URL?");
+        CHECK(value.error() == file.string() + " has no key DATABASE_URL; did you mean DATABSE_URL?");
         auto far = dotenv_value(file, "REDIS", fixed_env({}));
         REQUIRE_FALSE(far.has_value());
         CHECK(far.error() == file.string() + " has no key REDIS");
@@ -119,8 +115,7 @@ TEST_SUITE("dotenv") {
         auto bad_key = env_file("A=1\n\nMY KEY=1\n");
         CHECK(reason_of(bad_key) == bad_key.string() + ":3: \"MY KEY\" is not a valid key");
         auto unterminated = env_file("A=\"open\n");
-        CHECK(reason_of(unterminated) ==
-              unterminated.string() + ":1: A: unterminated double quote");
+        CHECK(reason_of(unterminated) == unterminated.string() + ":1: A: unterminated double quote");
         auto trailing = env_file("A='x' y\n");
         CHECK(reason_of(trailing) == trailing.string() + ":1: A: text after the closing quote");
         // dotenv_value passes the reason on unchanged.
@@ -147,11 +142,9 @@ TEST_SUITE("dotenv") {
     }
 
     TEST_CASE("a reference may name a key assigned earlier in the file") {
-        const std::string text =
-            "DB_HOST=from-file\nURL=postgresql://${DB_HOST}/app\nLATE=${LATER:-none}\nLATER=x\n";
+        const std::string text = "DB_HOST=from-file\nURL=postgresql://${DB_HOST}/app\nLATE=${LATER:-none}\nLATER=x\n";
         CHECK(value_of(text, "URL") == "postgresql://from-file/app");
-        CHECK(value_of(text, "URL", fixed_env({{"DB_HOST", "from-env"}})) ==
-              "postgresql://from-env/app");
+        CHECK(value_of(text, "URL", fixed_env({{"DB_HOST", "from-env"}})) == "postgresql://from-env/app");
         CHECK(value_of(text, "LATE") == "none");
     }
 
@@ -159,9 +152,7 @@ TEST_SUITE("dotenv") {
         auto file = env_file("A=1\nURL=postgresql://${DB_HOST}/app\n");
         auto value = dotenv_value(file, "URL", fixed_env({}));
         REQUIRE_FALSE(value.has_value());
-        CHECK(value.error() ==
-              file.string() +
-                  ":2: URL: environment variable DB_HOST is not set: export it, or write "
-                  "${DB_HOST:-default}");
+        CHECK(value.error() == file.string() + ":2: URL: environment variable DB_HOST is not set: export it, or write "
+                                               "${DB_HOST:-default}");
     }
 }

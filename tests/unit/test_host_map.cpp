@@ -45,8 +45,8 @@ bool same(const Route& a, const Route& b) {
 
 TEST_SUITE("host_map") {
     TEST_CASE("a known host and port is routed to the server") {
-        auto routes = map_hosts(candidate({tcp("db-primary.internal", 5432)}),
-                                hosts({{"db-primary.internal", 5432}}), k_server);
+        auto routes =
+            map_hosts(candidate({tcp("db-primary.internal", 5432)}), hosts({{"db-primary.internal", 5432}}), k_server);
         REQUIRE(routes.has_value());
         REQUIRE(routes->size() == 1);
         CHECK(same((*routes)[0], k_server));
@@ -63,15 +63,14 @@ TEST_SUITE("host_map") {
     }
 
     TEST_CASE("host names match case-insensitively") {
-        auto routes = map_hosts(candidate({tcp("DB-Primary.Internal", 5432)}),
-                                hosts({{"db-primary.internal", 5432}}), k_server);
+        auto routes =
+            map_hosts(candidate({tcp("DB-Primary.Internal", 5432)}), hosts({{"db-primary.internal", 5432}}), k_server);
         CHECK(routes.has_value());
     }
 
     TEST_CASE("an unknown host fails as dns with a suggestion") {
-        auto failure =
-            failure_of(candidate({tcp("db-prmary.staging.internal", 5432)}),
-                       hosts({{"db-primary.staging.internal", 5432}, {"cache.internal", 6379}}));
+        auto failure = failure_of(candidate({tcp("db-prmary.staging.internal", 5432)}),
+                                  hosts({{"db-primary.staging.internal", 5432}, {"cache.internal", 6379}}));
         CHECK(failure.category == Category::dns);
         CHECK(failure.message == "host db-prmary.staging.internal is unknown; did you mean "
                                  "db-primary.staging.internal?");
@@ -79,8 +78,7 @@ TEST_SUITE("host_map") {
     }
 
     TEST_CASE("an unknown host without a close match lists the known ones") {
-        auto failure = failure_of(candidate({tcp("elsewhere.example.com")}),
-                                  hosts({{"db", 5432}, {"db", 6432}}));
+        auto failure = failure_of(candidate({tcp("elsewhere.example.com")}), hosts({{"db", 5432}, {"db", 6432}}));
         CHECK(failure.category == Category::dns);
         CHECK(failure.message == "host elsewhere.example.com is unknown");
         CHECK(failure.hint == "the scenario answers as db:5432, db:6432");
@@ -113,8 +111,7 @@ TEST_SUITE("host_map") {
     }
 
     TEST_CASE("a unix socket fails as dns") {
-        auto failure = failure_of(candidate({Endpoint{"/var/run/postgresql", "", 5432, true}}),
-                                  hosts({{"db", 5432}}));
+        auto failure = failure_of(candidate({Endpoint{"/var/run/postgresql", "", 5432, true}}), hosts({{"db", 5432}}));
         CHECK(failure.category == Category::dns);
         CHECK(failure.message == "host /var/run/postgresql is a local socket directory");
         CHECK(failure.hint == "the scenario answers over TCP as db:5432");
@@ -131,8 +128,8 @@ TEST_SUITE("host_map") {
     }
 
     TEST_CASE("every endpoint of a multi-host candidate is routed") {
-        auto routes = map_hosts(candidate({tcp("db1", 5432), tcp("db2", 5433)}),
-                                hosts({{"db1", 5432}, {"db2", 5433}}), k_server);
+        auto routes =
+            map_hosts(candidate({tcp("db1", 5432), tcp("db2", 5433)}), hosts({{"db1", 5432}, {"db2", 5433}}), k_server);
         REQUIRE(routes.has_value());
         REQUIRE(routes->size() == 2);
         CHECK(same((*routes)[0], k_server));
@@ -143,17 +140,15 @@ TEST_SUITE("host_map") {
         auto failure = failure_of(candidate({tcp("db-primary", 5432), tcp("db-replcia", 5432)}),
                                   hosts({{"db-primary", 5432}, {"db-replica", 5432}}));
         CHECK(failure.category == Category::dns);
-        CHECK(failure.message ==
-              "host db-replcia is unknown (host 2 of 2: the client would silently fall back to the "
-              "next one, hiding this); did you mean db-replica?");
+        CHECK(failure.message == "host db-replcia is unknown (host 2 of 2: the client would silently fall back to the "
+                                 "next one, hiding this); did you mean db-replica?");
     }
 
     TEST_CASE("a wrong port among several hosts mentions the fallback") {
-        auto failure = failure_of(candidate({tcp("db1", 5433), tcp("db2", 5432)}),
-                                  hosts({{"db1", 5432}, {"db2", 5432}}));
+        auto failure =
+            failure_of(candidate({tcp("db1", 5433), tcp("db2", 5432)}), hosts({{"db1", 5432}, {"db2", 5432}}));
         CHECK(failure.category == Category::refused);
-        CHECK(failure.message ==
-              "db1:5433 refuses connections (host 1 of 2: the client would silently fall back to "
-              "the next one, hiding this); db1 answers on port 5432");
+        CHECK(failure.message == "db1:5433 refuses connections (host 1 of 2: the client would silently fall back to "
+                                 "the next one, hiding this); db1 answers on port 5432");
     }
 }

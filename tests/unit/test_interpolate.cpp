@@ -74,10 +74,8 @@ TEST_SUITE("interpolate") {
         auto unterminated = error_of("abc ${HOST");
         CHECK(unterminated.offset == 4);
         CHECK(unterminated.message == "unterminated ${...}: add the closing }");
-        CHECK(error_of("${}").message ==
-              "invalid variable name \"\" in ${}: use letters, digits and _");
-        CHECK(error_of("${1HOST}").message ==
-              "invalid variable name \"1HOST\" in ${1HOST}: use letters, digits and _");
+        CHECK(error_of("${}").message == "invalid variable name \"\" in ${}: use letters, digits and _");
+        CHECK(error_of("${1HOST}").message == "invalid variable name \"1HOST\" in ${1HOST}: use letters, digits and _");
         CHECK(error_of("${DB-HOST}").message ==
               "invalid variable name \"DB-HOST\" in ${DB-HOST}: use letters, digits and _");
         CHECK(error_of("${DB HOST:-x}").message ==
@@ -85,11 +83,8 @@ TEST_SUITE("interpolate") {
     }
 
     TEST_CASE("values of secret-looking variables are reported as secrets") {
-        auto env =
-            fixed_env({{"APP_DB_PASSWORD", "hunter2"}, {"API_TOKEN", "t0k"}, {"DB_HOST", "db"}});
-        auto result =
-            ok("${DB_HOST} ${APP_DB_PASSWORD} ${API_TOKEN} ${DB_SECRET:-dflt} ${EMPTY_PASSWORD:-}",
-               env);
+        auto env = fixed_env({{"APP_DB_PASSWORD", "hunter2"}, {"API_TOKEN", "t0k"}, {"DB_HOST", "db"}});
+        auto result = ok("${DB_HOST} ${APP_DB_PASSWORD} ${API_TOKEN} ${DB_SECRET:-dflt} ${EMPTY_PASSWORD:-}", env);
         CHECK(result.text == "db hunter2 t0k dflt ");
         CHECK(result.secrets == std::vector<std::string>{"hunter2", "t0k", "dflt"});
     }

@@ -16,8 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-CheckOutcome check(std::string label, CheckOutcome::Status status, std::optional<Category> category,
-                   long ms) {
+CheckOutcome check(std::string label, CheckOutcome::Status status, std::optional<Category> category, long ms) {
     return CheckOutcome{std::move(label), status, category, Millis(ms), {}};
 }
 
@@ -115,8 +114,8 @@ RunOutcome canary_outcome() {
         c.name = "candidate " + std::string(form.name);
         c.message = "password=" + std::string(form.text) + " failed";
         c.hint = "the URI was postgresql://app:" + std::string(form.text) + "@db/users";
-        c.checks = {check("query: SELECT '" + std::string(form.text) + "'",
-                          CheckOutcome::Status::fail, Category::query, 1)};
+        c.checks = {
+            check("query: SELECT '" + std::string(form.text) + "'", CheckOutcome::Status::fail, Category::query, 1)};
         candidates.push_back(c);
     }
     ScenarioOutcome s = scenario(candidates);
@@ -142,8 +141,7 @@ TEST_SUITE("json_report") {
         REQUIRE(report["scenarios"].size() == 1);
 
         const json& s = report["scenarios"][0];
-        CHECK(keys_of(s) ==
-              std::set<std::string>{"file", "scenario", "verdict", "error", "candidates"});
+        CHECK(keys_of(s) == std::set<std::string>{"file", "scenario", "verdict", "error", "candidates"});
         CHECK(s["file"] == "scenarios/users.yaml");
         CHECK(s["scenario"] == "user service");
         CHECK(s["verdict"] == "pass");
@@ -151,9 +149,8 @@ TEST_SUITE("json_report") {
         REQUIRE(s["candidates"].is_array());
         REQUIRE(s["candidates"].size() == 2);
 
-        const std::set<std::string> candidate_keys{"name",       "driver",  "expected", "outcome",
-                                                   "category",   "verdict", "message",  "hint",
-                                                   "elapsed_ms", "checks"};
+        const std::set<std::string> candidate_keys{"name",    "driver",  "expected", "outcome",    "category",
+                                                   "verdict", "message", "hint",     "elapsed_ms", "checks"};
         const json& pass = s["candidates"][0];
         CHECK(keys_of(pass) == candidate_keys);
         CHECK(pass["name"] == "DATABASE_URL corrected");
@@ -169,8 +166,7 @@ TEST_SUITE("json_report") {
         REQUIRE(pass["checks"].is_array());
         REQUIRE(pass["checks"].size() == 2);
         const json& connect = pass["checks"][0];
-        CHECK(keys_of(connect) ==
-              std::set<std::string>{"check", "outcome", "category", "elapsed_ms"});
+        CHECK(keys_of(connect) == std::set<std::string>{"check", "outcome", "category", "elapsed_ms"});
         CHECK(connect["check"] == "connect");
         CHECK(connect["outcome"] == "pass");
         CHECK(connect["category"].is_null());
@@ -203,11 +199,10 @@ TEST_SUITE("json_report") {
         };
         CHECK(keys(report) == std::vector<std::string>{"format", "verdict", "scenarios"});
         const auto& s = report["scenarios"][0];
-        CHECK(keys(s) ==
-              std::vector<std::string>{"file", "scenario", "verdict", "error", "candidates"});
-        CHECK(keys(s["candidates"][0]) ==
-              std::vector<std::string>{"name", "driver", "expected", "outcome", "category",
-                                       "verdict", "message", "hint", "elapsed_ms", "checks"});
+        CHECK(keys(s) == std::vector<std::string>{"file", "scenario", "verdict", "error", "candidates"});
+        CHECK(keys(s["candidates"][0]) == std::vector<std::string>{"name", "driver", "expected", "outcome", "category",
+                                                                   "verdict", "message", "hint", "elapsed_ms",
+                                                                   "checks"});
         CHECK(keys(s["candidates"][0]["checks"][0]) ==
               std::vector<std::string>{"check", "outcome", "category", "elapsed_ms"});
     }
@@ -259,8 +254,7 @@ TEST_SUITE("json_report") {
         c.message = "server said \xff\xfe";
         outcome.scenarios.push_back(scenario({c}));
         json report = report_of(outcome);
-        CHECK(report["scenarios"][0]["candidates"][0]["message"].get<std::string>().starts_with(
-            "server said "));
+        CHECK(report["scenarios"][0]["candidates"][0]["message"].get<std::string>().starts_with("server said "));
     }
 
     TEST_CASE("no form of a secret survives in the report text") {

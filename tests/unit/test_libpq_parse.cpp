@@ -43,8 +43,7 @@ bool has_warning(const ParsedCandidate& candidate, std::string_view start) {
 
 TEST_SUITE("libpq_parse") {
     TEST_CASE("a URI gives its parameters and endpoint") {
-        auto candidate = parsed(
-            "postgresql://app:s3cret@db.internal:6543/users?sslmode=verify-full&connect_timeout=5");
+        auto candidate = parsed("postgresql://app:s3cret@db.internal:6543/users?sslmode=verify-full&connect_timeout=5");
         CHECK(candidate.form == "uri");
         CHECK(candidate.get("user") == std::optional<std::string>("app"));
         CHECK(candidate.get("password") == std::optional<std::string>("s3cret"));
@@ -113,8 +112,7 @@ TEST_SUITE("libpq_parse") {
     }
 
     TEST_CASE("a URI host without a port gets the default port") {
-        auto candidate =
-            parsed("postgres://app:pw@db1,db2:5433/users?sslmode=verify-full&connect_timeout=5");
+        auto candidate = parsed("postgres://app:pw@db1,db2:5433/users?sslmode=verify-full&connect_timeout=5");
         REQUIRE(candidate.endpoints.size() == 2);
         CHECK(candidate.endpoints[0].host == "db1");
         CHECK(candidate.endpoints[0].port.value_or(candidate.default_port) == 5432);
@@ -158,16 +156,15 @@ TEST_SUITE("libpq_parse") {
         auto failure = failure_of("host=db password=hunter2 sslmode=requir");
         CHECK(failure.category == Category::config);
         CHECK(failure.message == "invalid sslmode value: \"requir\"");
-        auto uri = failure_of("postgresql://app:" + std::string(k_canary_forms[1].text) +
-                              "@db/users?sslmode=requir");
+        auto uri = failure_of("postgresql://app:" + std::string(k_canary_forms[1].text) + "@db/users?sslmode=requir");
         CHECK(uri.message == "invalid sslmode value: \"requir\"");
     }
 
     TEST_CASE("a bad URI fails as config and never shows the password") {
         auto failure = failure_of("postgresql://app:hunter2@[::1/users");
         CHECK(failure.category == Category::config);
-        CHECK(failure.message.starts_with(
-            "end of string reached when looking for matching \"]\" in IPv6 host address"));
+        CHECK(
+            failure.message.starts_with("end of string reached when looking for matching \"]\" in IPv6 host address"));
         CHECK(failure.message.find("hunter2") == std::string::npos);
     }
 
@@ -183,14 +180,12 @@ TEST_SUITE("libpq_parse") {
     }
 
     TEST_CASE("a bad port fails as config with libpq's reason") {
-        CHECK(failure_of("host=db port=70000 password=hunter2").message ==
-              "invalid port number: \"70000\"");
+        CHECK(failure_of("host=db port=70000 password=hunter2").message == "invalid port number: \"70000\"");
         CHECK(failure_of("host=db port=0").message == "invalid port number: \"0\"");
         auto word = failure_of("postgresql://app:hunter2@db:abc/users");
         CHECK(word.category == Category::config);
         CHECK(word.message == "invalid integer value \"abc\" for connection option \"port\"");
-        CHECK(failure_of("host=a,b port=1,2,3").message ==
-              "could not match 3 port numbers to 2 hosts");
+        CHECK(failure_of("host=a,b port=1,2,3").message == "could not match 3 port numbers to 2 hosts");
     }
 
     TEST_CASE("a password with a raw slash never shows in the reason") {
@@ -213,16 +208,14 @@ TEST_SUITE("libpq_parse") {
         CHECK(missing.warnings.size() == 1);
         CHECK(has_warning(missing, "sslmode is not set: libpq defaults to `prefer`"));
         auto prefer = parsed("host=db password=pw connect_timeout=5 sslmode=prefer");
-        CHECK(prefer.warnings ==
-              std::vector<std::string>{
-                  "sslmode=prefer silently falls back to plaintext; use verify-full (or require)"});
+        CHECK(prefer.warnings == std::vector<std::string>{
+                                     "sslmode=prefer silently falls back to plaintext; use verify-full (or require)"});
         auto disable = parsed("host=db password=pw connect_timeout=5 sslmode=disable");
-        CHECK(disable.warnings == std::vector<std::string>{
-                                      "sslmode=disable: credentials and data travel in plaintext"});
+        CHECK(disable.warnings ==
+              std::vector<std::string>{"sslmode=disable: credentials and data travel in plaintext"});
         auto require = parsed("host=db password=pw connect_timeout=5 sslmode=require");
         CHECK(require.warnings.size() == 1);
-        CHECK(has_warning(require,
-                          "sslmode=require encrypts but never checks the server's certificate"));
+        CHECK(has_warning(require, "sslmode=require encrypts but never checks the server's certificate"));
         CHECK(parsed("host=db password=pw connect_timeout=5 sslmode=verify-ca").warnings.empty());
     }
 
@@ -234,9 +227,8 @@ TEST_SUITE("libpq_parse") {
 
     TEST_CASE("several hosts are warned about") {
         auto candidate = parsed("host=db1,db2" + k_quiet);
-        CHECK(candidate.warnings ==
-              std::vector<std::string>{"2 hosts: libpq falls back to the next host on "
-                                       "failure, which can hide a typo in one of them"});
+        CHECK(candidate.warnings == std::vector<std::string>{"2 hosts: libpq falls back to the next host on "
+                                                             "failure, which can hide a typo in one of them"});
     }
 
     TEST_CASE("a string without password is warned about") {

@@ -45,40 +45,39 @@ TEST_SUITE("loader") {
         auto dir = fresh_dir("loader-full");
         write_file(dir / "sql/init.sql", "CREATE SCHEMA ${SCHEMA:-app};\n");
         write_file(dir / "config/app.env", "DATABASE_URL=postgresql://db-primary.internal/users\n");
-        const std::string text =
-            "scenario: full ${STAGE}\n"                                                // 1
-            "database:\n"                                                              // 2
-            "  engine: postgres\n"                                                     // 3
-            "  provider: local\n"                                                      // 4
-            "  answers_as: [db-primary.internal, \"replica.internal:6432\"]\n"         // 5
-            "  settings:\n"                                                            // 6
-            "    max_connections: \"20\"\n"                                            // 7
-            "    log_min_duration_statement: 0\n"                                      // 8
-            "  setup:\n"                                                               // 9
-            "    - sql: CREATE ROLE app LOGIN PASSWORD '${APP_DB_PASSWORD}'\n"         // 10
-            "    - file: sql/init.sql\n"                                               // 11
-            "      database: users\n"                                                  // 12
-            "candidates:\n"                                                            // 13
-            "  - name: from the url\n"                                                 // 14
-            "    driver: libpq\n"                                                      // 15
-            "    url: postgresql://app:${APP_DB_PASSWORD}@db-primary.internal/users\n" // 16
-            "    expect: pass\n"                                                       // 17
-            "    checks:\n"                                                            // 18
-            "      - connect: {within_ms: 1500}\n"                                     // 19
-            "      - query: SELECT count(*) FROM accounts\n"                           // 20
-            "        expect_value: \"3\"\n"                                            // 21
-            "        timeout_ms: 2500\n"                                               // 22
-            "      - query: SELECT 1\n"                                                // 23
-            "        expect_rows: 1\n"                                                 // 24
-            "  - name: from the config file\n"                                         // 25
-            "    driver: libpq\n"                                                      // 26
-            "    from: {file: config/app.env, key: DATABASE_URL}\n"                    // 27
-            "    expect: {fail: auth}\n"                                               // 28
-            "  - name: queries only\n"                                                 // 29
-            "    driver: libpq\n"                                                      // 30
-            "    url: postgresql://db-primary.internal/users\n"                        // 31
-            "    checks:\n"                                                            // 32
-            "      - query: SELECT 2\n";                                               // 33
+        const std::string text = "scenario: full ${STAGE}\n"                                                // 1
+                                 "database:\n"                                                              // 2
+                                 "  engine: postgres\n"                                                     // 3
+                                 "  provider: local\n"                                                      // 4
+                                 "  answers_as: [db-primary.internal, \"replica.internal:6432\"]\n"         // 5
+                                 "  settings:\n"                                                            // 6
+                                 "    max_connections: \"20\"\n"                                            // 7
+                                 "    log_min_duration_statement: 0\n"                                      // 8
+                                 "  setup:\n"                                                               // 9
+                                 "    - sql: CREATE ROLE app LOGIN PASSWORD '${APP_DB_PASSWORD}'\n"         // 10
+                                 "    - file: sql/init.sql\n"                                               // 11
+                                 "      database: users\n"                                                  // 12
+                                 "candidates:\n"                                                            // 13
+                                 "  - name: from the url\n"                                                 // 14
+                                 "    driver: libpq\n"                                                      // 15
+                                 "    url: postgresql://app:${APP_DB_PASSWORD}@db-primary.internal/users\n" // 16
+                                 "    expect: pass\n"                                                       // 17
+                                 "    checks:\n"                                                            // 18
+                                 "      - connect: {within_ms: 1500}\n"                                     // 19
+                                 "      - query: SELECT count(*) FROM accounts\n"                           // 20
+                                 "        expect_value: \"3\"\n"                                            // 21
+                                 "        timeout_ms: 2500\n"                                               // 22
+                                 "      - query: SELECT 1\n"                                                // 23
+                                 "        expect_rows: 1\n"                                                 // 24
+                                 "  - name: from the config file\n"                                         // 25
+                                 "    driver: libpq\n"                                                      // 26
+                                 "    from: {file: config/app.env, key: DATABASE_URL}\n"                    // 27
+                                 "    expect: {fail: auth}\n"                                               // 28
+                                 "  - name: queries only\n"                                                 // 29
+                                 "    driver: libpq\n"                                                      // 30
+                                 "    url: postgresql://db-primary.internal/users\n"                        // 31
+                                 "    checks:\n"                                                            // 32
+                                 "      - query: SELECT 2\n";                                               // 33
         auto file = dir / "full.yaml";
         auto env = fixed_env({{"STAGE", "staging"}, {"APP_DB_PASSWORD", "hunter2"}});
         auto result = load_scenario_text(text, file, env);
@@ -156,11 +155,10 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("connect may be written as a bare word or with an empty body") {
-        auto result = load_scenario_text(
-            k_head + k_candidates + "    checks: [connect, {query: SELECT 1}]\n" +
-                "  - name: b\n    driver: libpq\n    url: postgresql://db/app\n" +
-                "    checks:\n      - connect:\n",
-            "s.yaml", fixed_env({}));
+        auto result = load_scenario_text(k_head + k_candidates + "    checks: [connect, {query: SELECT 1}]\n" +
+                                             "  - name: b\n    driver: libpq\n    url: postgresql://db/app\n" +
+                                             "    checks:\n      - connect:\n",
+                                         "s.yaml", fixed_env({}));
         REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
         REQUIRE(result->candidates.size() == 2);
         REQUIRE(result->candidates[0].checks.size() == 2);
@@ -171,10 +169,9 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("a long query is shortened in its label") {
-        auto result =
-            load_scenario_text(k_head + k_candidates + "    checks:\n      - query: \"SELECT\\n" +
-                                   std::string(80, 'x') + "\"\n",
-                               "s.yaml", fixed_env({}));
+        auto result = load_scenario_text(k_head + k_candidates + "    checks:\n      - query: \"SELECT\\n" +
+                                             std::string(80, 'x') + "\"\n",
+                                         "s.yaml", fixed_env({}));
         REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
         std::string label = result->candidates[0].checks[1].label();
         CHECK(label == "query: SELECT " + std::string(50, 'x') + "...");
@@ -182,19 +179,17 @@ TEST_SUITE("loader") {
 
     TEST_CASE("values from secret-looking variables are listed as secrets") {
         auto env = fixed_env({{"APP_DB_PASSWORD", "hunter2"}, {"DB_HOST", "db"}});
-        auto result = load_scenario_text(
-            k_head + "candidates:\n  - name: a\n    driver: libpq\n"
-                     "    url: postgresql://app:${APP_DB_PASSWORD}@${DB_HOST}/app\n",
-            "s.yaml", env);
+        auto result = load_scenario_text(k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                                                  "    url: postgresql://app:${APP_DB_PASSWORD}@${DB_HOST}/app\n",
+                                         "s.yaml", env);
         REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
         CHECK(result->secrets == std::vector<std::string>{"hunter2"});
     }
 
     TEST_CASE("a secret-looking default counts as a secret too") {
-        auto result = load_scenario_text(
-            k_head + "candidates:\n  - name: a\n    driver: libpq\n"
-                     "    url: postgresql://app:${APP_DB_PASSWORD:-rotated}@db/app\n",
-            "s.yaml", fixed_env({}));
+        auto result = load_scenario_text(k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                                                  "    url: postgresql://app:${APP_DB_PASSWORD:-rotated}@db/app\n",
+                                         "s.yaml", fixed_env({}));
         REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
         CHECK(*result->candidates[0].source.url == "postgresql://app:rotated@db/app");
         CHECK(result->secrets == std::vector<std::string>{"rotated"});
@@ -206,22 +201,19 @@ TEST_SUITE("loader") {
         auto text = "scenario: s\ndatabase:\n  engine: postgres\n  answers_as: [db]\n  setup:\n    "
                     "- file: init.sql\n" +
                     k_candidates;
-        auto result =
-            load_scenario_text(text, dir / "s.yaml", fixed_env({{"APP_DB_PASSWORD", "from-file"}}));
+        auto result = load_scenario_text(text, dir / "s.yaml", fixed_env({{"APP_DB_PASSWORD", "from-file"}}));
         REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
-        CHECK(std::find(result->secrets.begin(), result->secrets.end(), "from-file") !=
-              result->secrets.end());
+        CHECK(std::find(result->secrets.begin(), result->secrets.end(), "from-file") != result->secrets.end());
         CHECK(result->database.setup[0].sql == "ALTER ROLE app PASSWORD 'from-file';\n");
     }
 
     TEST_CASE("password literals in setup SQL are listed as secrets") {
-        auto result =
-            load_scenario_text(k_head +
-                                   "  setup:\n"
-                                   "    - sql: CREATE ROLE app LOGIN PASSWORD 'lit''eral'\n"
-                                   "    - sql: alter role app password  'second'\n" +
-                                   k_candidates,
-                               "s.yaml", fixed_env({}));
+        auto result = load_scenario_text(k_head +
+                                             "  setup:\n"
+                                             "    - sql: CREATE ROLE app LOGIN PASSWORD 'lit''eral'\n"
+                                             "    - sql: alter role app password  'second'\n" +
+                                             k_candidates,
+                                         "s.yaml", fixed_env({}));
         REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
         CHECK(result->secrets == std::vector<std::string>{"lit''eral", "second"});
     }
@@ -243,11 +235,9 @@ TEST_SUITE("loader") {
 
     TEST_CASE("the top level must be a mapping") {
         CHECK(error_of("- scenario: s\n").to_string() ==
-              at(1, 1,
-                 "a scenario file is a mapping with the keys scenario, database and candidates"));
+              at(1, 1, "a scenario file is a mapping with the keys scenario, database and candidates"));
         CHECK(error_of("just text\n").to_string() ==
-              at(1, 1,
-                 "a scenario file is a mapping with the keys scenario, database and candidates"));
+              at(1, 1, "a scenario file is a mapping with the keys scenario, database and candidates"));
     }
 
     TEST_CASE("an unknown top-level key is named with a suggestion") {
@@ -259,9 +249,8 @@ TEST_SUITE("loader") {
 
     TEST_CASE("an unknown key without a close match lists what is allowed") {
         auto error = error_of(k_head + k_candidates + "owner: me\n");
-        CHECK(
-            error.to_string() ==
-            at(9, 1, "owner: unknown key \"owner\"; allowed here: scenario, database, candidates"));
+        CHECK(error.to_string() ==
+              at(9, 1, "owner: unknown key \"owner\"; allowed here: scenario, database, candidates"));
     }
 
     TEST_CASE("an unknown key under database is named with its path and a suggestion") {
@@ -270,34 +259,29 @@ TEST_SUITE("loader") {
                               "  engine: postgres\n"
                               "  answer_as: [db]\n" +
                               k_candidates);
-        CHECK(error.to_string() ==
-              at(4, 3,
-                 "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
-                 "allowed here: engine, provider, answers_as, settings, setup"));
+        CHECK(error.to_string() == at(4, 3,
+                                      "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
+                                      "allowed here: engine, provider, answers_as, settings, setup"));
     }
 
     TEST_CASE("an unknown key in a candidate is named with its path and a suggestion") {
         auto error = error_of(k_head + k_candidates + "    chekcs: [connect]\n");
-        CHECK(error.to_string() ==
-              at(9, 5,
-                 "candidates[0].chekcs: unknown key \"chekcs\"; did you mean checks? "
-                 "allowed here: name, driver, url, from, expect, checks"));
+        CHECK(error.to_string() == at(9, 5,
+                                      "candidates[0].chekcs: unknown key \"chekcs\"; did you mean checks? "
+                                      "allowed here: name, driver, url, from, expect, checks"));
     }
 
     TEST_CASE("an unknown key in a check is named with its path") {
-        auto error = error_of(k_head + k_candidates +
-                              "    checks:\n      - query: SELECT 1\n        expect_row: 1\n");
-        CHECK(error.to_string() ==
-              at(11, 9,
-                 "candidates[0].checks[0].expect_row: unknown key \"expect_row\"; "
-                 "did you mean expect_rows? allowed here: query, expect_rows, expect_value, "
-                 "timeout_ms"));
+        auto error = error_of(k_head + k_candidates + "    checks:\n      - query: SELECT 1\n        expect_row: 1\n");
+        CHECK(error.to_string() == at(11, 9,
+                                      "candidates[0].checks[0].expect_row: unknown key \"expect_row\"; "
+                                      "did you mean expect_rows? allowed here: query, expect_rows, expect_value, "
+                                      "timeout_ms"));
     }
 
     TEST_CASE("a duplicate top-level key is an error at its second occurrence") {
         auto error = error_of(k_head + k_candidates + "scenario: t\n");
-        CHECK(error.to_string() ==
-              at(9, 1, "scenario: duplicate key: each key may appear once in a mapping"));
+        CHECK(error.to_string() == at(9, 1, "scenario: duplicate key: each key may appear once in a mapping"));
     }
 
     TEST_CASE("a duplicate nested key is an error with its path") {
@@ -311,10 +295,9 @@ TEST_SUITE("loader") {
 
     TEST_CASE("a missing top-level key is named") {
         CHECK(error_of(k_head).to_string() == at(1, 1, "missing required key \"candidates\""));
-        CHECK(error_of("scenario: s\n" + k_candidates).to_string() ==
-              at(1, 1, "missing required key \"database\""));
-        CHECK(error_of("database:\n  engine: postgres\n  answers_as: [db]\n" + k_candidates)
-                  .to_string() == at(1, 1, "missing required key \"scenario\""));
+        CHECK(error_of("scenario: s\n" + k_candidates).to_string() == at(1, 1, "missing required key \"database\""));
+        CHECK(error_of("database:\n  engine: postgres\n  answers_as: [db]\n" + k_candidates).to_string() ==
+              at(1, 1, "missing required key \"scenario\""));
     }
 
     TEST_CASE("a missing database key is named with its path") {
@@ -325,25 +308,22 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("a missing candidate key is named with its path") {
-        CHECK(error_of(k_head + "candidates:\n  - driver: libpq\n    url: postgresql://db/app\n")
-                  .to_string() == at(6, 5, "candidates[0]: missing required key \"name\""));
-        CHECK(error_of(k_head + "candidates:\n  - name: a\n    url: postgresql://db/app\n")
-                  .to_string() == at(6, 5, "candidates[0]: missing required key \"driver\""));
+        CHECK(error_of(k_head + "candidates:\n  - driver: libpq\n    url: postgresql://db/app\n").to_string() ==
+              at(6, 5, "candidates[0]: missing required key \"name\""));
+        CHECK(error_of(k_head + "candidates:\n  - name: a\n    url: postgresql://db/app\n").to_string() ==
+              at(6, 5, "candidates[0]: missing required key \"driver\""));
     }
 
     TEST_CASE("an unsupported engine is named with what this version runs") {
-        auto error = error_of("scenario: s\ndatabase:\n  engine: mysql\n  answers_as: [db]\n" +
-                              k_candidates);
+        auto error = error_of("scenario: s\ndatabase:\n  engine: mysql\n  answers_as: [db]\n" + k_candidates);
         CHECK(error.to_string() ==
-              at(3, 11,
-                 "database.engine: unsupported engine \"mysql\"; this version runs: postgres"));
+              at(3, 11, "database.engine: unsupported engine \"mysql\"; this version runs: postgres"));
     }
 
     TEST_CASE("an unsupported provider is named with what this version has") {
         auto error = error_of(k_head + "  provider: docker\n" + k_candidates);
         CHECK(error.to_string() ==
-              at(5, 13,
-                 "database.provider: unsupported provider \"docker\"; this version has: local"));
+              at(5, 13, "database.provider: unsupported provider \"docker\"; this version has: local"));
     }
 
     TEST_CASE("an answers_as port must be a number from 1 to 65535") {
@@ -362,8 +342,7 @@ TEST_SUITE("loader") {
         CHECK(error_of(head + "  answers_as: []\n" + k_candidates).to_string() ==
               at(4, 15, "database.answers_as: name at least one host the database answers as"));
         CHECK(error_of(head + "  answers_as: db\n" + k_candidates).to_string() ==
-              at(4, 15,
-                 "database.answers_as: expected a list of host names, each host or host:port"));
+              at(4, 15, "database.answers_as: expected a list of host names, each host or host:port"));
         CHECK(error_of(head + "  answers_as: [\":5432\"]\n" + k_candidates).to_string() ==
               at(4, 16, "database.answers_as[0]: \"\" is not a host name"));
     }
@@ -380,47 +359,37 @@ TEST_SUITE("loader") {
     TEST_CASE("a candidate has exactly one of url and from") {
         auto dir = fresh_dir("loader-url-and-from");
         write_file(dir / "app.env", "DATABASE_URL=postgresql://db/app\n");
-        auto both = load_scenario_text(k_head + k_candidates +
-                                           "    from: {file: app.env, key: DATABASE_URL}\n",
+        auto both = load_scenario_text(k_head + k_candidates + "    from: {file: app.env, key: DATABASE_URL}\n",
                                        dir / "s.yaml", fixed_env({}));
         REQUIRE_FALSE(both.has_value());
         CHECK(both.error().to_string() ==
-              (dir / "s.yaml").string() +
-                  ":6:5: error: candidates[0]: a candidate has exactly one of url or from");
+              (dir / "s.yaml").string() + ":6:5: error: candidates[0]: a candidate has exactly one of url or from");
         CHECK(error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n").to_string() ==
               at(6, 5, "candidates[0]: a candidate has exactly one of url or from"));
     }
 
     TEST_CASE("an unknown driver is named with the available ones") {
-        auto error = error_of(
-            k_head +
-            "candidates:\n  - name: a\n    driver: psycopg\n    url: postgresql://db/app\n");
-        CHECK(error.to_string() ==
-              at(7, 13, "candidates[0].driver: unknown driver \"psycopg\"; available: libpq"));
+        auto error = error_of(k_head + "candidates:\n  - name: a\n    driver: psycopg\n    url: postgresql://db/app\n");
+        CHECK(error.to_string() == at(7, 13, "candidates[0].driver: unknown driver \"psycopg\"; available: libpq"));
     }
 
     TEST_CASE("candidate names must be unique") {
-        auto error = error_of(k_head + k_candidates +
-                              "  - name: a\n    driver: libpq\n    url: postgresql://db/app\n");
-        CHECK(
-            error.to_string() ==
-            at(9, 11,
-               "candidates[1].name: the name \"a\" is used twice: candidate names must be unique"));
+        auto error = error_of(k_head + k_candidates + "  - name: a\n    driver: libpq\n    url: postgresql://db/app\n");
+        CHECK(error.to_string() ==
+              at(9, 11, "candidates[1].name: the name \"a\" is used twice: candidate names must be unique"));
     }
 
     TEST_CASE("an unknown expected category is named with a suggestion and the categories") {
         auto error = error_of(k_head + k_candidates + "    expect: {fail: autth}\n");
-        CHECK(error.to_string() ==
-              at(9, 20,
-                 "candidates[0].expect.fail: unknown category \"autth\"; did you mean auth? "
-                 "categories: " +
-                     k_categories));
+        CHECK(error.to_string() == at(9, 20,
+                                      "candidates[0].expect.fail: unknown category \"autth\"; did you mean auth? "
+                                      "categories: " +
+                                          k_categories));
     }
 
     TEST_CASE("an expectation other than pass or fail is refused") {
-        CHECK(
-            error_of(k_head + k_candidates + "    expect: passs\n").to_string() ==
-            at(9, 13, "candidates[0].expect: expected pass or {fail: <category>}, got \"passs\""));
+        CHECK(error_of(k_head + k_candidates + "    expect: passs\n").to_string() ==
+              at(9, 13, "candidates[0].expect: expected pass or {fail: <category>}, got \"passs\""));
         CHECK(error_of(k_head + k_candidates + "    expect: {failed: auth}\n").to_string() ==
               at(9, 14,
                  "candidates[0].expect.failed: unknown key \"failed\"; did you mean fail? allowed "
@@ -428,8 +397,7 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("connect must be the first check") {
-        auto error = error_of(k_head + k_candidates +
-                              "    checks:\n      - query: SELECT 1\n      - connect\n");
+        auto error = error_of(k_head + k_candidates + "    checks:\n      - query: SELECT 1\n      - connect\n");
         CHECK(error.to_string() == at(11, 9,
                                       "candidates[0].checks[1]: connect must be the first check "
                                       "(every other check runs on its "
@@ -438,8 +406,7 @@ TEST_SUITE("loader") {
 
     TEST_CASE("within_ms must be a whole number from 1 to 600000") {
         auto check = [](const std::string& value) {
-            auto error = error_of(k_head + k_candidates +
-                                  "    checks:\n      - connect: {within_ms: " + value + "}\n");
+            auto error = error_of(k_head + k_candidates + "    checks:\n      - connect: {within_ms: " + value + "}\n");
             CHECK(error.to_string() == at(10, 30,
                                           "candidates[0].checks[0].connect.within_ms: expected a "
                                           "whole number from 1 to 600000, "
@@ -458,13 +425,11 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("query numbers are checked") {
-        CHECK(error_of(k_head + k_candidates +
-                       "    checks:\n      - query: SELECT 1\n        expect_rows: -1\n")
+        CHECK(error_of(k_head + k_candidates + "    checks:\n      - query: SELECT 1\n        expect_rows: -1\n")
                   .to_string() == at(11, 22,
                                      "candidates[0].checks[0].expect_rows: expected a whole number "
                                      "from 0 to 1099511627776, got \"-1\""));
-        CHECK(error_of(k_head + k_candidates +
-                       "    checks:\n      - query: SELECT 1\n        timeout_ms: 0\n")
+        CHECK(error_of(k_head + k_candidates + "    checks:\n      - query: SELECT 1\n        timeout_ms: 0\n")
                   .to_string() == at(11, 21,
                                      "candidates[0].checks[0].timeout_ms: expected a whole number "
                                      "from 1 to 600000, got \"0\""));
@@ -472,8 +437,7 @@ TEST_SUITE("loader") {
 
     TEST_CASE("a setup step has exactly one of sql and file") {
         const std::string setup = "  setup:\n";
-        CHECK(error_of(k_head + setup + "    - {sql: SELECT 1, file: x.sql}\n" + k_candidates)
-                  .to_string() ==
+        CHECK(error_of(k_head + setup + "    - {sql: SELECT 1, file: x.sql}\n" + k_candidates).to_string() ==
               at(6, 7, "database.setup[0]: a step has exactly one of sql or file"));
         CHECK(error_of(k_head + setup + "    - database: users\n" + k_candidates).to_string() ==
               at(6, 7, "database.setup[0]: a step has exactly one of sql or file"));
@@ -486,65 +450,58 @@ TEST_SUITE("loader") {
     TEST_CASE("a missing setup file is named relative to the scenario") {
         auto dir = fresh_dir("loader-setup-missing");
         auto file = dir / "s.yaml";
-        auto result = load_scenario_text(
-            k_head + "  setup:\n    - file: sql/missing.sql\n" + k_candidates, file, fixed_env({}));
+        auto result =
+            load_scenario_text(k_head + "  setup:\n    - file: sql/missing.sql\n" + k_candidates, file, fixed_env({}));
         REQUIRE_FALSE(result.has_value());
-        CHECK(result.error().to_string() ==
-              file.string() + ":6:13: error: database.setup[0].file: cannot read " +
-                  (dir / "sql/missing.sql").string() +
-                  ": check the path (relative to the scenario file)");
+        CHECK(result.error().to_string() == file.string() + ":6:13: error: database.setup[0].file: cannot read " +
+                                                (dir / "sql/missing.sql").string() +
+                                                ": check the path (relative to the scenario file)");
     }
 
     TEST_CASE("a missing from.file is named relative to the scenario") {
         auto dir = fresh_dir("loader-from-missing");
         auto file = dir / "s.yaml";
-        auto result =
-            load_scenario_text(k_head + "candidates:\n  - name: a\n    driver: libpq\n"
-                                        "    from: {file: missing.env, key: DATABASE_URL}\n",
-                               file, fixed_env({}));
+        auto result = load_scenario_text(k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                                                  "    from: {file: missing.env, key: DATABASE_URL}\n",
+                                         file, fixed_env({}));
         REQUIRE_FALSE(result.has_value());
-        CHECK(result.error().to_string() ==
-              file.string() + ":8:18: error: candidates[0].from.file: cannot read " +
-                  (dir / "missing.env").string() +
-                  ": check the path (relative to the scenario file)");
+        CHECK(result.error().to_string() == file.string() + ":8:18: error: candidates[0].from.file: cannot read " +
+                                                (dir / "missing.env").string() +
+                                                ": check the path (relative to the scenario file)");
     }
 
     TEST_CASE("from needs both file and key") {
-        CHECK(error_of(k_head +
-                       "candidates:\n  - name: a\n    driver: libpq\n    from: {file: app.env}\n")
-                  .to_string() == at(8, 11, "candidates[0].from: missing required key \"key\""));
+        CHECK(
+            error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n    from: {file: app.env}\n").to_string() ==
+            at(8, 11, "candidates[0].from: missing required key \"key\""));
     }
 
     TEST_CASE("an unset variable without a default says how to set it") {
         auto error = error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n"
                                        "    url: postgresql://app:${APP_DB_PASSWORD}@db/app\n");
-        CHECK(error.to_string() ==
-              at(8, 10,
-                 "candidates[0].url: environment variable APP_DB_PASSWORD is not set: export it, "
-                 "or write ${APP_DB_PASSWORD:-default}"));
+        CHECK(error.to_string() == at(8, 10,
+                                      "candidates[0].url: environment variable APP_DB_PASSWORD is not set: export it, "
+                                      "or write ${APP_DB_PASSWORD:-default}"));
     }
 
     TEST_CASE("an unset variable in a setup file names the file") {
         auto dir = fresh_dir("loader-setup-unset");
         write_file(dir / "init.sql", "SELECT '${NOT_SET}';\n");
         auto file = dir / "s.yaml";
-        auto result = load_scenario_text(k_head + "  setup:\n    - file: init.sql\n" + k_candidates,
-                                         file, fixed_env({}));
+        auto result =
+            load_scenario_text(k_head + "  setup:\n    - file: init.sql\n" + k_candidates, file, fixed_env({}));
         REQUIRE_FALSE(result.has_value());
-        CHECK(result.error().to_string() ==
-              file.string() +
-                  ":6:13: error: database.setup[0].file: " + (dir / "init.sql").string() +
-                  ": environment variable NOT_SET is not set: export it, or write "
-                  "${NOT_SET:-default}");
+        CHECK(result.error().to_string() == file.string() +
+                                                ":6:13: error: database.setup[0].file: " + (dir / "init.sql").string() +
+                                                ": environment variable NOT_SET is not set: export it, or write "
+                                                "${NOT_SET:-default}");
     }
 
     TEST_CASE("a malformed reference is an error") {
         CHECK(error_of("scenario: s ${NAME\n" + k_head.substr(12) + k_candidates).to_string() ==
               at(1, 11, "scenario: unterminated ${...}: add the closing }"));
-        CHECK(
-            error_of("scenario: s ${1NAME}\n" + k_head.substr(12) + k_candidates).to_string() ==
-            at(1, 11,
-               "scenario: invalid variable name \"1NAME\" in ${1NAME}: use letters, digits and _"));
+        CHECK(error_of("scenario: s ${1NAME}\n" + k_head.substr(12) + k_candidates).to_string() ==
+              at(1, 11, "scenario: invalid variable name \"1NAME\" in ${1NAME}: use letters, digits and _"));
         CHECK(error_of("scenario: s ${}\n" + k_head.substr(12) + k_candidates).to_string() ==
               at(1, 11, "scenario: invalid variable name \"\" in ${}: use letters, digits and _"));
     }

@@ -33,8 +33,7 @@ TEST_SUITE("outcome") {
 
     TEST_CASE("one candidate not as expected exits 1") {
         RunOutcome run;
-        run.scenarios = {scenario({candidate(true)}),
-                         scenario({candidate(true), candidate(false)})};
+        run.scenarios = {scenario({candidate(true)}), scenario({candidate(true), candidate(false)})};
         CHECK_FALSE(run.scenarios[1].verdict());
         CHECK_FALSE(run.verdict());
         CHECK(run.exit_code() == 1);

@@ -7,14 +7,22 @@
 
 using namespace stagegate;
 
+namespace {
+SpawnSpec command(std::vector<std::string> argv) {
+    SpawnSpec spec;
+    spec.argv = std::move(argv);
+    return spec;
+}
+} // namespace
+
 TEST_SUITE("process") {
     TEST_CASE("an exit status comes back from run_to_completion") {
-        CHECK(run_to_completion(system_launcher(), SpawnSpec{{"/bin/true"}}, Deadline::in(Millis(5000))) == 0);
-        CHECK(run_to_completion(system_launcher(), SpawnSpec{{"/bin/false"}}, Deadline::in(Millis(5000))) == 1);
+        CHECK(run_to_completion(system_launcher(), command({"/bin/true"}), Deadline::in(Millis(5000))) == 0);
+        CHECK(run_to_completion(system_launcher(), command({"/bin/false"}), Deadline::in(Millis(5000))) == 1);
     }
 
     TEST_CASE("a program that cannot be executed is reported with the reason") {
-        auto process = system_launcher().spawn(SpawnSpec{{"/nonexistent/stagegate-program"}});
+        auto process = system_launcher().spawn(command({"/nonexistent/stagegate-program"}));
         REQUIRE_FALSE(process.has_value());
         CHECK(process.error().find("/nonexistent/stagegate-program") != std::string::npos);
         CHECK(process.error().find("No such file or directory") != std::string::npos);
@@ -22,7 +30,7 @@ TEST_SUITE("process") {
 
     TEST_CASE("a program past its deadline is killed") {
         auto started = Clock::now();
-        auto status = run_to_completion(system_launcher(), SpawnSpec{{"/bin/sleep", "30"}}, Deadline::in(Millis(200)));
+        auto status = run_to_completion(system_launcher(), command({"/bin/sleep", "30"}), Deadline::in(Millis(200)));
         REQUIRE_FALSE(status.has_value());
         CHECK(status.error().find("did not finish in time") != std::string::npos);
         CHECK(Clock::now() - started < Millis(3000));
@@ -30,7 +38,7 @@ TEST_SUITE("process") {
 
     TEST_CASE("an interruption stops the wait and kills the program") {
         std::atomic<bool> interrupted{true};
-        auto status = run_to_completion(system_launcher(), SpawnSpec{{"/bin/sleep", "30"}},
+        auto status = run_to_completion(system_launcher(), command({"/bin/sleep", "30"}),
                                         Deadline::in(Millis(10000), &interrupted));
         REQUIRE_FALSE(status.has_value());
         CHECK(status.error().find("interrupted") != std::string::npos);
@@ -38,7 +46,7 @@ TEST_SUITE("process") {
 
     TEST_CASE("output goes to the named file") {
         auto file = stagegate::test::fresh_dir("process") / "out.log";
-        SpawnSpec spec{{"/bin/sh", "-c", "echo to-out; echo to-err >&2"}};
+        SpawnSpec spec = command({"/bin/sh", "-c", "echo to-out; echo to-err >&2"});
         spec.output = file;
         REQUIRE(run_to_completion(system_launcher(), spec, Deadline::in(Millis(5000))) == 0);
         auto text = stagegate::test::read_file(file);
@@ -47,7 +55,7 @@ TEST_SUITE("process") {
     }
 
     TEST_CASE("wait returns the status as soon as the process ends") {
-        auto process = system_launcher().spawn(SpawnSpec{{"/bin/sleep", "30"}});
+        auto process = system_launcher().spawn(command({"/bin/sleep", "30"}));
         REQUIRE(process.has_value());
         CHECK_FALSE((*process)->wait(Deadline::in(Millis(50))).has_value());
         (*process)->signal(SIGTERM);

@@ -24,8 +24,7 @@ TEST_SUITE("redactor") {
         redactor.add(k_canary);
         std::string uri = "postgresql://app:" + std::string(k_canary_forms[1].text) + "@db/users";
         CHECK(redactor.apply(uri) == "postgresql://app:********@db/users");
-        std::string keyword_value =
-            "password='" + std::string(k_canary_forms[5].text) + "' host=db";
+        std::string keyword_value = "password='" + std::string(k_canary_forms[5].text) + "' host=db";
         CHECK(redactor.apply(keyword_value) == "password='********' host=db");
     }
 
@@ -49,8 +48,7 @@ TEST_SUITE("redactor") {
     TEST_CASE("a short secret is cut only as a whole token") {
         Redactor redactor;
         redactor.add("ex");
-        CHECK(redactor.apply("expected index, user ex:ex@db") ==
-              "expected index, user ********:********@db");
+        CHECK(redactor.apply("expected index, user ex:ex@db") == "expected index, user ********:********@db");
         Redactor six;
         six.add("abcdef");
         CHECK(six.apply("xabcdefx") == "x********x");

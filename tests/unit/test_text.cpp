@@ -32,9 +32,8 @@ TEST_SUITE("text") {
 
     TEST_CASE("closest keeps within a distance of two or a third of the length") {
         std::vector<std::string> known{"abcdef", "xyz"};
-        CHECK(closest("abcdxy", known) ==
-              std::vector<std::string>{"abcdef"}); // distance 2, limit 2
-        CHECK(closest("abxxxx", known).empty());   // distance 4
+        CHECK(closest("abcdxy", known) == std::vector<std::string>{"abcdef"}); // distance 2, limit 2
+        CHECK(closest("abxxxx", known).empty());                               // distance 4
         std::vector<std::string> long_names{"db-primary.staging.internal"};
         // The typed names have 26 characters: up to 8 edits are still a suggestion, 9 are not.
         CHECK(closest("db-prmary.qqqqqqq.internal", long_names).size() == 1);
@@ -48,12 +47,9 @@ TEST_SUITE("text") {
     }
 
     TEST_CASE("did_you_mean phrases one or two or three suggestions") {
-        CHECK(did_you_mean("scenaro", std::vector<std::string>{"scenario", "database"}) ==
-              "did you mean scenario?");
-        CHECK(did_you_mean("db", std::vector<std::string>{"db1", "db2"}) ==
-              "did you mean db1 or db2?");
-        CHECK(did_you_mean("db", std::vector<std::string>{"db1", "db2", "db3"}) ==
-              "did you mean db1, db2 or db3?");
+        CHECK(did_you_mean("scenaro", std::vector<std::string>{"scenario", "database"}) == "did you mean scenario?");
+        CHECK(did_you_mean("db", std::vector<std::string>{"db1", "db2"}) == "did you mean db1 or db2?");
+        CHECK(did_you_mean("db", std::vector<std::string>{"db1", "db2", "db3"}) == "did you mean db1, db2 or db3?");
         CHECK(did_you_mean("zzzzzz", std::vector<std::string>{"scenario"}).empty());
     }
 

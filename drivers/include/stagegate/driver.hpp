@@ -32,8 +32,8 @@ struct Parameter {
 
 // One destination a candidate names, as the client would try it.
 struct Endpoint {
-    std::string host;       // name, address or unix-socket directory; empty = client default
-    std::string hostaddr;   // numeric address given by the candidate, if any
+    std::string host;     // name, address or unix-socket directory; empty = client default
+    std::string hostaddr; // numeric address given by the candidate, if any
     std::optional<int> port;
     bool unix_socket = false;
 };
@@ -99,6 +99,9 @@ class Session {
 };
 
 // A client library. Stateless: one shared instance per client, safe to use from any thread.
+// Clients read defaults from their own environment variables (libpq: PG*); the process that
+// uses a driver removes them first (harness/util/environment.hpp), so a candidate is read
+// exactly as written.
 class Driver {
   public:
     virtual ~Driver() = default;
@@ -113,12 +116,10 @@ class Driver {
     virtual Result<ParsedCandidate> parse(std::string_view text) const = 0;
     // Connects with the candidate's own parameters, each endpoint sent along `routes`
     // (same order as `candidate.endpoints`). Fails with a classified Failure.
-    virtual Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate,
-                                                     std::span<const Route> routes,
+    virtual Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate, std::span<const Route> routes,
                                                      const Deadline& deadline) const = 0;
     // Connects as superuser to a server the harness started (readiness, setup steps).
-    virtual Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login,
-                                                           const Deadline& deadline) const = 0;
+    virtual Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const = 0;
 };
 
 // Returns the driver named `name`, or null.

@@ -39,8 +39,8 @@ struct Failure {
     Category category = Category::server;
     std::string message;
     std::string hint;
-    std::string sqlstate;  // five characters when the server sent one
-    int native_code = 0;   // client-specific error number when there is one
+    std::string sqlstate; // five characters when the server sent one
+    int native_code = 0;  // client-specific error number when there is one
 };
 
 template <typename T> using Result = std::expected<T, Failure>;
