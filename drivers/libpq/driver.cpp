@@ -146,6 +146,20 @@ std::vector<std::string> warnings_of(const ParsedCandidate& parsed) {
     return warnings;
 }
 
+// Starts a non-blocking connection from parallel key and value lists (taken literally:
+// no dbname expansion, as libpq reads a parsed string).
+ConnPtr start_params(const std::vector<std::string>& keys, const std::vector<std::string>& values) {
+    std::vector<const char*> key_ptrs;
+    std::vector<const char*> value_ptrs;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        key_ptrs.push_back(keys[i].c_str());
+        value_ptrs.push_back(values[i].c_str());
+    }
+    key_ptrs.push_back(nullptr);
+    value_ptrs.push_back(nullptr);
+    return ConnPtr(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
+}
+
 // Runs libpq's own value checks (sslmode, ports, counts of hosts and ports, ...) by starting a
 // connection towards a socket directory that cannot exist. Returns libpq's reason, or nothing.
 std::optional<std::string> libpq_rejects(const ParsedCandidate& parsed) {
@@ -164,15 +178,7 @@ std::optional<std::string> libpq_rejects(const ParsedCandidate& parsed) {
     }
     keys.push_back("host");
     values.push_back(nowhere);
-    std::vector<const char*> key_ptrs;
-    std::vector<const char*> value_ptrs;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        key_ptrs.push_back(keys[i].c_str());
-        value_ptrs.push_back(values[i].c_str());
-    }
-    key_ptrs.push_back(nullptr);
-    value_ptrs.push_back(nullptr);
-    ConnPtr conn(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
+    ConnPtr conn = start_params(keys, values);
     if (!conn)
         return "libpq could not allocate a connection";
     std::string message = PQerrorMessage(conn.get());
@@ -277,15 +283,7 @@ class LibpqDriver final : public Driver {
     static Result<std::unique_ptr<Session>> start(const std::vector<std::string>& keys,
                                                   const std::vector<std::string>& values, const Deadline& deadline,
                                                   std::string_view target) {
-        std::vector<const char*> key_ptrs;
-        std::vector<const char*> value_ptrs;
-        for (std::size_t i = 0; i < keys.size(); ++i) {
-            key_ptrs.push_back(keys[i].c_str());
-            value_ptrs.push_back(values[i].c_str());
-        }
-        key_ptrs.push_back(nullptr);
-        value_ptrs.push_back(nullptr);
-        ConnPtr conn(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
+        ConnPtr conn = start_params(keys, values);
         auto done = finish_connect(std::move(conn), deadline, target);
         if (!done)
             return std::unexpected(done.error());
