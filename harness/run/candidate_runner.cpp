@@ -149,7 +149,8 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
         return trial.finish(since(start), parsed->warnings);
     }
     trial.passed(0, since(connect_start));
-    trial.negotiated((*session)->tls());
+    if (driver.has(Capability::tls_in_use))
+        trial.negotiated((*session)->tls());
     for (std::size_t i = 1; i < candidate.checks.size(); ++i) {
         const Check& check = candidate.checks[i];
         auto check_start = Clock::now();

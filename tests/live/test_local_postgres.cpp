@@ -181,6 +181,15 @@ std::string read_report(int fd, Millis budget) {
     return text;
 }
 
+// Returns the names of the pg-* folders in the run dir (the template and instances).
+std::vector<std::string> instance_folders(const RunDir& run_dir) {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(run_dir.path()))
+        if (entry.path().filename().string().starts_with("pg-"))
+            names.push_back(entry.path().filename());
+    return names;
+}
+
 } // namespace
 
 TEST_SUITE("local postgres") {
@@ -243,11 +252,7 @@ TEST_SUITE("local postgres") {
             provider.prepare(prepared);
         }
         CHECK(processes_naming(run_dir.path()).empty());
-        std::vector<std::string> left;
-        for (const auto& entry : fs::directory_iterator(run_dir.path()))
-            if (entry.path().filename().string().starts_with("pg-"))
-                left.push_back(entry.path().filename());
-        CHECK(left == std::vector<std::string>{"pg-template"});
+        CHECK(instance_folders(run_dir) == std::vector<std::string>{"pg-template"});
     }
 
     TEST_CASE("provision applies the database's settings") {
@@ -288,11 +293,7 @@ TEST_SUITE("local postgres") {
         CHECK_FALSE(fs::exists(data.parent_path()));
         CHECK(fs::exists(run_dir.path()));
         // Nothing but the template is left: the spare copy for a next instance went too.
-        std::vector<std::string> left;
-        for (const auto& entry : fs::directory_iterator(run_dir.path()))
-            if (entry.path().filename().string().starts_with("pg-"))
-                left.push_back(entry.path().filename());
-        CHECK(left == std::vector<std::string>{"pg-template"});
+        CHECK(instance_folders(run_dir) == std::vector<std::string>{"pg-template"});
     }
 
     TEST_CASE("destroying the run dir removes the run folder") {

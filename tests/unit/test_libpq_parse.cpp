@@ -3,6 +3,8 @@
 #include "canary.hpp"
 #include "stagegate/driver.hpp"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <string>
 
@@ -236,5 +238,23 @@ TEST_SUITE("libpq_parse") {
         CHECK(candidate.warnings.size() == 1);
         CHECK(has_warning(candidate, "no password in the string"));
         CHECK(candidate.secrets.empty());
+    }
+}
+
+TEST_SUITE("libpq driver") {
+    TEST_CASE("the registry finds libpq by name and nothing by another name") {
+        REQUIRE(find_driver("libpq") != nullptr);
+        CHECK(find_driver("libpq")->name() == "libpq");
+        CHECK(find_driver("jdbc") == nullptr);
+        CHECK(driver_names() == "libpq");
+    }
+
+    TEST_CASE("libpq declares every capability of this version") {
+        const Driver& libpq = *find_driver("libpq");
+        for (Capability capability :
+             {Capability::keyword_value_strings, Capability::uri_strings, Capability::multi_host,
+              Capability::tls_in_use, Capability::server_settings, Capability::deadline_connect})
+            CHECK(libpq.has(capability));
+        CHECK(libpq.client_version().starts_with(std::to_string(PQlibVersion() / 10000) + "."));
     }
 }
