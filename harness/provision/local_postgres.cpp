@@ -108,7 +108,8 @@ LocalPostgres::LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher)
     : m_run_dir(run_dir), m_launcher(launcher), m_reaper(run_dir, launcher) {}
 
 LocalPostgres::~LocalPostgres() {
-    discard_prepared();
+    while (!m_prepared.empty())
+        discard_oldest_prepared();
 }
 
 std::expected<fs::path, std::string> LocalPostgres::make_dir(const std::string& name) {
@@ -117,22 +118,21 @@ std::expected<fs::path, std::string> LocalPostgres::make_dir(const std::string& 
     return m_run_dir.make_dir(name, uid, gid);
 }
 
-void LocalPostgres::discard_prepared() {
-    if (!m_prepared)
-        return;
-    m_prepared->process->kill_group(); // never used: no shutdown to wait for, copy included
-    m_reaper.bury(std::move(m_prepared->process), m_prepared->dir);
-    m_prepared.reset();
+void LocalPostgres::discard_oldest_prepared() {
+    Starting& oldest = m_prepared.front();
+    oldest.process->kill_group(); // never used: no shutdown to wait for, copy included
+    m_reaper.bury(std::move(oldest.process), oldest.dir);
+    m_prepared.pop_front();
 }
 
 void LocalPostgres::prepare(const Database& next) {
-    if (m_template.empty() || m_prepared)
+    if (m_template.empty())
         return;
     auto dir = make_dir(fmt::format("pg-{}", ++m_instances));
     if (!dir)
         return; // provision() will start in the foreground and report the problem
     if (auto starting = start(*dir, next, true))
-        m_prepared = std::move(*starting);
+        m_prepared.push_back(std::move(*starting));
 }
 
 std::expected<LocalPostgres::Starting, std::string> LocalPostgres::start(const fs::path& dir, const Database& database,
@@ -276,10 +276,14 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalPostgres::provision(c
     m_reaper.collect();
     if (auto ready = ensure_template(deadline); !ready)
         return std::unexpected(ready.error());
-    if (m_prepared && m_prepared->settings != database.settings)
-        discard_prepared();
-    std::optional<Starting> server = std::move(m_prepared);
-    m_prepared.reset();
+    // Prepared servers come in the order of the scenarios that asked for them.
+    while (!m_prepared.empty() && m_prepared.front().settings != database.settings)
+        discard_oldest_prepared();
+    std::optional<Starting> server;
+    if (!m_prepared.empty()) {
+        server = std::move(m_prepared.front());
+        m_prepared.pop_front();
+    }
     if (!server) {
         auto dir = make_dir(fmt::format("pg-{}", ++m_instances));
         if (!dir)

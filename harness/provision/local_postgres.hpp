@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <filesystem>
 #include <optional>
 
@@ -14,7 +15,7 @@ namespace stagegate {
 // instance is a copy of it, started directly (not through the daemonizing pg_ctl) on a free
 // loopback port with its socket in its own directory, as the `postgres` account when stagegate
 // runs as root. Ready means a real superuser login succeeded. Off the critical path: prepare()
-// copies and starts the next scenario's server while the current one is tried, and stopped
+// copies and starts upcoming scenarios' servers while the current one is tried, and stopped
 // servers are reaped and removed in the background (Reaper); destroying the provider finishes
 // all of it.
 class LocalPostgres final : public Provider {
@@ -52,8 +53,8 @@ class LocalPostgres final : public Provider {
                                                bool copy_first);
     // Waits for the first superuser login; returns its session, or why the server did not come up.
     std::expected<std::unique_ptr<Session>, std::string> wait_ready(Starting& server, const Deadline& deadline);
-    // Stops the prepared server, if any (it was never used).
-    void discard_prepared();
+    // Stops the oldest prepared server (it was never used).
+    void discard_oldest_prepared();
 
     const RunDir& m_run_dir;
     ProcessLauncher& m_launcher;
@@ -62,7 +63,7 @@ class LocalPostgres final : public Provider {
     std::filesystem::path m_template;
     std::string m_password;
     int m_instances = 0;
-    std::optional<Starting> m_prepared;
+    std::deque<Starting> m_prepared; // oldest first
     Reaper m_reaper;
 };
 

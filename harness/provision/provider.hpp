@@ -38,9 +38,10 @@ class Provider {
     // runner applies). Fails with a one-line reason: that is an infrastructure error.
     virtual std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
                                                                             const Deadline& deadline) = 0;
-    // Starts standing up the next scenario's database ahead of time, without waiting; the next
-    // provision() uses it when asked for the same database configuration. Only a hint: a
-    // provider may do nothing, and any failure shows up in provision().
+    // Starts standing up an upcoming scenario's database ahead of time, without waiting; calls
+    // come in scenario order, and provision() uses the oldest prepared database when asked for
+    // the same configuration (discarding older ones that do not match). Only a hint: a provider
+    // may do nothing, and any failure shows up in provision().
     virtual void prepare(const Database& next) = 0;
 };
 

@@ -43,6 +43,10 @@ int RunOutcome::exit_code() const {
 
 namespace {
 
+// How many upcoming scenarios' servers are started ahead: two keep both cores busy copying
+// and starting while the current scenario runs.
+constexpr std::size_t k_lookahead = 2;
+
 // Applies the scenario's setup steps in order, as superuser, one session per database.
 std::optional<std::string> apply_setup(const Scenario& scenario, Instance& instance, const RunOptions& options) {
     const Driver& admin = *find_driver("libpq");
@@ -80,6 +84,7 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
             provider = make_provider(database, run_dir, launcher);
         return *provider;
     };
+    std::size_t prepared_until = 1; // scenarios before this index were provisioned or prepared
     for (std::size_t index = 0; index < scenarios.size(); ++index) {
         const Scenario& scenario = scenarios[index];
         if (stopped())
@@ -92,9 +97,9 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
         outcome.name = scenario.name;
         auto instance = provider_for(scenario.database)
                             .provision(scenario.database, Deadline::in(options.provision_timeout, options.interrupted));
-        // The next scenario's server comes up while this one's candidates are tried.
-        if (index + 1 < scenarios.size())
-            provider_for(scenarios[index + 1].database).prepare(scenarios[index + 1].database);
+        // Upcoming scenarios' servers come up while this one's candidates are tried.
+        for (; prepared_until < std::min(scenarios.size(), index + 1 + k_lookahead); ++prepared_until)
+            provider_for(scenarios[prepared_until].database).prepare(scenarios[prepared_until].database);
         if (instance) {
             redactor.add((*instance)->admin("").password);
             outcome.server = (*instance)->description();

@@ -237,6 +237,23 @@ TEST_SUITE("local postgres") {
         CHECK(second->ready_after() < first->ready_after());
     }
 
+    TEST_CASE("servers prepared for two upcoming scenarios are used in order") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalPostgres provider(run_dir, system_launcher());
+        auto first = provision(provider);
+        Database second_db;
+        second_db.settings = {{"max_connections", "44"}};
+        Database third_db;
+        third_db.settings = {{"max_connections", "45"}};
+        provider.prepare(second_db);
+        provider.prepare(third_db);
+        auto second = provision(provider, second_db);
+        auto third = provision(provider, third_db);
+        CHECK(setting_of(*second, "max_connections") == "44");
+        CHECK(setting_of(*third, "max_connections") == "45");
+        CHECK(instance_folders(run_dir).size() == 4); // template + three instances, none wasted
+    }
+
     TEST_CASE("a prepared server with other settings is discarded, and an unused one leaves nothing") {
         RunDir run_dir = make_run_dir(runtime_root());
         {
