@@ -52,8 +52,29 @@ void stop_recorded_servers(const fs::path& run) {
     }
 }
 
+// Kills every other process whose command line names the run folder: helpers such as a template
+// copy whose parent died, which would otherwise keep writing into a folder being removed.
+void kill_stragglers(const fs::path& run) {
+    std::error_code ec;
+    const pid_t self = ::getpid();
+    for (int round = 0; round < 50; ++round) {
+        bool found = false;
+        for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+            pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+            if (pid <= 0 || pid == self || !is_ours(pid, run.string() + "/"))
+                continue;
+            ::kill(pid, SIGKILL);
+            found = true;
+        }
+        if (!found)
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 void remove_run(const fs::path& run) {
     stop_recorded_servers(run);
+    kill_stragglers(run);
     std::error_code ec;
     fs::remove_all(run, ec);
 }

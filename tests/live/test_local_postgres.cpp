@@ -328,6 +328,24 @@ TEST_SUITE("local postgres") {
         CHECK(processes_naming(path).empty());
     }
 
+    TEST_CASE("removing a run kills helpers that still write into its folder") {
+        fs::path path;
+        std::unique_ptr<Process> helper;
+        {
+            RunDir run_dir = make_run_dir(runtime_root());
+            path = run_dir.path();
+            stagegate::test::write_file(path / "copy" / "file", "x");
+            SpawnSpec spec;
+            spec.argv = {"/usr/bin/tail", "-f", (path / "copy" / "file").string()};
+            auto spawned = system_launcher().spawn(spec);
+            REQUIRE_MESSAGE(spawned.has_value(), why(spawned));
+            helper = std::move(*spawned);
+            REQUIRE_FALSE(helper->wait(Deadline::in(Millis(100))).has_value());
+        }
+        CHECK(helper->wait(Deadline::in(Millis(2000))) == 128 + SIGKILL);
+        CHECK_FALSE(fs::exists(path));
+    }
+
     TEST_CASE("sweep_stale removes only run folders whose lock nobody holds") {
         fs::path root = runtime_root();
         fs::path dead = root / "run-1-dead";
