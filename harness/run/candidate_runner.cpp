@@ -69,10 +69,8 @@ class Trial {
         m_outcome.tls = tls.in_use ? fmt::format("{} ({})", tls.version, tls.cipher) : "none";
     }
 
-    CandidateOutcome finish(Millis elapsed, std::vector<std::string> warnings) {
+    CandidateOutcome finish(Millis elapsed) {
         m_outcome.elapsed = elapsed;
-        for (auto& warning : warnings)
-            m_outcome.warnings.push_back(m_redactor.apply(warning));
         m_outcome.passed = !m_failure;
         const Expectation& expect = m_candidate.expect;
         if (!m_failure) {
@@ -123,19 +121,19 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
     auto text = candidate_text(candidate);
     if (!text) {
         trial.failed(0, text.error(), since(start));
-        return trial.finish(since(start), {});
+        return trial.finish(since(start));
     }
     auto parsed = driver.parse(*text);
     if (!parsed) {
         trial.failed(0, parsed.error(), since(start));
-        return trial.finish(since(start), {});
+        return trial.finish(since(start));
     }
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
     auto routes = map_hosts(*parsed, answers_as, server);
     if (!routes) {
         trial.failed(0, routes.error(), since(start));
-        return trial.finish(since(start), parsed->warnings);
+        return trial.finish(since(start));
     }
     const Check& connect = candidate.checks.front();
     Millis budget = connect.within_ms > 0 ? Millis(connect.within_ms) : k_default_connect_deadline;
@@ -146,7 +144,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
         if (failure.category == Category::timeout && connect.within_ms > 0)
             failure.message += fmt::format(" (connect must finish within {} ms)", connect.within_ms);
         trial.failed(0, failure, since(connect_start));
-        return trial.finish(since(start), parsed->warnings);
+        return trial.finish(since(start));
     }
     trial.passed(0, since(connect_start));
     if (driver.has(Capability::tls_in_use))
@@ -165,7 +163,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
         }
         trial.passed(i, since(check_start));
     }
-    return trial.finish(since(start), parsed->warnings);
+    return trial.finish(since(start));
 }
 
 } // namespace stagegate

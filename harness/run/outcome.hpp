@@ -32,8 +32,7 @@ struct CandidateOutcome {
     std::string hint;                 // what to do about it
     Millis elapsed{0};
     std::vector<CheckOutcome> checks;
-    std::vector<std::string> warnings; // weak or suspicious settings the driver saw
-    std::string tls;                   // what the session negotiated: "TLSv1.3 (cipher)" or "none"
+    std::string tls; // what the session negotiated: "TLSv1.3 (cipher)" or "none"
     SourceMark mark;
 };
 
