@@ -1,6 +1,8 @@
 #include "stagegate/driver.hpp"
 
 #include "libpq/libpq_driver.hpp"
+#include "mysql/mysqlcppconn.hpp"
+#include "soci/soci_driver.hpp"
 
 #include <array>
 
@@ -8,7 +10,7 @@ namespace stagegate {
 
 namespace {
 // A plain table: adding a client means adding a row here.
-const std::array<const Driver*, 1> k_drivers{&libpq::driver()};
+const std::array<const Driver*, 3> k_drivers{&libpq::driver(), &mysql::driver(), &soci_client::driver()};
 } // namespace
 
 const Driver* find_driver(std::string_view name) {

@@ -226,6 +226,7 @@ class LibpqDriver final : public Driver {
         ParsedCandidate parsed;
         // libpq decides by the prefix, as here.
         parsed.form = input.starts_with("postgresql://") || input.starts_with("postgres://") ? "uri" : "keyword/value";
+        parsed.protocol = "postgresql";
         parsed.default_port = 5432;
         for (auto* option = options.get(); option->keyword != nullptr; ++option) {
             if (option->val == nullptr)

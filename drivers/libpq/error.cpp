@@ -45,6 +45,13 @@ Category by_message(std::string_view message, Phase phase) {
         return Category::refused;
     if (contains(message, "timeout expired"))
         return Category::timeout;
+    // Server errors a SQLSTATE-less caller (SOCI's PQconnectdb) only has as text.
+    if (contains(message, "database \"") && contains(message, "\" does not exist"))
+        return Category::no_database;
+    if (contains(message, "role \"") && contains(message, "\" does not exist"))
+        return Category::auth;
+    if (contains(message, "permission denied"))
+        return Category::permission;
     if (contains(message, "fe_sendauth") || contains(message, "password authentication failed") ||
         contains(message, "SCRAM") || contains(message, "channel binding"))
         return Category::auth;

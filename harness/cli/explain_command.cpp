@@ -37,9 +37,9 @@ int explain(const ExplainArgs& args) {
     for (std::size_t i = 0; i < parsed->endpoints.size(); ++i) {
         const Endpoint& endpoint = parsed->endpoints[i];
         std::string where =
-            endpoint.unix_socket
-                ? fmt::format("unix socket in {}",
-                              endpoint.host.empty() ? "the client's default directory" : endpoint.host)
+            endpoint.file ? fmt::format("database file {}", endpoint.host)
+            : endpoint.unix_socket
+                ? fmt::format("unix socket {}", endpoint.host.empty() ? "(the client's default)" : endpoint.host)
                 : fmt::format("{}{} port {}", endpoint.host.empty() ? endpoint.hostaddr : endpoint.host,
                               endpoint.hostaddr.empty() || endpoint.host.empty() ? ""
                                                                                  : " (at " + endpoint.hostaddr + ")",

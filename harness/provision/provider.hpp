@@ -19,6 +19,8 @@ class Instance {
     virtual ~Instance() = default;
     // Returns the superuser login to `database` (empty = the engine's default database).
     virtual AdminLogin admin(const std::string& database) const = 0;
+    // Returns the driver that logs in as admin() says (setup steps).
+    virtual const Driver& admin_driver() const = 0;
     // Returns where the server really listens; candidates are routed here.
     virtual Route route() const = 0;
     // Returns one line for reports: "postgres 15.20, local, 127.0.0.1:40123".
@@ -45,7 +47,8 @@ class Provider {
     virtual void prepare(const Database& next) = 0;
 };
 
-// Returns the provider for `database`'s engine and provider kind, sharing `run_dir`.
+// Returns the provider for `database`'s engine and provider kind, sharing `run_dir`. Every
+// combination the loader accepts has one.
 std::unique_ptr<Provider> make_provider(const Database& database, const RunDir& run_dir, ProcessLauncher& launcher);
 
 } // namespace stagegate

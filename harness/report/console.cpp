@@ -50,7 +50,7 @@ std::string ConsoleReporter::paint(std::string_view text, std::string_view code)
 void ConsoleReporter::scenario_started(const Scenario& scenario) {
     std::vector<std::string> names;
     for (const auto& name : scenario.database.answers_as)
-        names.push_back(fmt::format("{}:{}", name.host, name.port));
+        names.push_back(name.port == 0 ? name.host : fmt::format("{}:{}", name.host, name.port));
     m_answers_as = join(names, ", ");
     m_name_width = 24;
     for (const auto& candidate : scenario.candidates)

@@ -113,7 +113,7 @@ Result<std::string> candidate_text(const Candidate& candidate) {
     return *value;
 }
 
-CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostName> answers_as, const Route& server,
+CandidateOutcome run_candidate(const Candidate& candidate, const Database& database, const Route& server,
                                Redactor& redactor, const std::atomic<bool>* interrupted) {
     auto start = Clock::now();
     Trial trial(candidate, redactor);
@@ -130,7 +130,19 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
     }
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
-    auto routes = map_hosts(*parsed, answers_as, server);
+    if (parsed->protocol != protocol_of(database.engine)) {
+        trial.failed(0,
+                     Failure{Category::config,
+                             fmt::format("the string speaks {}, but the scenario's database is {}", parsed->protocol,
+                                         to_string(database.engine)),
+                             fmt::format("a {} database is reached with {}://...", to_string(database.engine),
+                                         protocol_of(database.engine)),
+                             {},
+                             0},
+                     since(start));
+        return trial.finish(since(start));
+    }
+    auto routes = map_hosts(*parsed, database.answers_as, server);
     if (!routes) {
         trial.failed(0, routes.error(), since(start));
         return trial.finish(since(start));
@@ -147,7 +159,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostN
         return trial.finish(since(start));
     }
     trial.passed(0, since(connect_start));
-    if (driver.has(Capability::tls_in_use))
+    if (driver.has(Capability::tls_in_use) && database.engine != Engine::sqlite)
         trial.negotiated((*session)->tls());
     for (std::size_t i = 1; i < candidate.checks.size(); ++i) {
         const Check& check = candidate.checks[i];

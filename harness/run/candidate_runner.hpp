@@ -16,7 +16,7 @@ Result<std::string> candidate_text(const Candidate& candidate);
 // driver, routes its hosts, logs in, runs its checks, and judges the result against the
 // expectation. Every secret met on the way is registered with `redactor` before any message
 // is built. Never throws for candidate trouble: it all ends up in the outcome.
-CandidateOutcome run_candidate(const Candidate& candidate, std::span<const HostName> answers_as, const Route& server,
+CandidateOutcome run_candidate(const Candidate& candidate, const Database& database, const Route& server,
                                Redactor& redactor, const std::atomic<bool>* interrupted);
 
 } // namespace stagegate

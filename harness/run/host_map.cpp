@@ -36,8 +36,25 @@ std::vector<std::string> known_names(std::span<const HostName> answers_as) {
 std::string listing(std::span<const HostName> answers_as) {
     std::vector<std::string> items;
     for (const auto& name : answers_as)
-        items.push_back(fmt::format("{}:{}", name.host, name.port));
+        items.push_back(name.port == 0 ? name.host : fmt::format("{}:{}", name.host, name.port));
     return join(items, ", ");
+}
+
+// SQLite: the candidate names a database file; the throwaway file answers for the scenario's paths.
+Result<Route> map_file(const std::string& path, std::span<const HostName> answers_as, const Route& server) {
+    for (const auto& name : answers_as) {
+        if (name.host == path)
+            return server;
+    }
+    if (path == ":memory:" || path.empty())
+        return fail(Category::no_database, "the string opens a fresh in-memory database, not the application's file",
+                    "name the database file: " + listing(answers_as));
+    std::string suggestion = did_you_mean(path, known_names(answers_as));
+    return fail(Category::no_database,
+                fmt::format("database file {} is not the application's{}; SQLite would silently create an empty "
+                            "database there",
+                            path, suggestion.empty() ? "" : "; " + suggestion),
+                "the scenario's database file is " + listing(answers_as));
 }
 
 } // namespace
@@ -51,10 +68,21 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
     for (std::size_t i = 0; i < count; ++i) {
         const Endpoint& endpoint = candidate.endpoints[i];
         const std::string& destination = endpoint.hostaddr.empty() ? endpoint.host : endpoint.hostaddr;
+        if (endpoint.file) {
+            auto file = map_file(endpoint.host, answers_as, server);
+            if (!file)
+                return std::unexpected(file.error());
+            routes.push_back(*file);
+            continue;
+        }
         if (endpoint.unix_socket) {
             std::string what = endpoint.host.empty()
                                    ? std::string("the string names no host, so the client uses its local socket")
-                                   : fmt::format("host {} is a local socket directory", endpoint.host);
+                               : endpoint.host == "localhost"
+                                   ? std::string("host localhost means the local socket to MySQL clients, not TCP")
+                               : candidate.protocol == "postgresql"
+                                   ? fmt::format("host {} is a local socket directory", endpoint.host)
+                                   : fmt::format("{} is a local socket", endpoint.host);
             return fail(Category::dns, what + position(i, count),
                         "the scenario answers over TCP as " + listing(answers_as));
         }

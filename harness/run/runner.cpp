@@ -49,7 +49,7 @@ constexpr std::size_t k_lookahead = 2;
 
 // Applies the scenario's setup steps in order, as superuser, one session per database.
 std::optional<std::string> apply_setup(const Scenario& scenario, Instance& instance, const RunOptions& options) {
-    const Driver& admin = *find_driver("libpq");
+    const Driver& admin = instance.admin_driver();
     std::map<std::string, std::unique_ptr<Session>> sessions;
     sessions[""] = instance.take_admin_session();
     for (std::size_t i = 0; i < scenario.database.setup.size(); ++i) {
@@ -111,7 +111,7 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
         }
         observer.scenario_ready(outcome);
         for (std::size_t i = 0; !outcome.error && i < scenario.candidates.size() && !stopped(); ++i) {
-            outcome.candidates.push_back(run_candidate(scenario.candidates[i], scenario.database.answers_as,
+            outcome.candidates.push_back(run_candidate(scenario.candidates[i], scenario.database,
                                                        (*instance)->route(), redactor, options.interrupted));
             observer.candidate_finished(outcome, outcome.candidates.back());
         }

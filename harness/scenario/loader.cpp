@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -40,11 +41,66 @@ std::string Check::label() const {
     return "query: " + (text.size() > 60 ? text.substr(0, 57) + "..." : text);
 }
 
+std::string_view to_string(Engine engine) {
+    switch (engine) {
+    case Engine::postgres:
+        return "postgres";
+    case Engine::mariadb:
+        return "mariadb";
+    case Engine::mysql:
+        return "mysql";
+    case Engine::sqlite:
+        return "sqlite";
+    }
+    return "postgres";
+}
+
+std::string_view to_string(ProviderKind provider) {
+    switch (provider) {
+    case ProviderKind::local:
+        return "local";
+    case ProviderKind::docker:
+        return "docker";
+    }
+    return "local";
+}
+
+std::string_view protocol_of(Engine engine) {
+    switch (engine) {
+    case Engine::postgres:
+        return "postgresql";
+    case Engine::mariadb:
+    case Engine::mysql:
+        return "mysql";
+    case Engine::sqlite:
+        return "sqlite3";
+    }
+    return "postgresql";
+}
+
+int default_port(Engine engine) {
+    switch (engine) {
+    case Engine::postgres:
+        return 5432;
+    case Engine::mariadb:
+    case Engine::mysql:
+        return 3306;
+    case Engine::sqlite:
+        return 0;
+    }
+    return 0;
+}
+
 Environment process_environment() {
     return [](const std::string& name) { return environment_value(name); };
 }
 
 namespace {
+
+constexpr std::array<std::pair<std::string_view, Engine>, 4> k_engines{
+    {{"postgres", Engine::postgres}, {"mariadb", Engine::mariadb}, {"mysql", Engine::mysql}, {"sqlite", Engine::sqlite}}};
+constexpr std::array<std::pair<std::string_view, ProviderKind>, 2> k_providers{
+    {{"local", ProviderKind::local}, {"docker", ProviderKind::docker}}};
 
 constexpr std::size_t k_max_file_bytes = 4 * 1024 * 1024;
 
@@ -153,17 +209,19 @@ class Loader {
         auto keys =
             keys_of(node, path, {"engine", "provider", "answers_as", "settings", "setup"}, {"engine", "answers_as"});
         Database db;
-        std::string engine = string(node["engine"], path + ".engine");
-        if (engine != "postgres")
-            throw problem(node["engine"], path + ".engine",
-                          fmt::format("unsupported engine \"{}\"; this version runs: postgres", engine));
-        if (keys.contains("provider")) {
-            std::string provider = string(node["provider"], path + ".provider");
-            if (provider != "local")
-                throw problem(node["provider"], path + ".provider",
-                              fmt::format("unsupported provider \"{}\"; this version has: local", provider));
-        }
-        db.answers_as = answers_as(node["answers_as"], path + ".answers_as");
+        db.folder = m_file.parent_path();
+        db.engine = one_of(node["engine"], path + ".engine", k_engines);
+        if (keys.contains("provider"))
+            db.provider = one_of(node["provider"], path + ".provider", k_providers);
+        if (db.engine == Engine::sqlite && db.provider != ProviderKind::local)
+            throw problem(node["provider"], path + ".provider",
+                          "an sqlite database is a local file: leave provider out (or write local)");
+        if (db.engine == Engine::sqlite && keys.contains("settings"))
+            throw problem(node["settings"], path + ".settings",
+                          "sqlite has no server settings: set PRAGMAs in a setup step instead");
+        m_engine = db.engine;
+        db.answers_as = m_engine == Engine::sqlite ? database_files(node["answers_as"], path + ".answers_as")
+                                                   : answers_as(node["answers_as"], path + ".answers_as");
         if (keys.contains("settings"))
             db.settings = settings(node["settings"], path + ".settings");
         if (keys.contains("setup"))
@@ -179,7 +237,7 @@ class Loader {
         for (std::size_t i = 0; i < node.size(); ++i) {
             std::string item_path = fmt::format("{}[{}]", path, i);
             std::string text = string(node[i], item_path);
-            HostName name{text, 5432, mark_of(node[i])};
+            HostName name{text, default_port(m_engine), mark_of(node[i])};
             auto colon = text.rfind(':');
             if (colon != std::string::npos) {
                 name.host = text.substr(0, colon);
@@ -195,6 +253,41 @@ class Loader {
             names.push_back(name);
         }
         return names;
+    }
+
+    // sqlite: the database file paths the application names; the throwaway file answers for them.
+    std::vector<HostName> database_files(const YAML::Node& node, const std::string& path) {
+        require_sequence(node, path, "a list of database file paths the application uses");
+        if (node.size() == 0)
+            throw problem(node, path, "name at least one database file the application opens");
+        std::vector<HostName> files;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            std::string item_path = fmt::format("{}[{}]", path, i);
+            std::string text = string(node[i], item_path);
+            if (!text.starts_with("/"))
+                throw problem(node[i], item_path,
+                              fmt::format("\"{}\" is not an absolute path: name the file as the application does, "
+                                          "e.g. /var/lib/app/app.db",
+                                          text));
+            files.push_back(HostName{text, 0, mark_of(node[i])});
+        }
+        return files;
+    }
+
+    template <typename Enum, std::size_t N>
+    Enum one_of(const YAML::Node& node, const std::string& path,
+                const std::array<std::pair<std::string_view, Enum>, N>& choices) {
+        std::string text = string(node, path);
+        std::vector<std::string> names;
+        for (const auto& [name, value] : choices) {
+            if (name == text)
+                return value;
+            names.emplace_back(name);
+        }
+        std::string hint = did_you_mean(text, names);
+        throw problem(node, path,
+                      fmt::format("unknown value \"{}\"{}; choose one of: {}", text,
+                                  hint.empty() ? "" : " (" + hint + ")", join(names, ", ")));
     }
 
     std::vector<std::pair<std::string, std::string>> settings(const YAML::Node& node, const std::string& path) {
@@ -267,6 +360,8 @@ class Loader {
         if (!find_driver(out.driver))
             throw problem(node["driver"], path + ".driver",
                           fmt::format("unknown driver \"{}\"; available: {}", out.driver, driver_names()));
+        if (auto reason = driver_mismatch(out.driver))
+            throw problem(node["driver"], path + ".driver", *reason);
         if (keys.contains("url") == keys.contains("from"))
             throw problem(node, path, "a candidate has exactly one of url or from");
         if (keys.contains("url")) {
@@ -279,6 +374,16 @@ class Loader {
             out.expect = expectation(node["expect"], path + ".expect");
         out.checks = checks(keys.contains("checks") ? node["checks"] : YAML::Node(), path + ".checks");
         return out;
+    }
+
+    // libpq and Connector/C++ each speak one protocol; soci's backend is read from the string.
+    std::optional<std::string> driver_mismatch(const std::string& driver) const {
+        bool postgres = m_engine == Engine::postgres;
+        bool mysql = m_engine == Engine::mariadb || m_engine == Engine::mysql;
+        if ((driver == "libpq" && !postgres) || (driver == "mysqlcppconn" && !mysql))
+            return fmt::format("driver {} cannot reach a {} database; use {}", driver, to_string(m_engine),
+                               postgres ? "libpq or soci" : (mysql ? "mysqlcppconn or soci" : "soci (sqlite3://...)"));
+        return std::nullopt;
     }
 
     CandidateSource from(const YAML::Node& node, const std::string& path) {
@@ -375,6 +480,7 @@ class Loader {
 
     std::filesystem::path m_file;
     const Environment& m_env;
+    Engine m_engine = Engine::postgres; // of the database section, read before the candidates
     std::vector<std::string> m_secrets;
 };
 

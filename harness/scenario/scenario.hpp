@@ -19,10 +19,19 @@ struct SourceMark {
     std::string to_string() const;
 };
 
-enum class Engine { postgres };
-enum class ProviderKind { local };
+enum class Engine { postgres, mariadb, mysql, sqlite };
+enum class ProviderKind { local, docker };
 
-// A host[:port] the disposable database answers as.
+// Returns the name scenarios use: "postgres", "mariadb", "mysql", "sqlite".
+std::string_view to_string(Engine engine);
+// Returns the name scenarios use: "local", "docker".
+std::string_view to_string(ProviderKind provider);
+// Returns the protocol candidates must speak to reach `engine` ("postgresql", "mysql", "sqlite3").
+std::string_view protocol_of(Engine engine);
+// Returns the port a client uses when a string names none (0 for sqlite).
+int default_port(Engine engine);
+
+// A host[:port] the disposable database answers as (for sqlite: a database file path).
 struct HostName {
     std::string host;
     int port = 0;
@@ -37,6 +46,7 @@ struct SetupStep {
 };
 
 struct Database {
+    std::filesystem::path folder; // of the scenario file (the docker provider looks for docker-compose.yml there)
     Engine engine = Engine::postgres;
     ProviderKind provider = ProviderKind::local;
     std::vector<HostName> answers_as;

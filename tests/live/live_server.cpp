@@ -32,7 +32,7 @@ LiveServer::LiveServer() {
     m_state = std::make_unique<State>(std::move(*run_dir));
     Database database;
     database.answers_as = {{"db-primary.staging.internal", 5432, {}}, {"db-replica.staging.internal", 5432, {}}};
-    m_answers_as = database.answers_as;
+    m_database = database;
     auto instance = m_state->provider.provision(database, Deadline::in(Millis(60000)));
     if (!instance)
         FAIL("cannot provision PostgreSQL: " << instance.error());

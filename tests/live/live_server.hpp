@@ -27,7 +27,8 @@ class LiveServer {
 
     const Instance& instance() const { return *m_instance; }
     Route route() const { return m_instance->route(); }
-    const std::vector<HostName>& answers_as() const { return m_answers_as; }
+    const std::vector<HostName>& answers_as() const { return m_database.answers_as; }
+    const Database& database() const { return m_database; }
 
     ~LiveServer();
 
@@ -36,7 +37,7 @@ class LiveServer {
     struct State;
     std::unique_ptr<State> m_state;
     std::unique_ptr<Instance> m_instance;
-    std::vector<HostName> m_answers_as;
+    Database m_database;
 };
 
 // A TCP listener on 127.0.0.1 that completes the handshake and never sends a byte: the

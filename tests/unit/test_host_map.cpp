@@ -14,6 +14,7 @@ const Route k_server{"127.0.0.1", 54321};
 ParsedCandidate candidate(std::vector<Endpoint> endpoints) {
     ParsedCandidate parsed;
     parsed.form = "keyword/value";
+    parsed.protocol = "postgresql";
     parsed.default_port = 5432;
     parsed.endpoints = std::move(endpoints);
     return parsed;

@@ -315,15 +315,40 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("an unsupported engine is named with what this version runs") {
-        auto error = error_of("scenario: s\ndatabase:\n  engine: mysql\n  answers_as: [db]\n" + k_candidates);
-        CHECK(error.to_string() ==
-              at(3, 11, "database.engine: unsupported engine \"mysql\"; this version runs: postgres"));
+        auto error = error_of("scenario: s\ndatabase:\n  engine: oracle\n  answers_as: [db]\n" + k_candidates);
+        CHECK(error.to_string() == at(3, 11,
+                                      "database.engine: unknown value \"oracle\"; choose one of: postgres, mariadb, "
+                                      "mysql, sqlite"));
+        auto typo = error_of("scenario: s\ndatabase:\n  engine: mariadn\n  answers_as: [db]\n" + k_candidates);
+        CHECK(typo.to_string() == at(3, 11,
+                                     "database.engine: unknown value \"mariadn\" (did you mean mariadb?); choose one "
+                                     "of: postgres, mariadb, mysql, sqlite"));
     }
 
     TEST_CASE("an unsupported provider is named with what this version has") {
-        auto error = error_of(k_head + "  provider: docker\n" + k_candidates);
+        auto error = error_of(k_head + "  provider: kubernetes\n" + k_candidates);
         CHECK(error.to_string() ==
-              at(5, 13, "database.provider: unsupported provider \"docker\"; this version has: local"));
+              at(5, 13, "database.provider: unknown value \"kubernetes\"; choose one of: local, docker"));
+    }
+
+    TEST_CASE("a driver that cannot reach the engine is a scenario error") {
+        auto error = error_of("scenario: s\ndatabase:\n  engine: mariadb\n  answers_as: [db]\n" + k_candidates);
+        CHECK(error.message == "candidates[0].driver: driver libpq cannot reach a mariadb database; use mysqlcppconn "
+                               "or soci");
+    }
+
+    TEST_CASE("sqlite answers as absolute file paths and takes no settings") {
+        const std::string head = "scenario: s\ndatabase:\n  engine: sqlite\n";
+        const std::string soci = "candidates:\n  - name: c\n    driver: soci\n    url: sqlite3://db=/srv/app.db\n";
+        auto loaded = load_scenario_text(head + "  answers_as: [/srv/app.db]\n" + soci, "s.yaml", fixed_env({}));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->database.engine == Engine::sqlite);
+        CHECK(loaded->database.answers_as.at(0).host == "/srv/app.db");
+        CHECK(loaded->database.answers_as.at(0).port == 0);
+        CHECK(error_of(head + "  answers_as: [app.db]\n" + soci).message.find("is not an absolute path") !=
+              std::string::npos);
+        CHECK(error_of(head + "  answers_as: [/srv/app.db]\n  settings: {a: 1}\n" + soci).message ==
+              "database.settings: sqlite has no server settings: set PRAGMAs in a setup step instead");
     }
 
     TEST_CASE("an answers_as port must be a number from 1 to 65535") {
@@ -370,7 +395,7 @@ TEST_SUITE("loader") {
 
     TEST_CASE("an unknown driver is named with the available ones") {
         auto error = error_of(k_head + "candidates:\n  - name: a\n    driver: psycopg\n    url: postgresql://db/app\n");
-        CHECK(error.to_string() == at(7, 13, "candidates[0].driver: unknown driver \"psycopg\"; available: libpq"));
+        CHECK(error.to_string() == at(7, 13, "candidates[0].driver: unknown driver \"psycopg\"; available: libpq, mysqlcppconn, soci"));
     }
 
     TEST_CASE("candidate names must be unique") {

@@ -36,11 +36,13 @@ struct Endpoint {
     std::string hostaddr; // numeric address given by the candidate, if any
     std::optional<int> port;
     bool unix_socket = false;
+    bool file = false; // an SQLite database file: `host` holds its path
 };
 
 // A candidate string read the way its client reads it.
 struct ParsedCandidate {
-    std::string form;                  // "uri" or "keyword/value"
+    std::string form;                  // "uri", "keyword/value", "tcp://", "unix://", ...
+    std::string protocol;              // what the string speaks: "postgresql", "mysql" or "sqlite3"
     std::vector<Parameter> parameters; // only those the string sets, in the client's order
     std::vector<Endpoint> endpoints;   // in the order the client tries them
     int default_port = 0;
@@ -60,7 +62,8 @@ struct Route {
 
 // A superuser login to a server the harness itself started.
 struct AdminLogin {
-    std::string address;
+    std::string protocol; // "postgresql", "mysql" or "sqlite3" (drivers that speak several)
+    std::string address;  // IP address, or the database file for sqlite3
     int port = 0;
     std::string user;
     std::string password;
@@ -75,6 +78,7 @@ struct TlsState {
 
 struct ServerIdentity {
     std::string version;
+    std::string server_id; // what tells two servers apart (system identifier, server_uuid, file)
     bool read_only = false;
 };
 

@@ -1,0 +1,109 @@
+#include "soci_driver.hpp"
+
+#include <soci/mysql/soci-mysql.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+#include <soci/version.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace stagegate::soci_client {
+
+namespace {
+
+const soci::backend_factory* factory_of(std::string_view backend) {
+    if (backend == "postgresql")
+        return &soci::postgresql;
+    if (backend == "mysql")
+        return &soci::mysql;
+    if (backend == "sqlite3")
+        return &soci::sqlite3;
+    return nullptr;
+}
+
+// SOCI connects blocking; the client's own timeouts (seconds) are bounded by the deadline.
+int seconds_left(const Deadline& deadline) {
+    return static_cast<int>(std::clamp<long>((deadline.remaining().count() + 999) / 1000, 1, 3600));
+}
+
+Result<std::unique_ptr<Session>> open(const std::string& backend, const std::string& text, const Deadline& deadline,
+                                      bool script_mode) {
+    if (deadline.stopped())
+        return fail(Category::timeout, "interrupted before connecting");
+    const soci::backend_factory* factory = factory_of(backend);
+    if (!factory)
+        return fail(Category::config, fmt::format("SOCI backend {} is not built in", backend));
+    try {
+        auto session = std::make_unique<soci::session>(*factory, text);
+        return make_session(std::move(session), backend, script_mode);
+    } catch (const soci::soci_error& error) {
+        return std::unexpected(classify(error, backend, Phase::connect));
+    } catch (const std::exception& error) {
+        return fail(Category::server, fmt::format("SOCI: {}", error.what()));
+    }
+}
+
+class SociDriver final : public Driver {
+  public:
+    std::string_view name() const override { return "soci"; }
+
+    std::string client_version() const override {
+        return fmt::format("{}.{}.{}", SOCI_VERSION / 100000, SOCI_VERSION / 100 % 1000, SOCI_VERSION % 100);
+    }
+
+    bool has(Capability capability) const override {
+        switch (capability) {
+        case Capability::keyword_value_strings:
+            return true;
+        case Capability::uri_strings:
+            return false; // backend://, then the backend's own keyword string
+        case Capability::multi_host:
+            return true; // postgresql: libpq reads host lists
+        case Capability::tls_in_use:
+            return true; // postgresql and mysql through the native handle
+        case Capability::server_settings:
+            return true;
+        case Capability::deadline_connect:
+            return false; // blocking connect: timeouts in whole seconds
+        }
+        return false;
+    }
+
+    Result<ParsedCandidate> parse(std::string_view text) const override { return parse_soci(text); }
+
+    Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate, std::span<const Route> routes,
+                                             const Deadline& deadline) const override {
+        if (routes.empty())
+            return fail(Category::dns, "the string names no host");
+        std::string text = routed_string(candidate, routes.front(), seconds_left(deadline));
+        return open(candidate.protocol, text, deadline, false);
+    }
+
+    Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {
+        if (login.protocol == "sqlite3")
+            return open("sqlite3", "db=" + login.address, deadline, true);
+        ParsedCandidate admin;
+        admin.protocol = login.protocol;
+        bool postgres = login.protocol == "postgresql";
+        admin.parameters = {{"user", login.user, false}, {"password", login.password, true}};
+        if (!login.database.empty())
+            admin.parameters.push_back({postgres ? "dbname" : "db", login.database, false});
+        if (postgres)
+            admin.parameters.push_back({"sslmode", "disable", false});
+        return open(login.protocol, routed_string(admin, Route{login.address, login.port}, seconds_left(deadline)),
+                    deadline, false);
+    }
+};
+
+const SociDriver k_driver;
+
+} // namespace
+
+const Driver& driver() {
+    return k_driver;
+}
+
+} // namespace stagegate::soci_client

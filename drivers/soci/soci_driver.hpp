@@ -1,0 +1,37 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "stagegate/driver.hpp"
+
+namespace soci {
+class session;
+class soci_error;
+} // namespace soci
+
+namespace stagegate::soci_client {
+
+// Returns the SOCI 4.0 driver (stateless, shared).
+const Driver& driver();
+
+// Why SOCI reported an error: decides how an error without a code is read.
+enum class Phase { connect, statement };
+
+// Classifies a SOCI error through the backend's own codes (SQLSTATE for postgresql, MySQL
+// error numbers for mysql, SQLite result codes for sqlite3), SOCI's category as fallback.
+Failure classify(const soci::soci_error& error, std::string_view backend, Phase phase);
+
+// Reads `backend://backend-specific-string` the way SOCI 4.0 and its backend read it.
+Result<ParsedCandidate> parse_soci(std::string_view text);
+
+// Returns the backend-specific string SOCI is opened with: the candidate's own parameters,
+// with each endpoint sent along `route` and the client's timeouts bounded by `timeout_seconds`.
+std::string routed_string(const ParsedCandidate& candidate, const Route& route, int timeout_seconds);
+
+// Wraps an open SOCI session; `script_mode` lets execute() run multi-statement scripts
+// (sqlite3 setup sessions; SOCI itself prepares only the first statement).
+std::unique_ptr<Session> make_session(std::unique_ptr<soci::session> session, std::string backend, bool script_mode);
+
+} // namespace stagegate::soci_client

@@ -1,0 +1,147 @@
+#include "provision/local_mariadb.hpp"
+
+#include "stagegate/driver.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+
+namespace stagegate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view k_superuser = "root";
+
+// The last "[ERROR]" line of a server log, without its timestamp: why a server did not come up.
+std::string last_error_line(const fs::path& log) {
+    std::ifstream in(log);
+    std::string line;
+    std::string why;
+    std::string last;
+    while (std::getline(in, line)) {
+        if (line.empty())
+            continue;
+        last = line;
+        if (auto at = line.find("[ERROR]"); at != std::string::npos)
+            why = line.substr(at);
+    }
+    return why.empty() ? last : why;
+}
+
+fs::path find_binary(const char* variable, std::initializer_list<const char*> candidates) {
+    if (const char* path = std::getenv(variable); path && *path)
+        return path;
+    for (const char* candidate : candidates) {
+        if (::access(candidate, X_OK) == 0)
+            return candidate;
+    }
+    return {};
+}
+
+class MariadbRecipe final : public ServerRecipe {
+  public:
+    std::string_view title() const override { return "MariaDB"; }
+    std::string_view folder_prefix() const override { return "mariadb"; }
+    std::string_view account() const override { return "mysql"; }
+
+    std::expected<void, std::string> find_binaries() override {
+        m_server = find_binary("STAGEGATE_MARIADBD", {"/usr/sbin/mariadbd", "/usr/bin/mariadbd"});
+        m_install = find_binary("STAGEGATE_MARIADB_INSTALL_DB", {"/usr/bin/mariadb-install-db"});
+        if (m_server.empty() || m_install.empty())
+            return std::unexpected(std::string("no mariadbd and mariadb-install-db: run scripts/setup (installs "
+                                               "mariadb-server) or set STAGEGATE_MARIADBD and "
+                                               "STAGEGATE_MARIADB_INSTALL_DB"));
+        return {};
+    }
+
+    std::expected<SpawnSpec, std::string> template_command(const fs::path& dir, const fs::path& data,
+                                                           const std::string& password,
+                                                           const std::optional<UnixUser>& user) override {
+        // Runs during the bootstrap, under --skip-grant-tables: FLUSH PRIVILEGES first makes
+        // account statements work. root gets the password on the socket and over TCP.
+        fs::path bootstrap = dir / "secret";
+        {
+            std::ofstream out(bootstrap);
+            out << "FLUSH PRIVILEGES;\n"
+                << "DELETE FROM mysql.global_priv WHERE User = '';\n"
+                << "ALTER USER 'root'@'localhost' IDENTIFIED BY '" << password << "';\n"
+                << "CREATE OR REPLACE USER 'root'@'127.0.0.1' IDENTIFIED BY '" << password << "';\n"
+                << "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n"
+                << "FLUSH PRIVILEGES;\n";
+        }
+        fs::permissions(bootstrap, fs::perms::owner_read | fs::perms::owner_write);
+        if (user && ::chown(bootstrap.c_str(), user->uid, user->gid) != 0)
+            return std::unexpected(std::string("cannot hand the bootstrap file to mysql"));
+        SpawnSpec spec;
+        spec.argv = {m_install.string(),
+                     "--no-defaults",
+                     "--datadir=" + data.string(),
+                     "--auth-root-authentication-method=normal",
+                     "--skip-test-db",
+                     "--skip-name-resolve",
+                     "--innodb-log-file-size=8M",
+                     "--extra-file=" + bootstrap.string()};
+        return spec;
+    }
+
+    std::vector<std::string> server_arguments(const fs::path& data, const fs::path& dir, int port,
+                                              const Database& database) const override {
+        return LocalMariadb::server_arguments(m_server, data, dir, port, database);
+    }
+
+    int parent_death_signal() const override { return SIGKILL; }
+    int stop_signal() const override { return SIGKILL; } // the data is thrown away: no clean shutdown needed
+
+    const Driver& admin_driver() const override { return *find_driver("mysqlcppconn"); }
+
+    AdminLogin admin_login(int port, const std::string& password, const std::string& database) const override {
+        return AdminLogin{"mysql", "127.0.0.1", port, std::string(k_superuser), password, database};
+    }
+
+    std::string why_from_log(const fs::path& log) const override { return last_error_line(log); }
+
+    std::string description(const std::string& version, int port, const Database& database) const override {
+        std::string short_version = version.substr(0, version.find('-'));
+        if (database.engine == Engine::mysql)
+            return fmt::format("mysql (served by MariaDB {}), local, 127.0.0.1:{}", short_version, port);
+        return fmt::format("mariadb {}, local, 127.0.0.1:{}", short_version, port);
+    }
+
+  private:
+    fs::path m_server;
+    fs::path m_install;
+};
+
+} // namespace
+
+LocalMariadb::LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher)
+    : LocalServers(std::make_unique<MariadbRecipe>(), run_dir, launcher) {}
+
+std::vector<std::string> LocalMariadb::server_arguments(const fs::path& server, const fs::path& data,
+                                                        const fs::path& dir, int port, const Database& database) {
+    // --no-defaults first, or /etc/mysql/my.cnf leaks in (socket, port, datadir).
+    std::vector<std::string> args{server.string(),
+                                  "--no-defaults",
+                                  "--datadir=" + data.string(),
+                                  "--port=" + std::to_string(port),
+                                  "--socket=" + (dir / "mysqld.sock").string(),
+                                  "--pid-file=" + (dir / "mariadbd.pid").string(),
+                                  "--bind-address=127.0.0.1",
+                                  "--skip-name-resolve",
+                                  // A disposable server: durability off, small buffers.
+                                  "--innodb-log-file-size=8M",
+                                  "--innodb-buffer-pool-size=32M",
+                                  "--innodb-flush-log-at-trx-commit=0",
+                                  "--innodb-doublewrite=0",
+                                  "--skip-log-bin"};
+    for (const auto& [key, value] : database.settings)
+        args.push_back("--" + key + "=" + value);
+    return args;
+}
+
+} // namespace stagegate

@@ -1,0 +1,102 @@
+#pragma once
+
+#include <deque>
+#include <filesystem>
+#include <optional>
+
+#include "provision/process.hpp"
+#include "provision/provider.hpp"
+#include "provision/reaper.hpp"
+
+namespace stagegate {
+
+// What differs between engines that LocalServers runs: binaries, the template, the server's
+// command line, the superuser login and how the server explains a failed start.
+class ServerRecipe {
+  public:
+    virtual ~ServerRecipe() = default;
+    // Returns the engine's name for messages ("PostgreSQL", "MariaDB").
+    virtual std::string_view title() const = 0;
+    // Returns the prefix of the instance folders ("pg", "mariadb").
+    virtual std::string_view folder_prefix() const = 0;
+    // Returns the account the server runs as when stagegate runs as root.
+    virtual std::string_view account() const = 0;
+    // Finds the installed server binaries; fails with what to install.
+    virtual std::expected<void, std::string> find_binaries() = 0;
+    // Returns how to build a template data directory at `data` whose superuser has `password`;
+    // the recipe may write files into `dir` first (removed afterwards by the caller).
+    virtual std::expected<SpawnSpec, std::string> template_command(const std::filesystem::path& dir,
+                                                                   const std::filesystem::path& data,
+                                                                   const std::string& password,
+                                                                   const std::optional<UnixUser>& user) = 0;
+    // Returns the server's command line for an instance (the scenario's settings last, so they win).
+    virtual std::vector<std::string> server_arguments(const std::filesystem::path& data,
+                                                      const std::filesystem::path& dir, int port,
+                                                      const Database& database) const = 0;
+    // Returns the signal that ends the server when stagegate dies, and the one that stops it.
+    virtual int parent_death_signal() const = 0;
+    virtual int stop_signal() const = 0;
+    // Returns the driver and login used for readiness and setup.
+    virtual const Driver& admin_driver() const = 0;
+    virtual AdminLogin admin_login(int port, const std::string& password, const std::string& database) const = 0;
+    // Returns why the server did not come up, from its log.
+    virtual std::string why_from_log(const std::filesystem::path& log) const = 0;
+    // Returns the line reports show: "postgres 15.20, local, 127.0.0.1:40123".
+    virtual std::string description(const std::string& version, int port, const Database& database) const = 0;
+};
+
+// Throwaway servers from the installed binaries. The first provision of a run builds a
+// template data directory (random superuser password); every instance is a copy of it,
+// started directly (never through a daemonizing wrapper) on a free loopback port with its
+// socket in its own folder, as the engine's account when stagegate runs as root, with a
+// parent-death signal so it dies with stagegate. Ready means a real superuser login
+// succeeded. Off the critical path: prepare() copies and starts upcoming scenarios' servers
+// while the current one is tried, and stopped servers are reaped and removed in the
+// background (Reaper); destroying the provider finishes all of it.
+class LocalServers : public Provider {
+  public:
+    LocalServers(std::unique_ptr<ServerRecipe> recipe, const RunDir& run_dir, ProcessLauncher& launcher);
+    ~LocalServers() override;
+
+    std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
+                                                                    const Deadline& deadline) override;
+    void prepare(const Database& next) override;
+
+  private:
+    // A server on its way up: its folder, port and process, and the settings it runs with.
+    struct Starting {
+        std::filesystem::path dir;
+        int port = 0;
+        std::unique_ptr<Process> process;
+        std::vector<std::pair<std::string, std::string>> settings;
+    };
+
+    std::expected<void, std::string> ensure_template(const Deadline& deadline);
+    // Creates `name` in the run dir, owned by the account the servers run as.
+    std::expected<std::filesystem::path, std::string> make_dir(const std::string& name);
+    // Starts a server in `dir` on a free port, copying the template there first if asked.
+    std::expected<Starting, std::string> start(const std::filesystem::path& dir, const Database& database,
+                                               bool copy_first);
+    // Waits for the first superuser login; returns its session, or why the server did not come up.
+    std::expected<std::unique_ptr<Session>, std::string> wait_ready(Starting& server, const Deadline& deadline);
+    // Stops the oldest prepared server (it was never used).
+    void discard_oldest_prepared();
+
+    std::unique_ptr<ServerRecipe> m_recipe;
+    const RunDir& m_run_dir;
+    ProcessLauncher& m_launcher;
+    std::optional<UnixUser> m_user; // set when running as root
+    std::filesystem::path m_template;
+    std::string m_password;
+    int m_instances = 0;
+    std::deque<Starting> m_prepared; // oldest first
+    Reaper m_reaper;
+};
+
+// Returns a port on 127.0.0.1 that was free a moment ago (the kernel's choice).
+std::expected<int, std::string> free_loopback_port();
+
+// Returns 32 random hex characters (superuser passwords of throwaway servers).
+std::string random_password();
+
+} // namespace stagegate
