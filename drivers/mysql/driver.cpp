@@ -115,13 +115,32 @@ class MysqlDriver final : public Driver {
         options["OPT_CONNECT_TIMEOUT"] = std::min(limit, option_seconds(candidate, "connect-timeout", limit));
         options["OPT_READ_TIMEOUT"] = option_seconds(candidate, "read-timeout", k_io_timeout_seconds);
         options["OPT_WRITE_TIMEOUT"] = option_seconds(candidate, "write-timeout", k_io_timeout_seconds);
-        if (auto mode = candidate.get("ssl-mode"))
+        if (auto mode = candidate.get("ssl-mode")) {
             options["OPT_SSL_MODE"] = ssl_mode_of(*mode);
+            // Built against MariaDB Connector/C, Connector/C++ 1.1 passes OPT_SSL_MODE to an option
+            // that library does not have; its own switches say the same thing.
+            bool demands_tls = *mode != "DISABLED" && *mode != "PREFERRED";
+            if (demands_tls)
+                options["sslEnforce"] = true;
+            if (*mode == "VERIFY_CA" || *mode == "VERIFY_IDENTITY")
+                options["sslVerify"] = true;
+        }
         for (auto [key, native_key] : k_text_options) {
             if (auto value = candidate.get(key))
                 options[sql::SQLString(std::string(native_key))] = sql::SQLString(*value);
         }
-        return open(options, deadline);
+        auto session = open(options, deadline);
+        // Debian's build enforces TLS only together with certificate verification: REQUIRED can
+        // end up in plaintext. The application would run unencrypted, so the gate fails closed.
+        auto mode = candidate.get("ssl-mode");
+        if (session && mode && *mode != "DISABLED" && *mode != "PREFERRED" && !(*session)->tls().in_use)
+            return fail(Category::tls,
+                        fmt::format("ssl-mode={} asked for TLS, but the session is plaintext: this Connector/C++ "
+                                    "build (on MariaDB Connector/C) does not enforce it",
+                                    *mode),
+                        "the application would run unencrypted: use ssl-mode=VERIFY_IDENTITY with ssl-ca, or make "
+                        "the server require secure transport");
+        return session;
     }
 
     Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {

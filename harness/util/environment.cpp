@@ -10,6 +10,20 @@ extern char** environ;
 namespace stagegate {
 
 namespace {
+
+// libpq reads PG*; MariaDB's client library (under Connector/C++ and SOCI's mysql backend)
+// reads MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_UNIX_PORT, MYSQL_PWD and MARIADB_* switches such as
+// MARIADB_TLS_DISABLE_PEER_VERIFICATION.
+constexpr std::string_view k_client_prefixes[] = {"PG", "MYSQL_", "MARIADB_", "LIBMYSQL_"};
+
+bool read_by_a_client(std::string_view name) {
+    for (auto prefix : k_client_prefixes) {
+        if (name.starts_with(prefix))
+            return true;
+    }
+    return false;
+}
+
 std::map<std::string, std::string>& isolated() {
     static std::map<std::string, std::string> values;
     return values;
@@ -21,7 +35,7 @@ void isolate_client_environment() {
     for (char** entry = environ; *entry != nullptr; ++entry) {
         std::string_view text(*entry);
         auto equals = text.find('=');
-        if (!text.starts_with("PG") || equals == std::string_view::npos)
+        if (equals == std::string_view::npos || !read_by_a_client(text.substr(0, equals)))
             continue;
         names.emplace_back(text.substr(0, equals));
         isolated()[names.back()] = std::string(text.substr(equals + 1));

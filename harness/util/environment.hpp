@@ -5,7 +5,8 @@
 
 namespace stagegate {
 
-// Removes the client libraries' own variables (PG*: PGPASSWORD, PGSSLMODE, PGSERVICEFILE, ...)
+// Removes the client libraries' own variables (PG*, MYSQL_*, MARIADB_*, LIBMYSQL_*: PGPASSWORD,
+// MYSQL_PWD, MARIADB_TLS_DISABLE_PEER_VERIFICATION, ...)
 // from the process environment, so a candidate is read exactly as written and a verdict never
 // depends on the machine it ran on. Their values stay readable through environment_value, for
 // ${PG...} references in scenario files. Call once at start-up, before any thread starts.
