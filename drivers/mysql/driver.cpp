@@ -54,13 +54,13 @@ int ssl_mode_of(std::string_view mode) {
     return sql::SSL_MODE_VERIFY_IDENTITY;
 }
 
-Result<std::unique_ptr<Session>> open(sql::ConnectOptionsMap& options, const Deadline& deadline) {
+Result<std::unique_ptr<Session>> open(sql::ConnectOptionsMap& options, AdminLogin owner, const Deadline& deadline) {
     if (deadline.stopped())
         return fail(Category::timeout, "interrupted before connecting");
     enter_thread();
     try {
         std::unique_ptr<sql::Connection> connection(native().connect(options));
-        return make_session(std::move(connection));
+        return make_session(std::move(connection), std::move(owner));
     } catch (const sql::SQLException& error) {
         return std::unexpected(classify(error.getErrorCode(), error.getSQLState(), error.what(), Phase::connect));
     } catch (const std::exception& error) {
@@ -129,7 +129,13 @@ class MysqlDriver final : public Driver {
             if (auto value = candidate.get(key))
                 options[sql::SQLString(std::string(native_key))] = sql::SQLString(*value);
         }
-        auto session = open(options, deadline);
+        AdminLogin owner{"mysql",
+                         routes.front().address,
+                         routes.front().port,
+                         candidate.get("user").value_or(""),
+                         candidate.get("password").value_or(""),
+                         ""};
+        auto session = open(options, std::move(owner), deadline);
         // Debian's build enforces TLS only together with certificate verification: REQUIRED can
         // end up in plaintext. The application would run unencrypted, so the gate fails closed.
         auto mode = candidate.get("ssl-mode");

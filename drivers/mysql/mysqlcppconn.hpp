@@ -29,8 +29,9 @@ std::string hint_for(Category category);
 // Reads mysql://, mariadb://, tcp:// and unix:// candidate strings (docs/drivers.md).
 Result<ParsedCandidate> parse_url(std::string_view text);
 
-// Wraps an established Connector/C++ connection as a Session (TLS state read once).
-std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection);
+// Wraps an established Connector/C++ connection as a Session (TLS state read once). `owner`
+// logs in as the same account when a statement must be ended from outside (KILL QUERY).
+std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection, AdminLogin owner);
 
 // Opens a superuser session through MariaDB's C client, with multi-statement scripts allowed.
 Result<std::unique_ptr<Session>> connect_admin_session(const AdminLogin& login, const Deadline& deadline);

@@ -1,5 +1,7 @@
 #include "mysqlcppconn.hpp"
 
+#include "../statement_guard.hpp"
+
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/resultset.h>
@@ -31,14 +33,23 @@ QueryResult rows_of(sql::ResultSet& set) {
 }
 
 bool valid_name(std::string_view name) {
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '_';
-    });
+    return !name.empty() &&
+           std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+Failure cut_short(const Deadline& deadline) {
+    Failure failure;
+    failure.category = Category::timeout;
+    failure.message = deadline.stopped() ? "interrupted while the statement ran"
+                                         : "the statement did not finish before the deadline and was cancelled";
+    failure.hint = "raise the check's timeout_ms or make the statement cheaper";
+    return failure;
 }
 
 class CppconnSession final : public Session {
   public:
-    explicit CppconnSession(std::unique_ptr<sql::Connection> connection) : m_connection(std::move(connection)) {}
+    CppconnSession(std::unique_ptr<sql::Connection> connection, AdminLogin owner)
+        : m_connection(std::move(connection)), m_owner(std::move(owner)) {}
 
     ~CppconnSession() override {
         try {
@@ -48,8 +59,13 @@ class CppconnSession final : public Session {
         }
     }
 
-    // Reads what TLS the connection negotiated; called once, right after connecting.
-    Result<void> read_tls() {
+    // Reads the connection's id (for KILL QUERY) and what TLS it negotiated; called once,
+    // right after connecting.
+    Result<void> read_state() {
+        auto id = run("SELECT CONNECTION_ID()");
+        if (!id)
+            return std::unexpected(id.error());
+        m_id = id->rows.at(0).at(0).value_or("");
         auto status = run("SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')");
         if (!status)
             return std::unexpected(status.error());
@@ -66,9 +82,17 @@ class CppconnSession final : public Session {
     }
 
     Result<QueryResult> execute(std::string_view sql, const Deadline& deadline) override {
-        if (auto limited = limit_statement(deadline); !limited)
-            return std::unexpected(limited.error());
-        return run(sql);
+        if (deadline.stopped() || deadline.expired())
+            return std::unexpected(cut_short(deadline));
+        std::optional<Result<QueryResult>> result;
+        {
+            // Connector/C++ blocks: the owner's second login ends the statement from outside.
+            detail::StatementGuard guard(deadline, [this] { kill_query(); });
+            result = run(sql);
+            if (guard.cancelled())
+                return std::unexpected(cut_short(deadline));
+        }
+        return std::move(*result);
     }
 
     Result<std::string> setting(std::string_view name, const Deadline& deadline) override {
@@ -115,46 +139,27 @@ class CppconnSession final : public Session {
         }
     }
 
-    // The server ends a statement that outlives the check's deadline (MariaDB:
-    // max_statement_time in seconds, MySQL: max_execution_time in ms for SELECTs); the read
-    // timeout set at connect is the backstop for a server that stops answering.
-    Result<void> limit_statement(const Deadline& deadline) {
-        if (deadline.stopped())
-            return fail(Category::timeout, "interrupted before the statement ran");
-        auto left = deadline.remaining().count();
-        if (left <= 0)
-            return fail(Category::timeout, "the deadline passed before the statement ran");
-        if (!m_flavour_known) {
-            auto version = run("SELECT VERSION()");
-            if (!version)
-                return std::unexpected(version.error());
-            m_mariadb = version->rows.at(0).at(0).value_or("").find("MariaDB") != std::string::npos;
-            m_flavour_known = true;
-        }
-        // Rounded up to 100 ms so that a check's repeated statements reuse one setting.
-        long limit_ms = (left + 99) / 100 * 100;
-        if (limit_ms == m_limit_ms)
-            return {};
-        auto set = run(m_mariadb ? fmt::format("SET SESSION max_statement_time = {:.1f}", static_cast<double>(limit_ms) / 1000.0)
-                                 : fmt::format("SET SESSION max_execution_time = {}", limit_ms));
-        if (!set)
-            return std::unexpected(set.error());
-        m_limit_ms = limit_ms;
-        return {};
+    // KILL QUERY through a second login of the same account (an account may end its own
+    // statements); the blocked statement then fails with 1317.
+    void kill_query() {
+        if (m_id.empty())
+            return;
+        auto killer = connect_admin_session(m_owner, Deadline::in(Millis(2000)));
+        if (killer)
+            (void)(*killer)->execute("KILL QUERY " + m_id, Deadline::in(Millis(2000)));
     }
 
     std::unique_ptr<sql::Connection> m_connection;
+    AdminLogin m_owner; // the candidate's own account, for KILL QUERY
+    std::string m_id;
     TlsState m_tls;
-    bool m_flavour_known = false;
-    bool m_mariadb = true;
-    long m_limit_ms = 0;
 };
 
 } // namespace
 
-std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection) {
-    auto session = std::make_unique<CppconnSession>(std::move(connection));
-    (void)session->read_tls(); // a server that cannot say reports no TLS: the tls check fails closed
+std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection, AdminLogin owner) {
+    auto session = std::make_unique<CppconnSession>(std::move(connection), std::move(owner));
+    (void)session->read_state(); // a server that cannot say reports no TLS: the tls check fails closed
     return session;
 }
 

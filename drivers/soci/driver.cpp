@@ -30,7 +30,7 @@ int seconds_left(const Deadline& deadline) {
 }
 
 Result<std::unique_ptr<Session>> open(const std::string& backend, const std::string& text, const Deadline& deadline,
-                                      bool script_mode) {
+                                      bool script_mode, AdminLogin owner = {}) {
     if (deadline.stopped())
         return fail(Category::timeout, "interrupted before connecting");
     const soci::backend_factory* factory = factory_of(backend);
@@ -38,7 +38,7 @@ Result<std::unique_ptr<Session>> open(const std::string& backend, const std::str
         return fail(Category::config, fmt::format("SOCI backend {} is not built in", backend));
     try {
         auto session = std::make_unique<soci::session>(*factory, text);
-        return make_session(std::move(session), backend, script_mode);
+        return make_session(std::move(session), backend, script_mode, std::move(owner));
     } catch (const soci::soci_error& error) {
         return std::unexpected(classify(error, backend, Phase::connect));
     } catch (const std::exception& error) {
@@ -79,7 +79,13 @@ class SociDriver final : public Driver {
         if (routes.empty())
             return fail(Category::dns, "the string names no host");
         std::string text = routed_string(candidate, routes.front(), seconds_left(deadline));
-        return open(candidate.protocol, text, deadline, false);
+        AdminLogin owner{candidate.protocol,
+                         routes.front().address,
+                         routes.front().port,
+                         candidate.get("user").value_or(""),
+                         candidate.get("password").value_or(""),
+                         ""};
+        return open(candidate.protocol, text, deadline, false, std::move(owner));
     }
 
     Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {

@@ -1,5 +1,8 @@
 #include "soci_driver.hpp"
 
+#include "../mysql/mysqlcppconn.hpp"
+#include "../statement_guard.hpp"
+
 #include <soci/mysql/soci-mysql.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
@@ -44,10 +47,23 @@ int past_deadline(void* context) {
     return deadline->expired() || deadline->stopped() ? 1 : 0;
 }
 
+Failure cut_short(const Deadline& deadline) {
+    Failure failure;
+    failure.category = Category::timeout;
+    failure.message = deadline.stopped() ? "interrupted while the statement ran"
+                                         : "the statement did not finish before the deadline and was cancelled";
+    failure.hint = "raise the check's timeout_ms or make the statement cheaper";
+    return failure;
+}
+
 class SociSession final : public Session {
   public:
-    SociSession(std::unique_ptr<soci::session> session, std::string backend, bool script_mode)
-        : m_session(std::move(session)), m_backend(std::move(backend)), m_script_mode(script_mode) {}
+    SociSession(std::unique_ptr<soci::session> session, std::string backend, bool script_mode, AdminLogin owner)
+        : m_session(std::move(session)), m_backend(std::move(backend)), m_script_mode(script_mode),
+          m_owner(std::move(owner)) {
+        if (m_backend == "mysql")
+            m_id = std::to_string(mysql_thread_id(native_mysql()));
+    }
 
     Result<QueryResult> execute(std::string_view sql, const Deadline& deadline) override {
         if (deadline.stopped())
@@ -55,11 +71,23 @@ class SociSession final : public Session {
         if (deadline.expired())
             return fail(Category::timeout, "the deadline passed before the statement ran");
         try {
-            if (auto limited = limit_statement(deadline); !limited)
-                return std::unexpected(limited.error());
             if (m_backend == "sqlite3")
                 return run_sqlite(sql, deadline);
-            return run(sql);
+            // SOCI blocks: the statement is ended from outside when the deadline passes.
+            std::optional<Result<QueryResult>> result;
+            bool cancelled = false;
+            try {
+                detail::StatementGuard guard(deadline, [this] { cancel(); });
+                result = run(sql);
+                cancelled = guard.cancelled();
+            } catch (const soci::soci_error&) {
+                if (!deadline.expired() && !deadline.stopped())
+                    throw;
+                cancelled = true;
+            }
+            if (cancelled)
+                return std::unexpected(cut_short(deadline));
+            return std::move(*result);
         } catch (const soci::soci_error& error) {
             return std::unexpected(classify(error, m_backend, Phase::statement));
         } catch (const std::exception& error) {
@@ -95,8 +123,7 @@ class SociSession final : public Session {
                 state.cipher = cipher ? cipher : "";
             }
         } else if (m_backend == "mysql") {
-            MYSQL* conn = static_cast<soci::mysql_session_backend*>(m_session->get_backend())->conn_;
-            if (const char* cipher = mysql_get_ssl_cipher(conn)) {
+            if (const char* cipher = mysql_get_ssl_cipher(native_mysql())) {
                 state.in_use = true;
                 state.cipher = cipher;
             }
@@ -106,11 +133,10 @@ class SociSession final : public Session {
 
     Result<ServerIdentity> identity(const Deadline& deadline) override {
         std::string sql =
-            m_backend == "postgresql"
-                ? "SELECT current_setting('server_version'), current_setting('port'), "
-                  "current_setting('transaction_read_only')"
-            : m_backend == "mysql" ? "SELECT VERSION(), CONCAT(@@hostname, ':', @@port), @@global.read_only"
-                                   : "SELECT sqlite_version(), 'main', 0";
+            m_backend == "postgresql" ? "SELECT current_setting('server_version'), current_setting('port'), "
+                                        "current_setting('transaction_read_only')"
+            : m_backend == "mysql"    ? "SELECT VERSION(), CONCAT(@@hostname, ':', @@port), @@global.read_only"
+                                      : "SELECT sqlite_version(), 'main', 0";
         auto result = execute(sql, deadline);
         if (!result)
             return std::unexpected(result.error());
@@ -184,31 +210,37 @@ class SociSession final : public Session {
         return out;
     }
 
-    // postgresql and mysql: the server ends a statement that outlives the check's deadline.
-    Result<void> limit_statement(const Deadline& deadline) {
-        if (m_backend == "sqlite3")
-            return {};
-        long limit_ms = (deadline.remaining().count() + 99) / 100 * 100;
-        if (limit_ms == m_limit_ms)
-            return {};
-        if (m_backend == "postgresql")
-            *m_session << fmt::format("SET statement_timeout = {}", limit_ms);
-        else
-            *m_session << fmt::format("SET SESSION max_statement_time = {:.1f}", static_cast<double>(limit_ms) / 1000.0);
-        m_limit_ms = limit_ms;
-        return {};
+    MYSQL* native_mysql() const { return static_cast<soci::mysql_session_backend*>(m_session->get_backend())->conn_; }
+
+    // postgresql: libpq's cancel request (made for use from another thread); mysql: KILL QUERY
+    // through a second login of the candidate's own account.
+    void cancel() {
+        if (m_backend == "postgresql") {
+            PGconn* conn = static_cast<soci::postgresql_session_backend*>(m_session->get_backend())->conn_;
+            if (PGcancel* handle = PQgetCancel(conn)) {
+                char buffer[256];
+                PQcancel(handle, buffer, sizeof buffer);
+                PQfreeCancel(handle);
+            }
+        } else if (m_backend == "mysql" && !m_id.empty()) {
+            auto killer = mysql::connect_admin_session(m_owner, Deadline::in(Millis(2000)));
+            if (killer)
+                (void)(*killer)->execute("KILL QUERY " + m_id, Deadline::in(Millis(2000)));
+        }
     }
 
     std::unique_ptr<soci::session> m_session;
     std::string m_backend;
     bool m_script_mode;
-    long m_limit_ms = 0;
+    AdminLogin m_owner; // mysql: the candidate's own account, for KILL QUERY
+    std::string m_id;
 };
 
 } // namespace
 
-std::unique_ptr<Session> make_session(std::unique_ptr<soci::session> session, std::string backend, bool script_mode) {
-    return std::make_unique<SociSession>(std::move(session), std::move(backend), script_mode);
+std::unique_ptr<Session> make_session(std::unique_ptr<soci::session> session, std::string backend, bool script_mode,
+                                      AdminLogin owner) {
+    return std::make_unique<SociSession>(std::move(session), std::move(backend), script_mode, std::move(owner));
 }
 
 } // namespace stagegate::soci_client

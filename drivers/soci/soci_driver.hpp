@@ -31,7 +31,9 @@ Result<ParsedCandidate> parse_soci(std::string_view text);
 std::string routed_string(const ParsedCandidate& candidate, const Route& route, int timeout_seconds);
 
 // Wraps an open SOCI session; `script_mode` lets execute() run multi-statement scripts
-// (sqlite3 setup sessions; SOCI itself prepares only the first statement).
-std::unique_ptr<Session> make_session(std::unique_ptr<soci::session> session, std::string backend, bool script_mode);
+// (sqlite3 setup sessions; SOCI itself prepares only the first statement). `owner` logs in as
+// the same account when a mysql statement must be ended from outside (KILL QUERY).
+std::unique_ptr<Session> make_session(std::unique_ptr<soci::session> session, std::string backend, bool script_mode,
+                                      AdminLogin owner);
 
 } // namespace stagegate::soci_client
