@@ -17,7 +17,8 @@ namespace {
 
 constexpr std::string_view k_superuser = "root";
 
-// The last "[ERROR]" line of a server log, without its timestamp: why a server did not come up.
+// The last "[ERROR]" line of a server log that says why (not the closing "Aborting"), without
+// its timestamp: why a server did not come up.
 std::string last_error_line(const fs::path& log) {
     std::ifstream in(log);
     std::string line;
@@ -27,7 +28,7 @@ std::string last_error_line(const fs::path& log) {
         if (line.empty())
             continue;
         last = line;
-        if (auto at = line.find("[ERROR]"); at != std::string::npos)
+        if (auto at = line.find("[ERROR]"); at != std::string::npos && !line.ends_with("[ERROR] Aborting"))
             why = line.substr(at);
     }
     return why.empty() ? last : why;
@@ -125,20 +126,13 @@ LocalMariadb::LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher)
 std::vector<std::string> LocalMariadb::server_arguments(const fs::path& server, const fs::path& data,
                                                         const fs::path& dir, int port, const Database& database) {
     // --no-defaults first, or /etc/mysql/my.cnf leaks in (socket, port, datadir).
-    std::vector<std::string> args{server.string(),
-                                  "--no-defaults",
-                                  "--datadir=" + data.string(),
-                                  "--port=" + std::to_string(port),
-                                  "--socket=" + (dir / "mysqld.sock").string(),
-                                  "--pid-file=" + (dir / "mariadbd.pid").string(),
-                                  "--bind-address=127.0.0.1",
+    std::vector<std::string> args{server.string(), "--no-defaults", "--datadir=" + data.string(),
+                                  "--port=" + std::to_string(port), "--socket=" + (dir / "mysqld.sock").string(),
+                                  "--pid-file=" + (dir / "mariadbd.pid").string(), "--bind-address=127.0.0.1",
                                   "--skip-name-resolve",
                                   // A disposable server: durability off, small buffers.
-                                  "--innodb-log-file-size=8M",
-                                  "--innodb-buffer-pool-size=32M",
-                                  "--innodb-flush-log-at-trx-commit=0",
-                                  "--innodb-doublewrite=0",
-                                  "--skip-log-bin"};
+                                  "--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M",
+                                  "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--skip-log-bin"};
     for (const auto& [key, value] : database.settings)
         args.push_back("--" + key + "=" + value);
     return args;
