@@ -81,7 +81,8 @@ std::vector<std::string> loose_secrets(std::string_view text) {
 
 std::string cut(std::string message, const std::vector<std::string>& secrets) {
     for (const auto& secret : secrets) {
-        if (secret.empty())
+        // Guessed fragments of one or two characters would cut letters out of every word.
+        if (secret.size() < 3)
             continue;
         for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
             message.replace(at, secret.size(), "***");

@@ -3,6 +3,8 @@
 // multi-statement script (an update count in the middle ends its getMoreResults loop).
 #include "mysqlcppconn.hpp"
 
+#include "../statement_guard.hpp"
+
 #include <mysql.h>
 
 #include <fmt/format.h>
@@ -28,11 +30,25 @@ Failure failure_of(MYSQL* handle, Phase phase) {
 
 class AdminSession final : public Session {
   public:
-    explicit AdminSession(MysqlPtr handle) : m_handle(std::move(handle)) {}
+    AdminSession(MysqlPtr handle, AdminLogin login) : m_handle(std::move(handle)), m_login(std::move(login)) {}
 
     Result<QueryResult> execute(std::string_view sql, const Deadline& deadline) override {
         if (deadline.stopped())
             return fail(Category::timeout, "interrupted before the statement ran");
+        std::optional<Result<QueryResult>> result;
+        {
+            // The C client blocks: a second superuser login ends the script from outside.
+            std::string id = std::to_string(mysql_thread_id(m_handle.get()));
+            detail::StatementGuard guard(deadline, [this, id] { kill_query(id); });
+            result = run(sql);
+            if (guard.cancelled())
+                return fail(Category::timeout, deadline.stopped() ? "interrupted while the statement ran"
+                                                                  : "the statement did not finish before the deadline");
+        }
+        return std::move(*result);
+    }
+
+    Result<QueryResult> run(std::string_view sql) {
         MYSQL* handle = m_handle.get();
         if (mysql_real_query(handle, sql.data(), static_cast<unsigned long>(sql.size())) != 0)
             return std::unexpected(failure_of(handle, Phase::statement));
@@ -78,6 +94,12 @@ class AdminSession final : public Session {
     }
 
   private:
+    void kill_query(const std::string& id) {
+        auto killer = connect_admin_session(m_login, Deadline::in(Millis(2000)));
+        if (killer)
+            (void)static_cast<AdminSession&>(**killer).run("KILL QUERY " + id);
+    }
+
     static QueryResult rows_of(MYSQL_RES* result) {
         QueryResult rows;
         unsigned columns = mysql_num_fields(result);
@@ -94,6 +116,7 @@ class AdminSession final : public Session {
     }
 
     MysqlPtr m_handle;
+    AdminLogin m_login;
 };
 
 } // namespace
@@ -115,7 +138,7 @@ Result<std::unique_ptr<Session>> connect_admin_session(const AdminLogin& login, 
     if (!mysql_real_connect(handle.get(), login.address.c_str(), login.user.c_str(), login.password.c_str(), database,
                             static_cast<unsigned>(login.port), nullptr, CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS))
         return std::unexpected(failure_of(handle.get(), Phase::connect));
-    return std::make_unique<AdminSession>(std::move(handle));
+    return std::make_unique<AdminSession>(std::move(handle), login);
 }
 
 } // namespace stagegate::mysql

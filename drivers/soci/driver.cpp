@@ -85,7 +85,16 @@ class SociDriver final : public Driver {
                          candidate.get("user").value_or(""),
                          candidate.get("password").value_or(""),
                          ""};
-        return open(candidate.protocol, text, deadline, false, std::move(owner));
+        auto session = open(candidate.protocol, text, deadline, false, std::move(owner));
+        // SOCI 4.0's mysql backend asks for TLS only through sslca/sslcert, and the client falls
+        // back to plaintext when the server offers none: the application would run unencrypted.
+        bool asks_tls = candidate.protocol == "mysql" && (candidate.get("sslca") || candidate.get("sslcert"));
+        if (session && asks_tls && !(*session)->tls().in_use)
+            return fail(Category::tls,
+                        "sslca/sslcert are set, but the session is plaintext: SOCI's mysql backend does not "
+                        "enforce TLS",
+                        "the application would run unencrypted: make the server require secure transport");
+        return session;
     }
 
     Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {

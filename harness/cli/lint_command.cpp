@@ -25,7 +25,7 @@ Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario&
         return parsed;
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
-    auto routes = map_hosts(*parsed, scenario.database.answers_as, Route{"127.0.0.1", 0});
+    auto routes = route_candidate(*parsed, scenario.database, Route{"127.0.0.1", 0});
     if (!routes)
         return std::unexpected(routes.error());
     return parsed;

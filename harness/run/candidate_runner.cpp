@@ -130,19 +130,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, const Database& datab
     }
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
-    if (parsed->protocol != protocol_of(database.engine)) {
-        trial.failed(0,
-                     Failure{Category::config,
-                             fmt::format("the string speaks {}, but the scenario's database is {}", parsed->protocol,
-                                         to_string(database.engine)),
-                             fmt::format("a {} database is reached with {}://...", to_string(database.engine),
-                                         protocol_of(database.engine)),
-                             {},
-                             0},
-                     since(start));
-        return trial.finish(since(start));
-    }
-    auto routes = map_hosts(*parsed, database.answers_as, server);
+    auto routes = route_candidate(*parsed, database, server);
     if (!routes) {
         trial.failed(0, routes.error(), since(start));
         return trial.finish(since(start));

@@ -76,13 +76,12 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
             continue;
         }
         if (endpoint.unix_socket) {
-            std::string what = endpoint.host.empty()
-                                   ? std::string("the string names no host, so the client uses its local socket")
-                               : endpoint.host == "localhost"
-                                   ? std::string("host localhost means the local socket to MySQL clients, not TCP")
-                               : candidate.protocol == "postgresql"
-                                   ? fmt::format("host {} is a local socket directory", endpoint.host)
-                                   : fmt::format("{} is a local socket", endpoint.host);
+            std::string what =
+                endpoint.host.empty() ? std::string("the string names no host, so the client uses its local socket")
+                : endpoint.host == "localhost"
+                    ? std::string("host localhost means the local socket to MySQL clients, not TCP")
+                : candidate.protocol == "postgresql" ? fmt::format("host {} is a local socket directory", endpoint.host)
+                                                     : fmt::format("{} is a local socket", endpoint.host);
             return fail(Category::dns, what + position(i, count),
                         "the scenario answers over TCP as " + listing(answers_as));
         }
@@ -118,6 +117,17 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
         routes.push_back(server);
     }
     return routes;
+}
+
+Result<std::vector<Route>> route_candidate(const ParsedCandidate& candidate, const Database& database,
+                                           const Route& server) {
+    if (candidate.protocol != protocol_of(database.engine))
+        return fail(Category::config,
+                    fmt::format("the string speaks {}, but the scenario's database is {}", candidate.protocol,
+                                to_string(database.engine)),
+                    fmt::format("a {} database is reached with {}://...", to_string(database.engine),
+                                protocol_of(database.engine)));
+    return map_hosts(candidate, database.answers_as, server);
 }
 
 } // namespace stagegate
