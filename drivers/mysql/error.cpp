@@ -112,12 +112,12 @@ Failure classify(int code, std::string_view sqlstate, std::string_view message, 
         category = refined; // 08S01 covers both refused ports and lost handshakes: the number tells
     failure.category = category.value_or(phase == Phase::statement ? Category::query : Category::server);
     std::string text(message);
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-        text.pop_back();
     for (char& c : text) {
         if (c == '\n' || c == '\r' || c == '\t')
             c = ' ';
     }
+    while (!text.empty() && text.back() == ' ')
+        text.pop_back();
     failure.message = code != 0 ? fmt::format("{} (error {})", text, code) : text;
     failure.hint = hint_for(failure.category);
     if (code == 1044) // the server does not tell a missing database from a missing grant

@@ -53,22 +53,38 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-// The secret-looking part of a string that did not parse: cut from any message about it.
+// The secret-looking parts of a string that did not parse: cut from any message about it. A raw
+// '/', '?' or '#' in a password ends the authority there and a raw '&' ends a query value, so the
+// reader quotes pieces of the password back: those pieces are cut too.
 std::vector<std::string> loose_secrets(std::string_view text) {
     std::vector<std::string> found;
+    // A one-character piece is left alone: cutting it would mangle the whole message.
+    auto keep = [&](std::string_view value, std::size_t shortest) {
+        if (value.size() >= shortest)
+            found.emplace_back(value);
+    };
     auto scheme = text.find("://");
     auto rest = scheme == std::string_view::npos ? text : text.substr(scheme + 3);
     if (auto at = rest.rfind('@'); at != std::string_view::npos) {
         auto userinfo = rest.substr(0, at);
-        if (auto colon = userinfo.find(':'); colon != std::string_view::npos && colon + 1 < userinfo.size())
-            found.emplace_back(userinfo.substr(colon + 1));
+        if (auto colon = userinfo.find(':'); colon != std::string_view::npos && colon + 1 < userinfo.size()) {
+            auto password = userinfo.substr(colon + 1);
+            keep(password, 1);
+            keep(password.substr(0, password.find_first_of("/?#")), 2);
+        }
     }
     for (std::string_view key : {"password=", "pass="}) {
         for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
             auto value = text.substr(at + key.size());
-            value = value.substr(0, value.find('&'));
-            if (!value.empty())
-                found.emplace_back(value);
+            keep(value.substr(0, value.find('&')), 1);
+            // Pieces after a raw '&' that hold no '=' are still the password.
+            for (auto amp = value.find('&'); amp != std::string_view::npos; amp = value.find('&')) {
+                value = value.substr(amp + 1);
+                auto piece = value.substr(0, value.find('&'));
+                if (piece.find('=') != std::string_view::npos)
+                    break;
+                keep(piece, 2);
+            }
         }
     }
     return found;
@@ -93,9 +109,11 @@ std::optional<std::string> decode(std::string_view text) {
         int value = 0;
         if (i + 2 >= text.size())
             return std::nullopt;
-        auto [end, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
-        if (ec != std::errc() || end != text.data() + i + 3)
+        // from_chars would take a sign ("%-1"); an escape is exactly two hex digits.
+        if (!std::isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+            !std::isxdigit(static_cast<unsigned char>(text[i + 2])))
             return std::nullopt;
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
         out += static_cast<char>(value);
         i += 2;
     }
@@ -227,6 +245,8 @@ class UrlReader {
         if (!decoded)
             return config(m_text, "invalid percent-encoding in the host name");
         m_endpoint.host = *decoded;
+        if (!m_endpoint.host.empty())
+            set("host", m_endpoint.host, false);
         if (!port.empty()) {
             int number = 0;
             auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
@@ -235,8 +255,6 @@ class UrlReader {
             m_endpoint.port = number;
             set("port", std::string(port), false);
         }
-        if (!m_endpoint.host.empty())
-            set("host", m_endpoint.host, false);
         return {};
     }
 
@@ -264,6 +282,8 @@ class UrlReader {
         if (key == "socket") {
             if (value.empty() || value.front() != '/')
                 return config(m_text, "socket needs an absolute path");
+            if (m_parsed.get("socket"))
+                return config(m_text, "option socket is given twice");
             m_endpoint.host = value;
             m_endpoint.unix_socket = true;
             set("socket", value, false);
@@ -283,8 +303,8 @@ class UrlReader {
             int seconds = 0;
             auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
             if (ec != std::errc() || end != value.data() + value.size() || seconds < 1 || seconds > 86400)
-                return config(m_text, fmt::format("{}={} is not a number of seconds from 1 to 86400", spec->name,
-                                                  value));
+                return config(m_text,
+                              fmt::format("{}={} is not a number of seconds from 1 to 86400", spec->name, value));
         }
         if (spec->kind == Kind::ssl_mode) {
             std::string upper(value);
@@ -337,8 +357,8 @@ class UrlReader {
         else if (*mode == "DISABLED")
             out.emplace_back("ssl-mode=DISABLED: credentials and data travel in plaintext");
         else if (*mode == "REQUIRED" || *mode == "VERIFY_CA")
-            out.emplace_back(fmt::format("ssl-mode={} never checks the server's host name; VERIFY_IDENTITY does",
-                                         *mode));
+            out.emplace_back(
+                fmt::format("ssl-mode={} never checks the server's host name; VERIFY_IDENTITY does", *mode));
         if (!m_parsed.get("connect-timeout"))
             out.emplace_back("connect-timeout is not set: the application waits forever on a server that accepts "
                              "and never answers (stagegate enforces its own deadline)");

@@ -78,7 +78,7 @@ class SociDriver final : public Driver {
                                              const Deadline& deadline) const override {
         if (routes.empty())
             return fail(Category::dns, "the string names no host");
-        std::string text = routed_string(candidate, routes.front(), seconds_left(deadline));
+        std::string text = routed_string(candidate, routes, seconds_left(deadline));
         AdminLogin owner{candidate.protocol,
                          routes.front().address,
                          routes.front().port,
@@ -98,8 +98,12 @@ class SociDriver final : public Driver {
     }
 
     Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {
-        if (login.protocol == "sqlite3")
-            return open("sqlite3", "db=" + login.address, deadline, true);
+        if (login.protocol == "sqlite3") {
+            ParsedCandidate file;
+            file.protocol = "sqlite3";
+            Route route{login.address, 0};
+            return open("sqlite3", routed_string(file, std::span<const Route>(&route, 1), 0), deadline, true);
+        }
         ParsedCandidate admin;
         admin.protocol = login.protocol;
         bool postgres = login.protocol == "postgresql";
@@ -108,7 +112,8 @@ class SociDriver final : public Driver {
             admin.parameters.push_back({postgres ? "dbname" : "db", login.database, false});
         if (postgres)
             admin.parameters.push_back({"sslmode", "disable", false});
-        return open(login.protocol, routed_string(admin, Route{login.address, login.port}, seconds_left(deadline)),
+        Route route{login.address, login.port};
+        return open(login.protocol, routed_string(admin, std::span<const Route>(&route, 1), seconds_left(deadline)),
                     deadline, false);
     }
 };

@@ -22,6 +22,18 @@ std::string_view after_first_line(std::string_view message) {
     return newline == std::string_view::npos ? message : message.substr(newline + 1);
 }
 
+// SOCI's own and SQLite's messages can end in or hold line breaks; a Failure message is one line.
+std::string one_line(std::string_view message) {
+    std::string text(message);
+    for (char& c : text) {
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
+    }
+    while (!text.empty() && text.back() == ' ')
+        text.pop_back();
+    return text;
+}
+
 Category sqlite_category(int code, Phase phase) {
     switch (code & 0xff) {
     case SQLITE_CANTOPEN:
@@ -80,16 +92,15 @@ Failure classify(const soci::soci_error& error, std::string_view backend, Phase 
         return failure;
     }
     if (auto* my = dynamic_cast<const soci::mysql_soci_error*>(&error)) {
-        Failure failure = mysql::classify(static_cast<int>(my->err_num_), "", message,
-                                          phase == Phase::statement ? mysql::Phase::statement : mysql::Phase::connect);
-        failure.hint = hint(failure.category, backend);
-        return failure;
+        // mysql::classify's hint already speaks MySQL (and explains 1044's two meanings).
+        return mysql::classify(static_cast<int>(my->err_num_), "", message,
+                               phase == Phase::statement ? mysql::Phase::statement : mysql::Phase::connect);
     }
     if (auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
         Failure failure;
         failure.native_code = lite->result();
         failure.category = sqlite_category(lite->result(), phase);
-        failure.message = fmt::format("{} (SQLite result {})", message, lite->result());
+        failure.message = fmt::format("{} (SQLite result {})", one_line(message), lite->result());
         failure.hint = hint(failure.category, backend);
         return failure;
     }
@@ -101,14 +112,7 @@ Failure classify(const soci::soci_error& error, std::string_view backend, Phase 
     }
     Failure failure;
     failure.category = by_soci_category(error.get_error_category(), phase);
-    std::string text(message);
-    for (char& c : text) {
-        if (c == '\n' || c == '\r' || c == '\t')
-            c = ' ';
-    }
-    while (!text.empty() && text.back() == ' ')
-        text.pop_back();
-    failure.message = text;
+    failure.message = one_line(message);
     failure.hint = hint(failure.category, backend);
     return failure;
 }

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -20,6 +21,9 @@
 namespace stagegate::soci_client {
 
 namespace {
+
+// mysql: how long a read or write may stall on a server that stopped answering.
+constexpr int k_io_timeout_seconds = 30;
 
 constexpr std::string_view k_forms = "postgresql://host=... port=5432 dbname=... user=... password=..., "
                                      "mysql://host=... port=3306 db=... user=... password=..., "
@@ -38,28 +42,82 @@ bool looks_like_uri(std::string_view rest) {
 }
 
 std::string without_password(std::string_view rest) {
-    static const std::regex k_userinfo(R"(^([^:@/]*):([^@]*)@)");
+    // Up to the last '@': a raw '@' in the password must not leave its tail in view.
+    static const std::regex k_userinfo(R"(^([^:@/]*):(.*)@)");
     return std::regex_replace(std::string(rest), k_userinfo, "$1:***@");
 }
 
-// SOCI's postgresql backend takes its own single-row option out before libpq sees the string.
-std::string without_single_row(std::string_view rest) {
-    static const std::regex k_single_row(R"((^|\s)singlerows?\s*=\s*(true|false)(?=\s|$))");
-    return std::regex_replace(std::string(rest), k_single_row, "$1");
+// SOCI 4.0.3's postgresql backend rebuilds the string from key=value tokens before libpq sees it
+// (its chop_connect_string): blanks collapse to one space, a value in double quotes loses them, a
+// token without '=' gets one, and its own singlerow(s) option is taken out.
+std::string as_soci_passes_it(std::string_view rest) {
+    std::string pruned;
+    std::size_t i = 0;
+    while (i < rest.size()) {
+        std::string key;
+        std::string value;
+        bool in_value = false;
+        bool quoted = false;
+        for (; i < rest.size(); ++i) {
+            char c = rest[i];
+            bool blank = std::isspace(static_cast<unsigned char>(c)) != 0;
+            if (!in_value && c == '=') {
+                in_value = true;
+                quoted = i + 1 < rest.size() && rest[i + 1] == '"';
+                i += quoted ? 1 : 0;
+            } else if (!in_value) {
+                if (!blank)
+                    key += c;
+            } else if ((quoted && c == '"') || (!quoted && blank)) {
+                ++i;
+                break;
+            } else {
+                value += c;
+            }
+        }
+        if (key != "singlerow" && key != "singlerows")
+            pruned += (pruned.empty() ? "" : " ") + key + "=" + value;
+    }
+    return pruned;
+}
+
+// SOCI splits an unquoted password with blanks into tokens and libpq then names the tail as an
+// unknown option: every word after password= up to the next key=value is cut from `message`.
+std::string cut_password_words(std::string message, std::string_view rest) {
+    std::istringstream words{std::string(rest)};
+    bool in_password = false;
+    for (std::string word; words >> word;) {
+        bool has_key = word.find('=') != std::string::npos;
+        if (word.starts_with("password=")) {
+            in_password = true;
+            word = word.substr(9);
+        } else if (has_key) {
+            in_password = false;
+        }
+        if (!in_password || word.size() < 3)
+            continue;
+        for (auto at = message.find(word); at != std::string::npos; at = message.find(word, at + 3))
+            message.replace(at, word.size(), "***");
+    }
+    return message;
 }
 
 Result<ParsedCandidate> parse_postgresql(std::string_view rest) {
-    std::string inner = without_single_row(rest);
+    std::string inner = as_soci_passes_it(rest);
     bool is_uri = inner.starts_with("postgresql://") || inner.starts_with("postgres://");
     if (!is_uri && looks_like_uri(inner))
         return config(fmt::format("SOCI passes what follows postgresql:// to libpq as a keyword/value string, not "
                                   "a URI, so \"{}\" cannot work: write postgresql://host=... port=5432 dbname=... "
                                   "user=... password=... (or, to keep the URI, postgresql://postgresql://...)",
-                                  without_password(inner)));
+                                  without_password(rest)));
     auto parsed = libpq::driver().parse(inner);
     if (!parsed) {
         Failure failure = parsed.error();
-        failure.message = "libpq (through SOCI) refuses the string: " + failure.message;
+        failure.message = "libpq (through SOCI) refuses the string: " + cut_password_words(failure.message, rest);
+        static const std::regex k_blank_in_quotes(R"(='[^']*\s[^']*')");
+        if (std::regex_search(std::string(rest), k_blank_in_quotes))
+            failure.message += "; SOCI splits the string at blanks before libpq reads it and only double quotes "
+                               "group words (it strips them): write a value with blanks as key=\"'two words'\"";
         failure.hint = "fix the connection string; `stagegate explain --driver soci` shows how SOCI reads it";
         return std::unexpected(failure);
     }
@@ -70,9 +128,9 @@ Result<ParsedCandidate> parse_postgresql(std::string_view rest) {
 // --- SOCI 4.0.3's mysql connection-string reader ------------------------------------------
 
 constexpr std::array<std::string_view, 18> k_mysql_keys{
-    "host",    "port",        "user",  "pass",    "password",  "db",           "dbname",  "service",         "unix_socket",
-    "sslca",   "sslcert",     "sslkey", "local_infile", "charset", "reconnect", "connect_timeout", "read_timeout",
-    "write_timeout"};
+    "host",         "port",         "user",    "pass",   "password",     "db",      "dbname",    "service",
+    "unix_socket",  "sslca",        "sslcert", "sslkey", "local_infile", "charset", "reconnect", "connect_timeout",
+    "read_timeout", "write_timeout"};
 
 struct MysqlReader {
     std::string_view text;
@@ -87,6 +145,11 @@ struct MysqlReader {
 
     Result<void> malformed(std::string why) {
         return config(fmt::format("SOCI's mysql backend says \"Malformed connection string.\": {}", why));
+    }
+
+    static Result<void> unexpected_end() {
+        return config("SOCI's mysql backend says \"Unexpected end of connection string.\": a parameter without a "
+                      "value at the end");
     }
 
     Result<std::string> value() {
@@ -118,13 +181,20 @@ struct MysqlReader {
         }
     }
 
-    static bool valid_number(const std::string& text, bool positive) {
-        if (text.empty())
-            return false;
+    // SOCI's valid_int: strtol takes the whole text (an empty one reads as 0), within int.
+    static bool valid_int(const std::string& text) {
         char* tail = nullptr;
         errno = 0;
         long n = std::strtol(text.c_str(), &tail, 10);
-        return errno == 0 && *tail == '\0' && n <= INT_MAX && (positive ? n > 0 : n >= 0);
+        return errno == 0 && *tail == '\0' && n >= INT_MIN && n <= INT_MAX;
+    }
+
+    // SOCI's valid_uint: strtoul takes the whole text, not 0, within unsigned int.
+    static bool valid_uint(const std::string& text) {
+        char* tail = nullptr;
+        errno = 0;
+        unsigned long n = std::strtoul(text.c_str(), &tail, 10);
+        return errno == 0 && *tail == '\0' && n != 0 && n <= UINT_MAX;
     }
 
     Result<void> read() {
@@ -137,15 +207,18 @@ struct MysqlReader {
                 ++at;
             std::string name(text.substr(name_start, at - name_start));
             skip_white();
-            if (end() || text[at] != '=') {
-                if (name.empty())
-                    return malformed("expected key=value pairs (host=... port=3306 db=... user=... password=...)");
-                return malformed(fmt::format("expected '=' after \"{}\"", name));
-            }
+            if (end())
+                return unexpected_end();
+            // The name is not quoted back: after an unquoted password with a space, it is the password's tail.
+            if (text[at] != '=')
+                return malformed(name.empty() ? "expected key=value pairs (host=... port=3306 db=... user=... "
+                                                "password=...)"
+                                              : "expected '=' after a parameter name (quote a value with spaces: "
+                                                "password='...')");
             ++at;
             skip_white();
             if (end())
-                return malformed("a key without a value at the end");
+                return unexpected_end();
             auto read = value();
             if (!read)
                 return std::unexpected(read.error());
@@ -163,13 +236,14 @@ struct MysqlReader {
         std::string key = name == "pass" ? "password" : (name == "dbname" || name == "service" ? "db" : name);
         if (parsed.get(key))
             return malformed(fmt::format("\"{}\" is given twice (SOCI refuses a repeated parameter)", key));
-        if ((key == "port" || key == "local_infile") && !valid_number(value, false))
-            return malformed(fmt::format("{}={} is not a number", key, value));
-        if (key == "local_infile" && value != "0" && value != "1")
+        if (key == "port" && (!valid_int(value) || std::atoi(value.c_str()) < 0))
+            return malformed(fmt::format("port={} is not a port number", value));
+        if (key == "local_infile" &&
+            (!valid_int(value) || (std::atoi(value.c_str()) != 0 && std::atoi(value.c_str()) != 1)))
             return malformed("local_infile is 0 or 1");
         if (key == "reconnect" && value != "1")
             return config("SOCI's mysql backend says: \"reconnect\" option may only be set to 1");
-        if (key.ends_with("_timeout") && !valid_number(value, true))
+        if (key.ends_with("_timeout") && !valid_uint(value))
             return malformed(fmt::format("{}={} is not a positive number of seconds", key, value));
         parsed.parameters.push_back({key, value, key == "password"});
         if (key == "password" && !value.empty())
@@ -179,7 +253,7 @@ struct MysqlReader {
 };
 
 Result<ParsedCandidate> parse_mysql(std::string_view rest) {
-    if (rest.find('@') != std::string_view::npos && rest.find('=') == std::string_view::npos)
+    if (looks_like_uri(rest))
         return config("SOCI's mysql backend reads key=value pairs, not a URL: write mysql://host=... port=3306 db=... "
                       "user=... password=...");
     MysqlReader reader{rest, 0, {}};
@@ -191,8 +265,8 @@ Result<ParsedCandidate> parse_mysql(std::string_view rest) {
     parsed.default_port = 3306;
     Endpoint endpoint;
     endpoint.host = parsed.get("host").value_or("");
-    if (auto port = parsed.get("port"))
-        endpoint.port = std::atoi(port->c_str());
+    if (auto port = parsed.get("port"); port && std::atoi(port->c_str()) > 0)
+        endpoint.port = std::atoi(port->c_str()); // 0 (or '') is the client's default port
     if (auto socket = parsed.get("unix_socket"); socket && (endpoint.host.empty() || endpoint.host == "localhost"))
         endpoint.host = *socket;
     // The MySQL client library reads no host, or localhost, as its local socket.
@@ -209,7 +283,7 @@ Result<ParsedCandidate> parse_mysql(std::string_view rest) {
 
 // --- SOCI 4.0.3's sqlite3 reader -------------------------------------------------------------
 
-constexpr std::array<std::string_view, 7> k_sqlite_keys{"db", "dbname", "timeout", "synchronous",
+constexpr std::array<std::string_view, 7> k_sqlite_keys{"db",           "dbname",   "timeout", "synchronous",
                                                         "shared_cache", "readonly", "vfs"};
 
 Result<ParsedCandidate> parse_sqlite(std::string_view rest) {
@@ -271,8 +345,8 @@ Result<ParsedCandidate> parse_soci(std::string_view text) {
     if (backend == "sqlite3")
         return parse_sqlite(rest);
     if (backend == "odbc" || backend == "firebird" || backend == "oracle" || backend == "db2")
-        return config(fmt::format("SOCI backend {} is not one stagegate tries: use postgresql, mysql or sqlite3",
-                                  backend));
+        return config(
+            fmt::format("SOCI backend {} is not one stagegate tries: use postgresql, mysql or sqlite3", backend));
     std::vector<std::string> known{"postgresql", "mysql", "sqlite3"};
     std::string hint = did_you_mean(backend, known);
     if (backend == "postgres")
@@ -289,7 +363,9 @@ namespace {
 
 // Quotes a value for libpq's and SOCI's mysql keyword readers (both escape with a backslash).
 std::string quoted(const std::string& value) {
-    bool plain = !value.empty() && value.find_first_of(" '\\\t\n\"") == std::string::npos;
+    bool plain = !value.empty() && std::none_of(value.begin(), value.end(), [](unsigned char c) {
+        return std::isspace(c) || c == '\'' || c == '\\' || c == '"';
+    });
     if (plain)
         return value;
     std::string out = "'";
@@ -301,44 +377,66 @@ std::string quoted(const std::string& value) {
     return out + "'";
 }
 
+// SOCI's sqlite3 reader knows no escapes, only double quotes around a value with spaces.
+std::string sqlite_routed(const ParsedCandidate& candidate, const Route& route) {
+    auto value_of = [](const std::string& value) {
+        return value.find(' ') == std::string::npos ? value : "\"" + value + "\"";
+    };
+    std::string out = "db=" + value_of(route.address);
+    for (const auto& parameter : candidate.parameters) {
+        if (parameter.key != "db")
+            out += " " + parameter.key + "=" + value_of(parameter.value);
+    }
+    return out;
+}
+
 } // namespace
 
-std::string routed_string(const ParsedCandidate& candidate, const Route& route, int timeout_seconds) {
+std::string routed_string(const ParsedCandidate& candidate, std::span<const Route> routes, int timeout_seconds) {
+    if (candidate.protocol == "sqlite3")
+        return sqlite_routed(candidate, routes.front());
     std::string out;
     auto add = [&](const std::string& key, const std::string& value) {
         out += (out.empty() ? "" : " ") + key + "=" + quoted(value);
     };
-    if (candidate.protocol == "sqlite3") {
-        // SOCI's sqlite3 reader knows no backslash escapes; the throwaway file's path has no spaces.
-        out = "db=" + route.address;
-        for (const auto& parameter : candidate.parameters) {
-            if (parameter.key != "db")
-                out += " " + parameter.key + "=" + parameter.value;
-        }
-        return out;
-    }
+    // The application's own connect timeout counts, but never beyond the harness deadline.
+    auto bounded = [&](const std::string& value, int limit) {
+        char* end = nullptr;
+        long seconds = std::strtol(value.c_str(), &end, 10);
+        return (*end == '\0' && seconds > 0 && seconds <= limit) ? value : std::to_string(limit);
+    };
     bool postgres = candidate.protocol == "postgresql";
+    int connect_limit = postgres ? std::max(2, timeout_seconds) : timeout_seconds;
     for (const auto& parameter : candidate.parameters) {
         bool routed = parameter.key == "hostaddr" || parameter.key == "port" || parameter.key == "unix_socket" ||
                       (!postgres && parameter.key == "host");
-        if (!routed)
-            add(parameter.key, parameter.value);
+        if (routed)
+            continue;
+        add(parameter.key,
+            parameter.key == "connect_timeout" ? bounded(parameter.value, connect_limit) : parameter.value);
     }
+    if (!candidate.get("connect_timeout"))
+        add("connect_timeout", std::to_string(connect_limit));
     if (postgres) {
-        // host stays as written (TLS name checks); the address and port lead to the throwaway server.
-        add("hostaddr", route.address);
-        add("port", std::to_string(route.port));
+        // host stays as written (TLS name checks); each address and port leads to the throwaway server.
+        std::string addresses;
+        std::string ports;
+        for (const auto& route : routes) {
+            addresses += (addresses.empty() ? "" : ",") + route.address;
+            ports += (ports.empty() ? "" : ",") + std::to_string(route.port);
+        }
+        add("hostaddr", addresses);
+        add("port", ports);
         if (!candidate.get("passfile"))
             add("passfile", "/nonexistent/stagegate-no-passfile");
-        if (!candidate.get("connect_timeout"))
-            add("connect_timeout", std::to_string(std::max(2, timeout_seconds)));
         return out;
     }
-    add("host", route.address);
-    add("port", std::to_string(route.port));
-    for (const char* key : {"connect_timeout", "read_timeout", "write_timeout"}) {
+    add("host", routes.front().address);
+    add("port", std::to_string(routes.front().port));
+    // A statement's own deadline ends it from outside; these only bound a server gone silent.
+    for (const char* key : {"read_timeout", "write_timeout"}) {
         if (!candidate.get(key))
-            add(key, std::to_string(timeout_seconds));
+            add(key, std::to_string(k_io_timeout_seconds));
     }
     return out;
 }

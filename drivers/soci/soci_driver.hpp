@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,8 +28,9 @@ Failure classify(const soci::soci_error& error, std::string_view backend, Phase 
 Result<ParsedCandidate> parse_soci(std::string_view text);
 
 // Returns the backend-specific string SOCI is opened with: the candidate's own parameters,
-// with each endpoint sent along `route` and the client's timeouts bounded by `timeout_seconds`.
-std::string routed_string(const ParsedCandidate& candidate, const Route& route, int timeout_seconds);
+// with each endpoint sent along its route (same order as `candidate.endpoints`) and the
+// connect timeout bounded by `timeout_seconds`.
+std::string routed_string(const ParsedCandidate& candidate, std::span<const Route> routes, int timeout_seconds);
 
 // Wraps an open SOCI session; `script_mode` lets execute() run multi-statement scripts
 // (sqlite3 setup sessions; SOCI itself prepares only the first statement). `owner` logs in as
