@@ -85,8 +85,9 @@ class PostgresRecipe final : public ServerRecipe {
     const Driver& admin_driver() const override { return *find_driver("libpq"); }
 
     AdminLogin admin_login(int port, const std::string& password, const std::string& database) const override {
-        return AdminLogin{"postgresql", "127.0.0.1", port, std::string(k_superuser), password,
-                          database.empty() ? std::string("postgres") : database};
+        return AdminLogin{"postgresql", "127.0.0.1",
+                          port,         std::string(k_superuser),
+                          password,     database.empty() ? std::string("postgres") : database};
     }
 
     std::string why_from_log(const fs::path& log) const override { return last_error_line(log); }

@@ -20,9 +20,8 @@ namespace {
 
 class LocalInstance final : public Instance {
   public:
-    LocalInstance(const ServerRecipe& recipe, Reaper& reaper, std::unique_ptr<Process> process, fs::path dir,
-                  int port, std::string password, std::string description, Millis ready_after,
-                  std::unique_ptr<Session> session)
+    LocalInstance(const ServerRecipe& recipe, Reaper& reaper, std::unique_ptr<Process> process, fs::path dir, int port,
+                  std::string password, std::string description, Millis ready_after, std::unique_ptr<Session> session)
         : m_recipe(recipe), m_reaper(reaper), m_process(std::move(process)), m_dir(std::move(dir)), m_port(port),
           m_password(std::move(password)), m_description(std::move(description)), m_ready_after(ready_after),
           m_session(std::move(session)) {}
@@ -152,10 +151,9 @@ std::expected<std::unique_ptr<Session>, std::string> LocalServers::wait_ready(St
             return std::unexpected(m_recipe->why_from_log(log));
         }
         if (deadline.expired() || deadline.stopped())
-            return std::unexpected(deadline.stopped()
-                                       ? fmt::format("interrupted while {} started", m_recipe->title())
-                                       : fmt::format("{} did not accept a login in time: {}", m_recipe->title(),
-                                                     m_recipe->why_from_log(log)));
+            return std::unexpected(deadline.stopped() ? fmt::format("interrupted while {} started", m_recipe->title())
+                                                      : fmt::format("{} did not accept a login in time: {}",
+                                                                    m_recipe->title(), m_recipe->why_from_log(log)));
         auto session = admin.connect_admin(login, deadline.capped(Millis(2000)));
         if (session)
             return std::move(*session);
@@ -174,9 +172,8 @@ std::expected<void, std::string> LocalServers::ensure_template(const Deadline& d
         std::string account(m_recipe->account());
         auto user = lookup_user(account);
         if (!user)
-            return std::unexpected(
-                fmt::format("{}: {} refuses to run as root; scripts/setup installs the account", user.error(),
-                            m_recipe->title()));
+            return std::unexpected(fmt::format("{}: {} refuses to run as root; scripts/setup installs the account",
+                                               user.error(), m_recipe->title()));
         m_user = *user;
     }
     auto dir = make_dir(fmt::format("{}-template", m_recipe->folder_prefix()));
@@ -231,10 +228,9 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalServers::provision(co
             auto identity = (*session)->identity(deadline.capped(Millis(5000)));
             std::string version = identity ? identity->version : "?";
             auto ready = std::chrono::duration_cast<Millis>(Clock::now() - started);
-            return std::make_unique<LocalInstance>(*m_recipe, m_reaper, std::move(server->process), server->dir,
-                                                   server->port, m_password,
-                                                   m_recipe->description(version, server->port, database), ready,
-                                                   std::move(*session));
+            return std::make_unique<LocalInstance>(
+                *m_recipe, m_reaper, std::move(server->process), server->dir, server->port, m_password,
+                m_recipe->description(version, server->port, database), ready, std::move(*session));
         }
         if (!port_taken(session.error()) || attempt == 2)
             return std::unexpected(fmt::format("{} did not start: {}", m_recipe->title(), session.error()));
