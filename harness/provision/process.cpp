@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -14,6 +16,8 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace stagegate {
 
@@ -104,6 +108,8 @@ class SystemProcess final : public Process {
 struct ChildPlan {
     std::vector<std::string> strings;
     std::vector<char*> argv;
+    std::vector<std::string> env_strings;
+    std::vector<char*> envp; // empty: the child inherits stagegate's environment
     std::string output;
     const UnixUser* user = nullptr;
     bool die_with_parent = false;
@@ -145,8 +151,27 @@ struct ChildPlan {
     if (report > 3)
         ::close_range(3, report - 1, 0);
     ::close_range(report + 1, ~0U, 0);
-    ::execv(plan.argv[0], plan.argv.data());
+    if (plan.envp.empty())
+        ::execv(plan.argv[0], plan.argv.data());
+    else
+        ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
     child_fail(plan.report_fd, errno);
+}
+
+// The child's environment: stagegate's own, with `overrides` replacing or adding variables.
+void build_environment(const std::vector<std::pair<std::string, std::string>>& overrides, ChildPlan& plan) {
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        std::string_view name = text.substr(0, text.find('='));
+        bool replaced = std::any_of(overrides.begin(), overrides.end(), [&](const auto& o) { return o.first == name; });
+        if (!replaced)
+            plan.env_strings.emplace_back(text);
+    }
+    for (const auto& [name, value] : overrides)
+        plan.env_strings.push_back(name + "=" + value);
+    for (auto& entry : plan.env_strings)
+        plan.envp.push_back(entry.data());
+    plan.envp.push_back(nullptr);
 }
 
 class SystemLauncher final : public ProcessLauncher {
@@ -158,6 +183,8 @@ class SystemLauncher final : public ProcessLauncher {
             plan.argv.push_back(arg.data());
         plan.argv.push_back(nullptr);
         plan.output = spec.output.string();
+        if (!spec.environment.empty())
+            build_environment(spec.environment, plan);
         plan.user = spec.as_user ? &*spec.as_user : nullptr;
         plan.die_with_parent = spec.die_with_parent;
         plan.death_signal = spec.parent_death_signal;

@@ -30,6 +30,7 @@ struct SpawnSpec {
     std::filesystem::path output;    // stdout and stderr appended here; empty = /dev/null
     bool die_with_parent = false;    // the kernel signals the child when stagegate dies
     int parent_death_signal = 9;     // SIGKILL unless the server has a cleaner one
+    std::vector<std::pair<std::string, std::string>> environment; // set in the child only, over stagegate's
 };
 
 // A child process. Destroying a running Process kills it (SIGKILL) and reaps it.

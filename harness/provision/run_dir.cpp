@@ -1,5 +1,7 @@
 #include "provision/run_dir.hpp"
 
+#include "provision/process.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -26,10 +28,19 @@ namespace {
 constexpr std::string_view k_prefix = "run-";
 constexpr std::string_view k_lock = "lock";
 constexpr std::string_view k_servers = "servers";
+constexpr std::string_view k_compose = "compose";
 
 bool is_ours(pid_t pid, const std::string& marker) {
-    std::ifstream in(fmt::format("/proc/{}/cmdline", pid), std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // read(2), not an ifstream: a process that exits mid-read fails the read with ESRCH, which
+    // libstdc++'s filebuf turns into an exception (fatal in the destructor that gets here).
+    int fd = ::open(fmt::format("/proc/{}/cmdline", pid).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    std::string cmdline;
+    char buffer[4096];
+    for (ssize_t got; (got = ::read(fd, buffer, sizeof buffer)) > 0;)
+        cmdline.append(buffer, static_cast<std::size_t>(got));
+    ::close(fd);
     return !cmdline.empty() && cmdline.find(marker) != std::string::npos;
 }
 
@@ -72,9 +83,26 @@ void kill_stragglers(const fs::path& run) {
     }
 }
 
+// Runs the `down -v` of every compose project recorded below `run` (after the stragglers are gone,
+// so an `up` still running cannot race it; before the folder goes, as `down` names its files).
+void bring_down_compose_projects(const fs::path& run) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(run / k_compose, ec)) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        SpawnSpec spec;
+        for (std::string arg; std::getline(in, arg, '\0');)
+            spec.argv.push_back(arg);
+        if (spec.argv.empty() || !fs::path(spec.argv[0]).is_absolute())
+            continue;
+        auto status = run_to_completion(system_launcher(), spec, Deadline::in(std::chrono::milliseconds(60000)));
+        (void)status; // best effort: nothing is left to report to
+    }
+}
+
 void remove_run(const fs::path& run) {
     stop_recorded_servers(run);
     kill_stragglers(run);
+    bring_down_compose_projects(run);
     std::error_code ec;
     fs::remove_all(run, ec);
 }
@@ -220,6 +248,19 @@ void RunDir::record_server(pid_t pid, const fs::path& marker) const {
 void RunDir::forget_server(pid_t pid) const {
     std::error_code ec;
     fs::remove(m_path / k_servers / std::to_string(pid), ec);
+}
+
+void RunDir::record_compose_project(const std::string& project, const std::vector<std::string>& down) const {
+    std::error_code ec;
+    fs::create_directories(m_path / k_compose, ec);
+    std::ofstream out(m_path / k_compose / project, std::ios::binary);
+    for (const auto& arg : down)
+        out << arg << '\0';
+}
+
+void RunDir::forget_compose_project(const std::string& project) const {
+    std::error_code ec;
+    fs::remove(m_path / k_compose / project, ec);
 }
 
 } // namespace stagegate

@@ -5,13 +5,15 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace stagegate {
 
 // The one directory a stagegate run owns: every throwaway server's data, sockets and logs live
 // below it. Created under a per-user root (memory-backed /dev/shm when present), locked with
 // flock for as long as the run lives, and guarded by a watchdog process that kills the run's
-// servers and removes the directory if stagegate dies without cleaning up (even by SIGKILL).
+// servers, brings its compose projects down and removes the directory if stagegate dies without
+// cleaning up (even by SIGKILL).
 // Creating one first sweeps the directories of dead runs, and only those: a run directory is
 // stale when nobody holds its lock.
 class RunDir {
@@ -43,6 +45,14 @@ class RunDir {
 
     // Forgets a server that stagegate stopped itself.
     void forget_server(pid_t pid) const;
+
+    // Records a compose project before it starts: until it is forgotten, removing the run (at its
+    // end, from the watchdog after stagegate died, or from a later stale sweep) runs `down`, the
+    // project's complete `down -v` command line (argv[0] absolute), bounded to 60 s.
+    void record_compose_project(const std::string& project, const std::vector<std::string>& down) const;
+
+    // Forgets a compose project whose `down -v` stagegate ran itself.
+    void forget_compose_project(const std::string& project) const;
 
   private:
     RunDir(std::filesystem::path path, int lock_fd, int watchdog_fd, pid_t watchdog);

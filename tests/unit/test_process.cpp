@@ -4,6 +4,7 @@
 #include "support.hpp"
 
 #include <csignal>
+#include <cstdlib>
 
 using namespace stagegate;
 
@@ -52,6 +53,22 @@ TEST_SUITE("process") {
         auto text = stagegate::test::read_file(file);
         CHECK(text.find("to-out") != std::string::npos);
         CHECK(text.find("to-err") != std::string::npos);
+    }
+
+    TEST_CASE("variables of the spec reach the child only, over stagegate's own") {
+        ::setenv("STAGEGATE_TEST_KEPT", "kept", 1);
+        ::setenv("STAGEGATE_TEST_REPLACED", "old", 1);
+        auto file = stagegate::test::fresh_dir("process-env") / "out.log";
+        SpawnSpec spec =
+            command({"/bin/sh", "-c", "echo \"$STAGEGATE_TEST_KEPT/$STAGEGATE_TEST_REPLACED/$STAGEGATE_TEST_NEW\""});
+        spec.output = file;
+        spec.environment = {{"STAGEGATE_TEST_REPLACED", "new"}, {"STAGEGATE_TEST_NEW", "added"}};
+        REQUIRE(run_to_completion(system_launcher(), spec, Deadline::in(Millis(5000))) == 0);
+        CHECK(stagegate::test::read_file(file) == "kept/new/added\n");
+        CHECK(std::string(std::getenv("STAGEGATE_TEST_REPLACED")) == "old");
+        CHECK(std::getenv("STAGEGATE_TEST_NEW") == nullptr);
+        ::unsetenv("STAGEGATE_TEST_KEPT");
+        ::unsetenv("STAGEGATE_TEST_REPLACED");
     }
 
     TEST_CASE("wait returns the status as soon as the process ends") {

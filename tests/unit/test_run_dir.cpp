@@ -1,0 +1,111 @@
+#include <doctest/doctest.h>
+
+#include "provision/run_dir.hpp"
+#include "stagegate/deadline.hpp"
+#include "support.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace stagegate;
+namespace fs = std::filesystem;
+using namespace std::string_literals;
+
+namespace {
+
+// A stand-in for `docker compose`: appends its arguments to `log`.
+fs::path recording_compose(const fs::path& dir, const fs::path& log) {
+    auto script =
+        stagegate::test::write_file(dir / "compose", fmt::format("#!/bin/sh\necho \"$*\" >> '{}'\n", log.string()));
+    ::chmod(script.c_str(), 0755);
+    return script;
+}
+
+// Waits up to `budget` for `file` to hold `text`.
+bool eventually_holds(const fs::path& file, const std::string& text, Millis budget) {
+    auto until = Clock::now() + budget;
+    while (Clock::now() < until) {
+        if (fs::exists(file) && stagegate::test::read_file(file).find(text) != std::string::npos)
+            return true;
+        std::this_thread::sleep_for(Millis(20));
+    }
+    return false;
+}
+
+} // namespace
+
+TEST_SUITE("run_dir") {
+    TEST_CASE("a recorded compose project is brought down when the run ends") {
+        auto dir = stagegate::test::fresh_dir("run-dir");
+        auto log = dir / "calls.log";
+        auto compose = recording_compose(dir, log);
+        {
+            auto run = RunDir::create(dir / "runs");
+            REQUIRE(run.has_value());
+            run->record_compose_project("stagegate-1-ab-1", {compose.string(), "-p", "stagegate-1-ab-1", "down", "-v"});
+            run->record_compose_project("stagegate-1-ab-2", {compose.string(), "-p", "stagegate-1-ab-2", "down", "-v"});
+            run->forget_compose_project("stagegate-1-ab-2");
+        }
+        REQUIRE(fs::exists(log));
+        auto calls = stagegate::test::read_file(log);
+        CHECK(calls == "-p stagegate-1-ab-1 down -v\n");
+    }
+
+    TEST_CASE("the watchdog brings a compose project down after stagegate is killed") {
+        auto dir = stagegate::test::fresh_dir("run-dir");
+        auto log = dir / "calls.log";
+        auto compose = recording_compose(dir, log);
+        pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            auto run = RunDir::create(dir / "runs");
+            if (!run)
+                ::_exit(1);
+            run->record_compose_project("stagegate-2-cd-1", {compose.string(), "-p", "stagegate-2-cd-1", "down", "-v"});
+            std::ofstream(dir / "ready") << "ready\n";
+            ::pause();
+            ::_exit(0);
+        }
+        bool ready = eventually_holds(dir / "ready", "ready", Millis(10000));
+        ::kill(child, SIGKILL);
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        REQUIRE(ready);
+        CHECK(eventually_holds(log, "-p stagegate-2-cd-1 down -v", Millis(20000)));
+    }
+
+    TEST_CASE("the stale sweep brings a dead run's compose project down") {
+        auto dir = stagegate::test::fresh_dir("run-dir");
+        auto log = dir / "calls.log";
+        auto compose = recording_compose(dir, log);
+        auto root = dir / "runs";
+        auto stale = root / "run-999999-deadbeef";
+        fs::create_directories(stale / "compose");
+        ::close(::open((stale / "lock").c_str(), O_RDWR | O_CREAT, 0600));
+        std::string down =
+            compose.string() + '\0' + "-p" + '\0' + "stagegate-3-ef-1" + '\0' + "down" + '\0' + "-v" + '\0';
+        stagegate::test::write_file(stale / "compose" / "stagegate-3-ef-1", down);
+        CHECK(RunDir::sweep_stale(root) == 1);
+        CHECK(stagegate::test::read_file(log) == "-p stagegate-3-ef-1 down -v\n");
+        CHECK_FALSE(fs::exists(stale));
+    }
+
+    TEST_CASE("a compose record holds the down command with its arguments intact") {
+        auto dir = stagegate::test::fresh_dir("run-dir");
+        auto run = RunDir::create(dir / "runs");
+        REQUIRE(run.has_value());
+        run->record_compose_project("p", {"/usr/bin/docker", "compose", "-f", "/a b/c.yml", "down", "-v"});
+        auto text = stagegate::test::read_file(run->path() / "compose" / "p");
+        CHECK(text == "/usr/bin/docker\0compose\0-f\0/a b/c.yml\0down\0-v\0"s);
+        run->forget_compose_project("p");
+        CHECK_FALSE(fs::exists(run->path() / "compose" / "p"));
+    }
+}
