@@ -42,8 +42,9 @@ class AdminSession final : public Session {
             detail::StatementGuard guard(deadline, [this, id] { kill_query(id); });
             result = run(sql);
             if (guard.cancelled())
-                return fail(Category::timeout, deadline.stopped() ? "interrupted while the statement ran"
-                                                                  : "the statement did not finish before the deadline");
+                return fail(Category::timeout,
+                            deadline.stopped() ? "interrupted while the statement ran"
+                                               : "the statement did not finish before the deadline and was cancelled");
         }
         return std::move(*result);
     }

@@ -122,6 +122,11 @@ Result<ParsedCandidate> parse_postgresql(std::string_view rest) {
         return std::unexpected(failure);
     }
     parsed->form = "postgresql:// + libpq " + parsed->form;
+    if (is_uri && rest.find('=') == std::string_view::npos)
+        parsed->warnings.push_back(fmt::format("SOCI appends '=' to a word without one before libpq reads it, so this "
+                                               "URI names database \"{}\": add a query (?connect_timeout=5) to keep "
+                                               "the name",
+                                               parsed->get("dbname").value_or("")));
     return parsed;
 }
 

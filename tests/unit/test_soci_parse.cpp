@@ -391,6 +391,19 @@ TEST_SUITE("soci_parse") {
         }
     }
 
+    TEST_CASE("a URI without a query after SOCI's prefix is warned about: its database gains an =") {
+        auto bare = parsed("postgresql://postgresql://app:pw@db.internal/shop");
+        CHECK(bare.get("dbname") == std::optional<std::string>("shop="));
+        bool warned = std::any_of(bare.warnings.begin(), bare.warnings.end(), [](const std::string& w) {
+            return w.find("database \"shop=\"") != std::string::npos;
+        });
+        CHECK(warned);
+        auto with_query = parsed("postgresql://postgresql://app:pw@db.internal/shop?connect_timeout=5");
+        CHECK(with_query.get("dbname") == std::optional<std::string>("shop"));
+        CHECK(std::none_of(with_query.warnings.begin(), with_query.warnings.end(),
+                           [](const std::string& w) { return w.find("appends '='") != std::string::npos; }));
+    }
+
     TEST_CASE("a URI candidate is routed as keyword/value") {
         auto candidate = parsed("postgresql://postgresql://app:" + std::string(k_canary_forms[1].text) +
                                 "@db.internal/shop?sslmode=verify-full&connect_timeout=5");
@@ -449,6 +462,7 @@ TEST_SUITE("soci_parse") {
         CHECK(again.endpoints[0].host == "/dev/shm/run 1/app.db");
         CHECK(pairs(again, {"db"}) == pairs(candidate, {"db"}));
         auto spaced = parsed("sqlite3://db=/srv/app.db vfs=\"unix dotfile\"");
-        CHECK(pairs(parsed("sqlite3://" + routed_string(spaced, std::span<const Route>(&route, 1), 7)), {"db"}) == pairs(spaced, {"db"}));
+        CHECK(pairs(parsed("sqlite3://" + routed_string(spaced, std::span<const Route>(&route, 1), 7)), {"db"}) ==
+              pairs(spaced, {"db"}));
     }
 }
