@@ -17,21 +17,27 @@ namespace {
 
 constexpr std::string_view k_superuser = "root";
 
-// The last "[ERROR]" line of a server log that says why (not the closing "Aborting"), without
-// its timestamp: why a server did not come up.
+// Why a server or mariadb-install-db did not come up, from its log: the last "[ERROR]" line that
+// says why (not the closing "Aborting"), without its timestamp; else install-db's own "ERROR"
+// lines; else the last line.
 std::string last_error_line(const fs::path& log) {
     std::ifstream in(log);
     std::string line;
-    std::string why;
+    std::string server_error;
+    std::string other_error;
     std::string last;
     while (std::getline(in, line)) {
         if (line.empty())
             continue;
         last = line;
         if (auto at = line.find("[ERROR]"); at != std::string::npos && !line.ends_with("[ERROR] Aborting"))
-            why = line.substr(at);
+            server_error = line.substr(at);
+        else if (line.find("ERROR") != std::string::npos || line.find("failed") != std::string::npos)
+            other_error = line;
     }
-    return why.empty() ? last : why;
+    if (!server_error.empty())
+        return server_error;
+    return other_error.empty() ? last : other_error;
 }
 
 fs::path find_binary(const char* variable, std::initializer_list<const char*> candidates) {

@@ -165,7 +165,16 @@ int RunDir::sweep_stale(const fs::path& root) {
     int removed = 0;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(root, ec)) {
-        if (!entry.is_directory() || !entry.path().filename().string().starts_with(k_prefix))
+        std::string name = entry.path().filename().string();
+        // A folder still being made is renamed within microseconds; one a minute old was left by
+        // a run that died in between.
+        bool abandoned = name.starts_with(".making-") && fs::last_write_time(entry.path(), ec) <
+                                                             fs::file_time_type::clock::now() - std::chrono::minutes(1);
+        if (abandoned) {
+            fs::remove_all(entry.path(), ec);
+            continue;
+        }
+        if (!entry.is_directory() || !name.starts_with(k_prefix))
             continue;
         int fd = ::open((entry.path() / k_lock).c_str(), O_RDWR | O_CLOEXEC);
         if (fd < 0)
@@ -184,15 +193,20 @@ std::expected<RunDir, std::string> RunDir::create(const fs::path& requested_root
     if (auto ok = ensure_root(root); !ok)
         return std::unexpected(ok.error());
     sweep_stale(root);
-    fs::path run = root / fmt::format("{}{}-{}", k_prefix, ::getpid(), random_suffix());
+    std::string name = fmt::format("{}-{}", ::getpid(), random_suffix());
+    fs::path run = root / (std::string(k_prefix) + name);
+    // Made under a name the sweep ignores and renamed once locked: another run sweeping at the
+    // same moment can never take it for a dead run's folder between its creation and its lock.
+    fs::path making = root / (".making-" + name);
     std::error_code ec;
-    if (!fs::create_directory(run, ec) || !fs::create_directory(run / k_servers, ec))
-        return std::unexpected(fmt::format("cannot create {}: {}", run.string(), ec.message()));
-    ::chmod(run.c_str(), 0711);
-    int lock_fd = ::open((run / k_lock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        fs::remove_all(run, ec);
-        return std::unexpected(fmt::format("cannot lock {}: {}", run.string(), std::strerror(errno)));
+    if (!fs::create_directory(making, ec) || !fs::create_directory(making / k_servers, ec))
+        return std::unexpected(fmt::format("cannot create {}: {}", making.string(), ec.message()));
+    ::chmod(making.c_str(), 0711);
+    int lock_fd = ::open((making / k_lock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0 || ::rename(making.c_str(), run.c_str()) != 0) {
+        std::string why = std::strerror(errno);
+        fs::remove_all(making, ec);
+        return std::unexpected(fmt::format("cannot lock {}: {}", run.string(), why));
     }
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {

@@ -43,6 +43,43 @@ bool eventually_holds(const fs::path& file, const std::string& text, Millis budg
 } // namespace
 
 TEST_SUITE("run_dir") {
+    TEST_CASE("runs starting at the same moment never sweep each other's folders") {
+        fs::path root = stagegate::test::fresh_dir("run-dir-race");
+        // Two processes create and drop run folders in one root as fast as they can; each sweeps
+        // the root on every create. A folder taken for a dead run's would vanish under its owner.
+        auto churn = [&root] {
+            for (int i = 0; i < 60; ++i) {
+                auto run = RunDir::create(root);
+                if (!run || !fs::exists(run->path() / "lock") || !fs::exists(run->path() / "servers"))
+                    ::_exit(1);
+            }
+            ::_exit(0);
+        };
+        pid_t first = ::fork();
+        if (first == 0)
+            churn();
+        pid_t second = ::fork();
+        if (second == 0)
+            churn();
+        int first_status = 0;
+        int second_status = 0;
+        ::waitpid(first, &first_status, 0);
+        ::waitpid(second, &second_status, 0);
+        CHECK(WIFEXITED(first_status));
+        CHECK(WEXITSTATUS(first_status) == 0);
+        CHECK(WIFEXITED(second_status));
+        CHECK(WEXITSTATUS(second_status) == 0);
+    }
+
+    TEST_CASE("a folder abandoned while being made is swept after a minute, a fresh one is left alone") {
+        fs::path root = stagegate::test::fresh_dir("run-dir-making");
+        fs::create_directories(root / ".making-1-old");
+        fs::create_directories(root / ".making-2-new");
+        fs::last_write_time(root / ".making-1-old", fs::file_time_type::clock::now() - std::chrono::minutes(5));
+        RunDir::sweep_stale(root);
+        CHECK_FALSE(fs::exists(root / ".making-1-old"));
+        CHECK(fs::exists(root / ".making-2-new"));
+    }
     TEST_CASE("a recorded compose project is brought down when the run ends") {
         auto dir = stagegate::test::fresh_dir("run-dir");
         auto log = dir / "calls.log";
