@@ -8,6 +8,7 @@
 #include "provision/run_dir.hpp"
 #include "support.hpp"
 
+#include <atomic>
 #include <sys/stat.h>
 #include <thread>
 
@@ -185,6 +186,42 @@ TEST_SUITE("local mariadb") {
         CHECK(broken.error().category == Category::query);
         CHECK(broken.error().native_code == 1064);
         CHECK(first_value(*admin_session(*instance), "SELECT COUNT(*) FROM shop.t") == "3");
+    }
+
+    TEST_CASE("Connector/C++ and SOCI sessions work from several threads at once") {
+        RunDir run_dir = make_run_dir(runtime_root());
+        LocalMariadb provider(run_dir, system_launcher());
+        auto instance = provision(provider, mariadb());
+        AdminLogin root = instance->admin("");
+        std::vector<std::pair<std::string, std::string>> candidates{
+            {"mysqlcppconn", "mysql://root:" + root.password + "@db:3306/?connect-timeout=5"},
+            {"soci", "mysql://host=db port=3306 user=root password=" + root.password + " connect_timeout=5"}};
+        std::atomic<int> passed{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&, t] {
+                const auto& [driver_name, text] = candidates[static_cast<std::size_t>(t % 2)];
+                const Driver& driver = *find_driver(driver_name);
+                auto parsed = driver.parse(text);
+                if (!parsed)
+                    return;
+                Route route = instance->route();
+                for (int round = 0; round < 5; ++round) {
+                    auto session =
+                        driver.connect(*parsed, std::span<const Route>(&route, 1), Deadline::in(Millis(5000)));
+                    if (!session)
+                        return;
+                    auto result =
+                        (*session)->execute("SELECT CONNECTION_ID(), SLEEP(0.01)", Deadline::in(Millis(5000)));
+                    if (!result)
+                        return;
+                }
+                ++passed;
+            });
+        }
+        for (auto& thread : threads)
+            thread.join();
+        CHECK(passed == 8);
     }
 
     TEST_CASE("engine mysql is served by MariaDB and the description says so") {
