@@ -26,11 +26,17 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
                           {"category", category_json(check.category)},
                           {"elapsed_ms", check.elapsed.count()}});
     }
-    return {{"name", redactor.apply(candidate.name)},        {"driver", candidate.driver},
-            {"expected", candidate.expected.to_string()},    {"outcome", candidate.passed ? "pass" : "fail"},
-            {"category", category_json(candidate.category)}, {"verdict", candidate.verdict ? "pass" : "fail"},
-            {"message", redactor.apply(candidate.message)},  {"hint", redactor.apply(candidate.hint)},
-            {"elapsed_ms", candidate.elapsed.count()},       {"checks", checks}};
+    return {{"name", redactor.apply(candidate.name)},
+            {"driver", candidate.driver},
+            {"expected", candidate.expected.to_string()},
+            {"outcome", candidate.passed ? "pass" : "fail"},
+            {"category", category_json(candidate.category)},
+            {"verdict", candidate.verdict ? "pass" : "fail"},
+            {"message", redactor.apply(candidate.message)},
+            {"hint", redactor.apply(candidate.hint)},
+            {"elapsed_ms", candidate.elapsed.count()},
+            {"tls", candidate.tls.empty() ? json(nullptr) : json(candidate.tls)},
+            {"checks", checks}};
 }
 
 } // namespace
@@ -41,11 +47,13 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
         json candidates = json::array();
         for (const auto& candidate : scenario.candidates)
             candidates.push_back(candidate_json(candidate, redactor));
-        scenarios.push_back({{"file", redactor.apply(scenario.file)},
-                             {"scenario", redactor.apply(scenario.name)},
-                             {"verdict", scenario.verdict() ? "pass" : "fail"},
-                             {"error", scenario.error ? json(redactor.apply(*scenario.error)) : json(nullptr)},
-                             {"candidates", candidates}});
+        scenarios.push_back(
+            {{"file", redactor.apply(scenario.file)},
+             {"scenario", redactor.apply(scenario.name)},
+             {"verdict", scenario.verdict() ? "pass" : "fail"},
+             {"error", scenario.error ? json(redactor.apply(*scenario.error)) : json(nullptr)},
+             {"server", scenario.server.empty() ? json(nullptr) : json(redactor.apply(scenario.server))},
+             {"candidates", candidates}});
     }
     json report = {{"format", "stagegate-report/1"},
                    {"verdict", outcome.verdict() && outcome.signal == 0 ? "pass" : "fail"},

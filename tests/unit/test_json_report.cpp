@@ -30,6 +30,7 @@ CandidateOutcome corrected() {
     c.verdict = true;
     c.message = "connected and ran 1 query";
     c.elapsed = Millis(41);
+    c.tls = "TLSv1.3 (TLS_AES_256_GCM_SHA384)";
     c.checks = {check("connect", CheckOutcome::Status::pass, std::nullopt, 12),
                 check("query: SELECT 1", CheckOutcome::Status::pass, std::nullopt, 3)};
     return c;
@@ -141,7 +142,7 @@ TEST_SUITE("json_report") {
         REQUIRE(report["scenarios"].size() == 1);
 
         const json& s = report["scenarios"][0];
-        CHECK(keys_of(s) == std::set<std::string>{"file", "scenario", "verdict", "error", "candidates"});
+        CHECK(keys_of(s) == std::set<std::string>{"file", "scenario", "verdict", "error", "server", "candidates"});
         CHECK(s["file"] == "scenarios/users.yaml");
         CHECK(s["scenario"] == "user service");
         CHECK(s["verdict"] == "pass");
@@ -149,12 +150,14 @@ TEST_SUITE("json_report") {
         REQUIRE(s["candidates"].is_array());
         REQUIRE(s["candidates"].size() == 2);
 
-        const std::set<std::string> candidate_keys{"name",    "driver",  "expected", "outcome",    "category",
-                                                   "verdict", "message", "hint",     "elapsed_ms", "checks"};
+        const std::set<std::string> candidate_keys{"name",    "driver", "expected",   "outcome", "category", "verdict",
+                                                   "message", "hint",   "elapsed_ms", "tls",     "checks"};
         const json& pass = s["candidates"][0];
         CHECK(keys_of(pass) == candidate_keys);
         CHECK(pass["name"] == "DATABASE_URL corrected");
         CHECK(pass["driver"] == "libpq");
+        CHECK(pass["tls"] == "TLSv1.3 (TLS_AES_256_GCM_SHA384)");
+        CHECK(s["server"] == "PostgreSQL 15");
         CHECK(pass["expected"] == "pass");
         CHECK(pass["outcome"] == "pass");
         CHECK(pass["category"].is_null());
@@ -175,6 +178,7 @@ TEST_SUITE("json_report") {
 
         const json& blocked = s["candidates"][1];
         CHECK(keys_of(blocked) == candidate_keys);
+        CHECK(blocked["tls"].is_null()); // no session was opened
         CHECK(blocked["expected"] == "fail:auth");
         CHECK(blocked["outcome"] == "fail");
         CHECK(blocked["category"] == "auth");
@@ -199,9 +203,9 @@ TEST_SUITE("json_report") {
         };
         CHECK(keys(report) == std::vector<std::string>{"format", "verdict", "scenarios"});
         const auto& s = report["scenarios"][0];
-        CHECK(keys(s) == std::vector<std::string>{"file", "scenario", "verdict", "error", "candidates"});
+        CHECK(keys(s) == std::vector<std::string>{"file", "scenario", "verdict", "error", "server", "candidates"});
         CHECK(keys(s["candidates"][0]) == std::vector<std::string>{"name", "driver", "expected", "outcome", "category",
-                                                                   "verdict", "message", "hint", "elapsed_ms",
+                                                                   "verdict", "message", "hint", "elapsed_ms", "tls",
                                                                    "checks"});
         CHECK(keys(s["candidates"][0]["checks"][0]) ==
               std::vector<std::string>{"check", "outcome", "category", "elapsed_ms"});
