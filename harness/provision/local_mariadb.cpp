@@ -18,13 +18,14 @@ namespace {
 constexpr std::string_view k_superuser = "root";
 
 // Why a server or mariadb-install-db did not come up, from its log: the last "[ERROR]" line that
-// says why (not the closing "Aborting"), without its timestamp; else install-db's own "ERROR"
-// lines; else the last line.
+// says why (not the closing "Aborting"), without its timestamp; else the first other ERROR line
+// (a bootstrap statement's); else a "failed" line; else the last line.
 std::string last_error_line(const fs::path& log) {
     std::ifstream in(log);
     std::string line;
     std::string server_error;
-    std::string other_error;
+    std::string statement_error; // install-db's bootstrap: "ERROR: 1051  Unknown table ..."
+    std::string failed;
     std::string last;
     while (std::getline(in, line)) {
         if (line.empty())
@@ -32,12 +33,16 @@ std::string last_error_line(const fs::path& log) {
         last = line;
         if (auto at = line.find("[ERROR]"); at != std::string::npos && !line.ends_with("[ERROR] Aborting"))
             server_error = line.substr(at);
-        else if (line.find("ERROR") != std::string::npos || line.find("failed") != std::string::npos)
-            other_error = line;
+        else if (line.find("ERROR") != std::string::npos && statement_error.empty())
+            statement_error = line;
+        else if (line.find("failed") != std::string::npos)
+            failed = line;
     }
-    if (!server_error.empty())
-        return server_error;
-    return other_error.empty() ? last : other_error;
+    for (const std::string* why : {&server_error, &statement_error, &failed}) {
+        if (!why->empty())
+            return *why;
+    }
+    return last;
 }
 
 fs::path find_binary(const char* variable, std::initializer_list<const char*> candidates) {
@@ -85,14 +90,13 @@ class MariadbRecipe final : public ServerRecipe {
         if (user && ::chown(bootstrap.c_str(), user->uid, user->gid) != 0)
             return std::unexpected(std::string("cannot hand the bootstrap file to mysql"));
         SpawnSpec spec;
-        spec.argv = {m_install.string(),
-                     "--no-defaults",
-                     "--datadir=" + data.string(),
-                     "--auth-root-authentication-method=normal",
-                     "--skip-test-db",
-                     "--skip-name-resolve",
-                     "--innodb-log-file-size=8M",
-                     "--extra-file=" + bootstrap.string()};
+        spec.argv = {m_install.string(), "--no-defaults", "--datadir=" + data.string(),
+                     "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
+                     "--innodb-log-file-size=8M", "--extra-file=" + bootstrap.string(),
+                     // Passed on to the bootstrap server. MariaDB names temporary tables in
+                     // tmpdir after pid and thread, and concurrent servers sharing /tmp removed
+                     // each other's: each gets its own folder.
+                     "--tmpdir=" + dir.string()};
         return spec;
     }
 
@@ -134,8 +138,8 @@ std::vector<std::string> LocalMariadb::server_arguments(const fs::path& server, 
     // --no-defaults first, or /etc/mysql/my.cnf leaks in (socket, port, datadir).
     std::vector<std::string> args{server.string(), "--no-defaults", "--datadir=" + data.string(),
                                   "--port=" + std::to_string(port), "--socket=" + (dir / "mysqld.sock").string(),
-                                  "--pid-file=" + (dir / "mariadbd.pid").string(), "--bind-address=127.0.0.1",
-                                  "--skip-name-resolve",
+                                  "--pid-file=" + (dir / "mariadbd.pid").string(), "--tmpdir=" + dir.string(),
+                                  "--bind-address=127.0.0.1", "--skip-name-resolve",
                                   // A disposable server: durability off, small buffers.
                                   "--innodb-log-file-size=8M", "--innodb-buffer-pool-size=32M",
                                   "--innodb-flush-log-at-trx-commit=0", "--innodb-doublewrite=0", "--skip-log-bin"};

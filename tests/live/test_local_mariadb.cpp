@@ -224,6 +224,33 @@ TEST_SUITE("local mariadb") {
         CHECK(passed == 8);
     }
 
+    TEST_CASE("templates and servers made at the same moment do not disturb each other") {
+        // MariaDB names temporary tables in tmpdir after pid and thread; with a shared /tmp,
+        // concurrent bootstraps removed each other's ("Installation of system tables failed").
+        std::vector<RunDir> run_dirs;
+        for (int i = 0; i < 4; ++i)
+            run_dirs.push_back(make_run_dir(runtime_root()));
+        std::atomic<int> ready{0};
+        std::vector<std::string> errors(4);
+        std::vector<std::thread> threads;
+        for (std::size_t i = 0; i < 4; ++i) {
+            threads.emplace_back([&, i] {
+                LocalMariadb provider(run_dirs[i], system_launcher());
+                for (int round = 0; round < 2; ++round) {
+                    auto instance = provider.provision(mariadb(), Deadline::in(Millis(60000)));
+                    if (!instance) {
+                        errors[i] = instance.error();
+                        return;
+                    }
+                }
+                ++ready;
+            });
+        }
+        for (auto& thread : threads)
+            thread.join();
+        CHECK_MESSAGE(ready == 4, errors[0] << errors[1] << errors[2] << errors[3]);
+    }
+
     TEST_CASE("engine mysql is served by MariaDB and the description says so") {
         RunDir run_dir = make_run_dir(runtime_root());
         LocalMariadb provider(run_dir, system_launcher());
