@@ -62,6 +62,19 @@ class CppconnSession final : public Session {
     // Reads the connection's id (for KILL QUERY) and what TLS it negotiated; called once,
     // right after connecting.
     Result<void> read_state() {
+        // One round trip where the server has information_schema.SESSION_STATUS (MariaDB); MySQL
+        // 8 moved it, so there it takes two.
+        auto state = run("SELECT CONNECTION_ID(), MAX(IF(VARIABLE_NAME = 'SSL_CIPHER', VARIABLE_VALUE, NULL)), "
+                         "MAX(IF(VARIABLE_NAME = 'SSL_VERSION', VARIABLE_VALUE, NULL)) "
+                         "FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME IN ('SSL_CIPHER', 'SSL_VERSION')");
+        if (state && !state->rows.empty() && state->rows[0].size() == 3) {
+            const auto& row = state->rows[0];
+            m_id = row[0].value_or("");
+            m_tls.cipher = row[1].value_or("");
+            m_tls.version = row[2].value_or("");
+            m_tls.in_use = !m_tls.cipher.empty();
+            return {};
+        }
         auto id = run("SELECT CONNECTION_ID()");
         if (!id)
             return std::unexpected(id.error());

@@ -248,7 +248,7 @@ std::expected<fs::path, std::string> RunDir::make_dir(const std::string& name, u
     fs::path dir = m_path / name;
     std::error_code ec;
     if (!fs::create_directory(dir, ec))
-        return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+        return std::unexpected(fmt::format("cannot create {}: {}", dir.string(), ec ? ec.message() : "it exists"));
     ::chmod(dir.c_str(), 0700);
     if (::geteuid() == 0 && ::chown(dir.c_str(), uid, gid) != 0)
         return std::unexpected(fmt::format("cannot hand {} to uid {}: {}", dir.string(), uid, std::strerror(errno)));

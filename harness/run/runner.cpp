@@ -76,10 +76,12 @@ std::optional<std::string> apply_setup(const Scenario& scenario, Instance& insta
 RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_dir, ProcessLauncher& launcher,
                          Redactor& redactor, RunObserver& observer, const RunOptions& options) {
     RunOutcome run;
-    std::map<std::pair<Engine, ProviderKind>, std::unique_ptr<Provider>> providers;
+    // One provider per server kind: mysql and mariadb scenarios share the MariaDB one (and its
+    // template), since MariaDB serves both locally.
+    std::map<std::pair<std::string_view, ProviderKind>, std::unique_ptr<Provider>> providers;
     auto stopped = [&] { return options.interrupted && options.interrupted->load(); };
     auto provider_for = [&](const Database& database) -> Provider& {
-        auto& provider = providers[{database.engine, database.provider}];
+        auto& provider = providers[{protocol_of(database.engine), database.provider}];
         if (!provider)
             provider = make_provider(database, run_dir, launcher);
         return *provider;
@@ -111,8 +113,8 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
         }
         observer.scenario_ready(outcome);
         for (std::size_t i = 0; !outcome.error && i < scenario.candidates.size() && !stopped(); ++i) {
-            outcome.candidates.push_back(run_candidate(scenario.candidates[i], scenario.database,
-                                                       (*instance)->route(), redactor, options.interrupted));
+            outcome.candidates.push_back(run_candidate(scenario.candidates[i], scenario.database, (*instance)->route(),
+                                                       redactor, options.interrupted));
             observer.candidate_finished(outcome, outcome.candidates.back());
         }
         if (stopped())

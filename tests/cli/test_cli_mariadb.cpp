@@ -91,6 +91,37 @@ TEST_SUITE("cli mariadb") {
         CHECK(contains(result.out, "8 as expected"));
     }
 
+    TEST_CASE("mysql and mariadb scenarios in one run share the MariaDB template") {
+        auto dir = fresh_dir("maria-and-mysql");
+        write_file(dir / "a-mariadb.yaml", R"(scenario: on mariadb
+database:
+  engine: mariadb
+  answers_as: [db.a.test:3306]
+  setup:
+    - sql: CREATE USER 'app'@'%' IDENTIFIED BY 'a-pw'
+candidates:
+  - name: connects
+    driver: mysqlcppconn
+    url: mysql://app:a-pw@db.a.test:3306/?connect-timeout=5
+)");
+        write_file(dir / "b-mysql.yaml", R"(scenario: on mysql
+database:
+  engine: mysql
+  answers_as: [db.b.test:3306]
+  setup:
+    - sql: CREATE USER 'app'@'%' IDENTIFIED BY 'b-pw'
+candidates:
+  - name: connects
+    driver: soci
+    url: mysql://host=db.b.test user=app password=b-pw connect_timeout=5
+)");
+        auto result = run_stagegate({"run", dir.string()});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 0);
+        CHECK(contains(result.out, "server mariadb 10."));
+        CHECK(contains(result.out, "server mysql (served by MariaDB 10."));
+    }
+
     TEST_CASE("MYSQL_PWD and MYSQL_HOST of the machine do not make a candidate pass") {
         auto file = write_file(fresh_dir("maria-env") / "env.yaml", k_no_password);
         auto result = run_stagegate({"run", file.string()}, {{"MYSQL_PWD", "env-pw"}, {"MYSQL_HOST", "127.0.0.1"}});
