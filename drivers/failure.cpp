@@ -61,4 +61,15 @@ std::optional<std::string> ParsedCandidate::get(std::string_view key) const {
     return std::nullopt;
 }
 
+std::string one_line_message(std::string_view message) {
+    std::string text(message);
+    for (char& c : text) {
+        if (c == '\n' || c == '\r' || c == '\t')
+            c = ' ';
+    }
+    while (!text.empty() && text.back() == ' ')
+        text.pop_back();
+    return text;
+}
+
 } // namespace stagegate

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "stagegate/deadline.hpp"
+#include "stagegate/failure.hpp"
 
 namespace stagegate::detail {
 
@@ -56,5 +57,15 @@ class StatementGuard {
     bool m_cancelled = false;
     std::thread m_thread; // last: starts after everything it reads
 };
+
+// Returns the failure of a statement that a StatementGuard cut short (deadline or interruption).
+inline Failure statement_cut_short(const Deadline& deadline) {
+    return Failure{Category::timeout,
+                   deadline.stopped() ? "interrupted while the statement ran"
+                                      : "the statement did not finish before the deadline and was cancelled",
+                   "raise the check's timeout_ms or make the statement cheaper",
+                   {},
+                   0};
+}
 
 } // namespace stagegate::detail

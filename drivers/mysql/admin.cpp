@@ -39,12 +39,10 @@ class AdminSession final : public Session {
         {
             // The C client blocks: a second superuser login ends the script from outside.
             std::string id = std::to_string(mysql_thread_id(m_handle.get()));
-            detail::StatementGuard guard(deadline, [this, id] { kill_query(id); });
+            detail::StatementGuard guard(deadline, [this, id] { kill_query(m_login, id); });
             result = run(sql);
             if (guard.cancelled())
-                return fail(Category::timeout,
-                            deadline.stopped() ? "interrupted while the statement ran"
-                                               : "the statement did not finish before the deadline and was cancelled");
+                return std::unexpected(detail::statement_cut_short(deadline));
         }
         return std::move(*result);
     }
@@ -95,12 +93,6 @@ class AdminSession final : public Session {
     }
 
   private:
-    void kill_query(const std::string& id) {
-        auto killer = connect_admin_session(m_login, Deadline::in(Millis(2000)));
-        if (killer)
-            (void)static_cast<AdminSession&>(**killer).run("KILL QUERY " + id);
-    }
-
     static QueryResult rows_of(MYSQL_RES* result) {
         QueryResult rows;
         unsigned columns = mysql_num_fields(result);
@@ -140,6 +132,14 @@ Result<std::unique_ptr<Session>> connect_admin_session(const AdminLogin& login, 
                             static_cast<unsigned>(login.port), nullptr, CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS))
         return std::unexpected(failure_of(handle.get(), Phase::connect));
     return std::make_unique<AdminSession>(std::move(handle), login);
+}
+
+void kill_query(const AdminLogin& owner, const std::string& id) {
+    if (id.empty())
+        return;
+    auto killer = connect_admin_session(owner, Deadline::in(Millis(2000)));
+    if (killer)
+        (void)static_cast<AdminSession&>(**killer).run("KILL QUERY " + id);
 }
 
 } // namespace stagegate::mysql

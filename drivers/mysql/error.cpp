@@ -111,13 +111,7 @@ Failure classify(int code, std::string_view sqlstate, std::string_view message, 
     if (auto refined = by_code(code, message); refined && (!category || category == Category::refused))
         category = refined; // 08S01 covers both refused ports and lost handshakes: the number tells
     failure.category = category.value_or(phase == Phase::statement ? Category::query : Category::server);
-    std::string text(message);
-    for (char& c : text) {
-        if (c == '\n' || c == '\r' || c == '\t')
-            c = ' ';
-    }
-    while (!text.empty() && text.back() == ' ')
-        text.pop_back();
+    std::string text = one_line_message(message);
     failure.message = code != 0 ? fmt::format("{} (error {})", text, code) : text;
     failure.hint = hint_for(failure.category);
     if (code == 1044) // the server does not tell a missing database from a missing grant

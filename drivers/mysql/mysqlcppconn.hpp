@@ -36,4 +36,8 @@ std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connectio
 // Opens a superuser session through MariaDB's C client, with multi-statement scripts allowed.
 Result<std::unique_ptr<Session>> connect_admin_session(const AdminLogin& login, const Deadline& deadline);
 
+// Ends the statement that connection `id` runs (KILL QUERY), through a second login as `owner`
+// (an account may end its own statements); does nothing when that login fails.
+void kill_query(const AdminLogin& owner, const std::string& id);
+
 } // namespace stagegate::mysql

@@ -37,15 +37,6 @@ bool valid_name(std::string_view name) {
            std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
-Failure cut_short(const Deadline& deadline) {
-    Failure failure;
-    failure.category = Category::timeout;
-    failure.message = deadline.stopped() ? "interrupted while the statement ran"
-                                         : "the statement did not finish before the deadline and was cancelled";
-    failure.hint = "raise the check's timeout_ms or make the statement cheaper";
-    return failure;
-}
-
 class CppconnSession final : public Session {
   public:
     CppconnSession(std::unique_ptr<sql::Connection> connection, AdminLogin owner)
@@ -96,14 +87,14 @@ class CppconnSession final : public Session {
 
     Result<QueryResult> execute(std::string_view sql, const Deadline& deadline) override {
         if (deadline.stopped() || deadline.expired())
-            return std::unexpected(cut_short(deadline));
+            return std::unexpected(detail::statement_cut_short(deadline));
         std::optional<Result<QueryResult>> result;
         {
             // Connector/C++ blocks: the owner's second login ends the statement from outside.
-            detail::StatementGuard guard(deadline, [this] { kill_query(); });
+            detail::StatementGuard guard(deadline, [this] { kill_query(m_owner, m_id); });
             result = run(sql);
             if (guard.cancelled())
-                return std::unexpected(cut_short(deadline));
+                return std::unexpected(detail::statement_cut_short(deadline));
         }
         return std::move(*result);
     }
@@ -150,16 +141,6 @@ class CppconnSession final : public Session {
         } catch (const sql::SQLException& error) {
             return std::unexpected(classify(error.getErrorCode(), error.getSQLState(), error.what(), Phase::statement));
         }
-    }
-
-    // KILL QUERY through a second login of the same account (an account may end its own
-    // statements); the blocked statement then fails with 1317.
-    void kill_query() {
-        if (m_id.empty())
-            return;
-        auto killer = connect_admin_session(m_owner, Deadline::in(Millis(2000)));
-        if (killer)
-            (void)(*killer)->execute("KILL QUERY " + m_id, Deadline::in(Millis(2000)));
     }
 
     std::unique_ptr<sql::Connection> m_connection;

@@ -22,18 +22,6 @@ std::string_view after_first_line(std::string_view message) {
     return newline == std::string_view::npos ? message : message.substr(newline + 1);
 }
 
-// SOCI's own and SQLite's messages can end in or hold line breaks; a Failure message is one line.
-std::string one_line(std::string_view message) {
-    std::string text(message);
-    for (char& c : text) {
-        if (c == '\n' || c == '\r' || c == '\t')
-            c = ' ';
-    }
-    while (!text.empty() && text.back() == ' ')
-        text.pop_back();
-    return text;
-}
-
 Category sqlite_category(int code, Phase phase) {
     switch (code & 0xff) {
     case SQLITE_CANTOPEN:
@@ -100,7 +88,7 @@ Failure classify(const soci::soci_error& error, std::string_view backend, Phase 
         Failure failure;
         failure.native_code = lite->result();
         failure.category = sqlite_category(lite->result(), phase);
-        failure.message = fmt::format("{} (SQLite result {})", one_line(message), lite->result());
+        failure.message = fmt::format("{} (SQLite result {})", one_line_message(message), lite->result());
         failure.hint = hint(failure.category, backend);
         return failure;
     }
@@ -112,7 +100,7 @@ Failure classify(const soci::soci_error& error, std::string_view backend, Phase 
     }
     Failure failure;
     failure.category = by_soci_category(error.get_error_category(), phase);
-    failure.message = one_line(message);
+    failure.message = one_line_message(message);
     failure.hint = hint(failure.category, backend);
     return failure;
 }

@@ -47,15 +47,6 @@ int past_deadline(void* context) {
     return deadline->expired() || deadline->stopped() ? 1 : 0;
 }
 
-Failure cut_short(const Deadline& deadline) {
-    Failure failure;
-    failure.category = Category::timeout;
-    failure.message = deadline.stopped() ? "interrupted while the statement ran"
-                                         : "the statement did not finish before the deadline and was cancelled";
-    failure.hint = "raise the check's timeout_ms or make the statement cheaper";
-    return failure;
-}
-
 class SociSession final : public Session {
   public:
     SociSession(std::unique_ptr<soci::session> session, std::string backend, bool script_mode, AdminLogin owner)
@@ -86,7 +77,7 @@ class SociSession final : public Session {
                 cancelled = true;
             }
             if (cancelled)
-                return std::unexpected(cut_short(deadline));
+                return std::unexpected(detail::statement_cut_short(deadline));
             return std::move(*result);
         } catch (const soci::soci_error& error) {
             return std::unexpected(classify(error, m_backend, Phase::statement));
@@ -222,10 +213,8 @@ class SociSession final : public Session {
                 PQcancel(handle, buffer, sizeof buffer);
                 PQfreeCancel(handle);
             }
-        } else if (m_backend == "mysql" && !m_id.empty()) {
-            auto killer = mysql::connect_admin_session(m_owner, Deadline::in(Millis(2000)));
-            if (killer)
-                (void)(*killer)->execute("KILL QUERY " + m_id, Deadline::in(Millis(2000)));
+        } else if (m_backend == "mysql") {
+            mysql::kill_query(m_owner, m_id);
         }
     }
 

@@ -45,6 +45,9 @@ struct Failure {
 
 template <typename T> using Result = std::expected<T, Failure>;
 
+// Returns `message` on one line: line breaks and tabs become spaces, trailing blanks go.
+std::string one_line_message(std::string_view message);
+
 // Returns an unexpected Failure; a shorthand used at every driver boundary.
 inline std::unexpected<Failure> fail(Category category, std::string message, std::string hint = {}) {
     return std::unexpected(Failure{category, std::move(message), std::move(hint), {}, 0});
