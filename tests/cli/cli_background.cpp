@@ -176,4 +176,11 @@ std::vector<std::string> lines_of(const std::string& text) {
     return lines;
 }
 
+void check_nothing_left(const std::filesystem::path& root) {
+    auto runs = run_dirs(root);
+    CHECK_MESSAGE(runs.empty(), "a run folder remains: " << (runs.empty() ? std::string() : runs.front().string()));
+    auto left = processes_under(root);
+    CHECK_MESSAGE(left.empty(), left.size() << " processes remain, e.g. " << (left.empty() ? "" : left.front()));
+}
+
 } // namespace stagegate::test

@@ -51,6 +51,9 @@ std::filesystem::path fresh_runtime_root(const std::string& name);
 // command line but keeps its data folder as working folder).
 std::vector<std::string> processes_under(const std::filesystem::path& dir);
 
+// Checks (doctest CHECKs) that no run-* folder and no process naming a path below `root` is left.
+void check_nothing_left(const std::filesystem::path& root);
+
 // Returns the run-* folders (folders only) directly below `root`.
 std::vector<std::filesystem::path> run_dirs(const std::filesystem::path& root);
 

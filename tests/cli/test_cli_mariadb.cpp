@@ -73,13 +73,6 @@ std::unique_ptr<BackgroundStagegate> start_sleeper(const fs::path& root) {
     return run;
 }
 
-void check_nothing_left(const fs::path& root) {
-    auto runs = run_dirs(root);
-    CHECK_MESSAGE(runs.empty(), "a run folder remains: " << (runs.empty() ? std::string() : runs.front().string()));
-    auto left = processes_under(root);
-    CHECK_MESSAGE(left.empty(), left.size() << " processes remain, e.g. " << (left.empty() ? "" : left.front()));
-}
-
 } // namespace
 
 TEST_SUITE("cli mariadb") {

@@ -30,12 +30,6 @@ std::map<std::string, std::string> runtime_env(const fs::path& root) {
     return {{"STAGEGATE_RUNTIME_DIR", root.string()}};
 }
 
-void check_nothing_left(const fs::path& root) {
-    CHECK_MESSAGE(run_dirs(root).empty(), "a run folder remains below " << root);
-    auto left = processes_under(root);
-    CHECK_MESSAGE(left.empty(), "processes remain: " << (left.empty() ? std::string() : left.front()));
-}
-
 void check_no_demo_secret(const std::string& text, const std::string& where) {
     CHECK_MESSAGE(!contains(text, k_demo_password), "the demo password appears in " << where);
     CHECK_MESSAGE(!contains(text, k_old_password), "the pre-rotation password appears in " << where);

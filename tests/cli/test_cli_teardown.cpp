@@ -21,10 +21,6 @@ bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
-std::string first_or_empty(const std::vector<std::string>& items) {
-    return items.empty() ? std::string() : items.front();
-}
-
 // A candidate that holds a query open for 30 s; log_statement makes the server log it when it starts.
 constexpr const char* k_sleeper = R"(scenario: long query
 database:
@@ -56,13 +52,6 @@ candidates:
       - query: SELECT 1
         expect_value: "1"
 )";
-
-void check_nothing_left(const fs::path& root) {
-    auto runs = run_dirs(root);
-    CHECK_MESSAGE(runs.empty(), "a run folder remains: " << (runs.empty() ? std::string() : runs.front().string()));
-    auto left = processes_under(root);
-    CHECK_MESSAGE(left.empty(), left.size() << " processes remain, e.g. " << first_or_empty(left));
-}
 
 // Starts the sleeper scenario in the background and returns once its server logs the pg_sleep.
 std::unique_ptr<BackgroundStagegate> start_sleeper(const fs::path& root) {

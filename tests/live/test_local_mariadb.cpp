@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "live_checks.hpp"
+#include "live_provision.hpp"
 #include "provision/local_mariadb.hpp"
 #include "provision/local_sqlite.hpp"
 #include "provision/run_dir.hpp"
@@ -18,18 +19,6 @@ using namespace stagegate::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path runtime_root() {
-    fs::permissions(scratch_dir(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                       fs::perms::others_read | fs::perms::others_exec);
-    return fresh_dir("maria-runtime");
-}
-
-RunDir make_run_dir(const fs::path& root) {
-    auto run_dir = RunDir::create(root);
-    REQUIRE_MESSAGE(run_dir.has_value(), why(run_dir));
-    return std::move(*run_dir);
-}
 
 std::unique_ptr<Instance> provision(Provider& provider, const Database& database) {
     auto instance = provider.provision(database, Deadline::in(Millis(60000)));
@@ -55,26 +44,6 @@ std::string first_value(Session& session, const std::string& sql) {
     REQUIRE_MESSAGE(result.has_value(), why(result));
     REQUIRE(!result->rows.empty());
     return result->rows.at(0).at(0).value_or("NULL");
-}
-
-// Returns the command line of `pid`, or "" when it ended meanwhile.
-std::string command_line(pid_t pid) {
-    try {
-        return read_file("/proc/" + std::to_string(pid) + "/cmdline");
-    } catch (const std::exception&) {
-        return {}; // a process that exits while it is read
-    }
-}
-
-// Returns the ids of the live processes whose command line names `path`.
-std::vector<pid_t> processes_naming(const fs::path& path) {
-    std::vector<pid_t> found;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-        pid_t pid = std::atoi(entry.path().filename().c_str());
-        if (pid > 0 && command_line(pid).find(path.string()) != std::string::npos)
-            found.push_back(pid);
-    }
-    return found;
 }
 
 std::vector<std::string> folders_named(const RunDir& run_dir, const std::string& prefix) {

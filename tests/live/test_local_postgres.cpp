@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "live_checks.hpp"
+#include "live_provision.hpp"
 #include "provision/local_postgres.hpp"
 #include "provision/run_dir.hpp"
 #include "support.hpp"
@@ -27,19 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh runtime root below the scratch folder that the postgres account can traverse.
-fs::path runtime_root() {
-    fs::permissions(scratch_dir(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                       fs::perms::others_read | fs::perms::others_exec);
-    return fresh_dir("runtime");
-}
-
-RunDir make_run_dir(const fs::path& root) {
-    auto run_dir = RunDir::create(root);
-    REQUIRE_MESSAGE(run_dir.has_value(), why(run_dir));
-    return std::move(*run_dir);
-}
-
 std::unique_ptr<Instance> provision(LocalPostgres& provider, const Database& database = {}) {
     auto instance = provider.provision(database, Deadline::in(Millis(60000)));
     REQUIRE_MESSAGE(instance.has_value(), why(instance));
@@ -60,20 +48,6 @@ std::string setting_of(const Instance& instance, const std::string& name) {
 
 fs::path data_directory(const Instance& instance) {
     return setting_of(instance, "data_directory");
-}
-
-// Returns the ids of the live processes whose command line names `path`.
-std::vector<pid_t> processes_naming(const fs::path& path) {
-    std::vector<pid_t> found;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-        pid_t pid = std::atoi(entry.path().filename().c_str());
-        if (pid <= 0)
-            continue;
-        std::string cmdline = read_file(entry.path() / "cmdline");
-        if (cmdline.find(path.string()) != std::string::npos)
-            found.push_back(pid);
-    }
-    return found;
 }
 
 // Returns the ids of the processes whose parent is `parent`.
