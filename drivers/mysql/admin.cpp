@@ -67,12 +67,7 @@ class AdminSession final : public Session {
     }
 
     Result<std::string> setting(std::string_view name, const Deadline& deadline) override {
-        auto result = execute(fmt::format("SHOW GLOBAL VARIABLES LIKE '{}'", name), deadline);
-        if (!result)
-            return std::unexpected(result.error());
-        if (result->rows.empty() || result->rows[0].size() < 2)
-            return fail(Category::query, fmt::format("the server has no variable {}", name));
-        return result->rows[0][1].value_or("");
+        return read_variable(*this, name, deadline);
     }
 
     TlsState tls() const override {
@@ -84,13 +79,7 @@ class AdminSession final : public Session {
         return state;
     }
 
-    Result<ServerIdentity> identity(const Deadline& deadline) override {
-        auto result = execute("SELECT VERSION(), CONCAT(@@hostname, ':', @@port), @@global.read_only", deadline);
-        if (!result)
-            return std::unexpected(result.error());
-        const auto& row = result->rows.at(0);
-        return ServerIdentity{row.at(0).value_or(""), row.at(1).value_or(""), row.at(2).value_or("0") == "1"};
-    }
+    Result<ServerIdentity> identity(const Deadline& deadline) override { return read_identity(*this, deadline); }
 
   private:
     static QueryResult rows_of(MYSQL_RES* result) {
@@ -120,7 +109,7 @@ Result<std::unique_ptr<Session>> connect_admin_session(const AdminLogin& login, 
     MysqlPtr handle(mysql_init(nullptr));
     if (!handle)
         return fail(Category::server, "the MariaDB client could not allocate a connection");
-    unsigned timeout = static_cast<unsigned>(std::clamp<long>((deadline.remaining().count() + 999) / 1000, 1, 3600));
+    unsigned timeout = static_cast<unsigned>(deadline.whole_seconds_left());
     unsigned io_timeout = 600; // setup files may build large schemas
     unsigned protocol = MYSQL_PROTOCOL_TCP;
     mysql_optionsv(handle.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);

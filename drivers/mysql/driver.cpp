@@ -28,12 +28,6 @@ void enter_thread() {
     thread_local ThreadScope scope;
 }
 
-// Connector/C++ waits in whole seconds; the harness deadline is rounded up to them.
-int seconds_left(const Deadline& deadline) {
-    auto left = deadline.remaining().count();
-    return static_cast<int>(std::clamp<long>((left + 999) / 1000, 1, 3600));
-}
-
 int option_seconds(const ParsedCandidate& candidate, std::string_view key, int fallback) {
     auto text = candidate.get(key);
     int value = 0;
@@ -111,7 +105,7 @@ class MysqlDriver final : public Driver {
         if (auto database = candidate.get("database"))
             options["schema"] = sql::SQLString(*database);
         // Always bounded: the application's own timeouts when shorter than the harness deadline.
-        int limit = seconds_left(deadline);
+        int limit = deadline.whole_seconds_left();
         options["OPT_CONNECT_TIMEOUT"] = std::min(limit, option_seconds(candidate, "connect-timeout", limit));
         options["OPT_READ_TIMEOUT"] = option_seconds(candidate, "read-timeout", k_io_timeout_seconds);
         options["OPT_WRITE_TIMEOUT"] = option_seconds(candidate, "write-timeout", k_io_timeout_seconds);

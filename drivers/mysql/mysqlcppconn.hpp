@@ -33,6 +33,13 @@ Result<ParsedCandidate> parse_url(std::string_view text);
 // logs in as the same account when a statement must be ended from outside (KILL QUERY).
 std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection, AdminLogin owner);
 
+// Returns server variable `name` through `session` (SHOW GLOBAL VARIABLES); a name that is not
+// an identifier fails as `query` without reaching the server.
+Result<std::string> read_variable(Session& session, std::string_view name, const Deadline& deadline);
+
+// Returns the server's version, `@@hostname:@@port` and whether it is read-only, through `session`.
+Result<ServerIdentity> read_identity(Session& session, const Deadline& deadline);
+
 // Opens a superuser session through MariaDB's C client, with multi-statement scripts allowed.
 Result<std::unique_ptr<Session>> connect_admin_session(const AdminLogin& login, const Deadline& deadline);
 

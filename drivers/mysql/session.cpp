@@ -100,29 +100,12 @@ class CppconnSession final : public Session {
     }
 
     Result<std::string> setting(std::string_view name, const Deadline& deadline) override {
-        if (!valid_name(name))
-            return fail(Category::query, fmt::format("\"{}\" is not a server variable name", name));
-        auto result = execute(fmt::format("SHOW GLOBAL VARIABLES LIKE '{}'", name), deadline);
-        if (!result)
-            return std::unexpected(result.error());
-        if (result->rows.empty() || result->rows[0].size() < 2)
-            return fail(Category::query, fmt::format("the server has no variable {}", name));
-        return result->rows[0][1].value_or("");
+        return read_variable(*this, name, deadline);
     }
 
     TlsState tls() const override { return m_tls; }
 
-    Result<ServerIdentity> identity(const Deadline& deadline) override {
-        auto result = execute("SELECT VERSION(), CONCAT(@@hostname, ':', @@port), @@global.read_only", deadline);
-        if (!result)
-            return std::unexpected(result.error());
-        const auto& row = result->rows.at(0);
-        ServerIdentity identity;
-        identity.version = row.at(0).value_or("");
-        identity.server_id = row.at(1).value_or("");
-        identity.read_only = row.at(2).value_or("0") == "1";
-        return identity;
-    }
+    Result<ServerIdentity> identity(const Deadline& deadline) override { return read_identity(*this, deadline); }
 
   private:
     Result<QueryResult> run(std::string_view sql) {
@@ -150,6 +133,25 @@ class CppconnSession final : public Session {
 };
 
 } // namespace
+
+Result<std::string> read_variable(Session& session, std::string_view name, const Deadline& deadline) {
+    if (!valid_name(name))
+        return fail(Category::query, fmt::format("\"{}\" is not a server variable name", name));
+    auto result = session.execute(fmt::format("SHOW GLOBAL VARIABLES LIKE '{}'", name), deadline);
+    if (!result)
+        return std::unexpected(result.error());
+    if (result->rows.empty() || result->rows[0].size() < 2)
+        return fail(Category::query, fmt::format("the server has no variable {}", name));
+    return result->rows[0][1].value_or("");
+}
+
+Result<ServerIdentity> read_identity(Session& session, const Deadline& deadline) {
+    auto result = session.execute("SELECT VERSION(), CONCAT(@@hostname, ':', @@port), @@global.read_only", deadline);
+    if (!result)
+        return std::unexpected(result.error());
+    const auto& row = result->rows.at(0);
+    return ServerIdentity{row.at(0).value_or(""), row.at(1).value_or(""), row.at(2).value_or("0") == "1"};
+}
 
 std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection, AdminLogin owner) {
     auto session = std::make_unique<CppconnSession>(std::move(connection), std::move(owner));

@@ -24,11 +24,6 @@ const soci::backend_factory* factory_of(std::string_view backend) {
     return nullptr;
 }
 
-// SOCI connects blocking; the client's own timeouts (seconds) are bounded by the deadline.
-int seconds_left(const Deadline& deadline) {
-    return static_cast<int>(std::clamp<long>((deadline.remaining().count() + 999) / 1000, 1, 3600));
-}
-
 Result<std::unique_ptr<Session>> open(const std::string& backend, const std::string& text, const Deadline& deadline,
                                       bool script_mode, AdminLogin owner = {}) {
     if (deadline.stopped())
@@ -78,7 +73,7 @@ class SociDriver final : public Driver {
                                              const Deadline& deadline) const override {
         if (routes.empty())
             return fail(Category::dns, "the string names no host");
-        std::string text = routed_string(candidate, routes, seconds_left(deadline));
+        std::string text = routed_string(candidate, routes, deadline.whole_seconds_left());
         AdminLogin owner{candidate.protocol,
                          routes.front().address,
                          routes.front().port,
@@ -113,8 +108,9 @@ class SociDriver final : public Driver {
         if (postgres)
             admin.parameters.push_back({"sslmode", "disable", false});
         Route route{login.address, login.port};
-        return open(login.protocol, routed_string(admin, std::span<const Route>(&route, 1), seconds_left(deadline)),
-                    deadline, false);
+        return open(login.protocol,
+                    routed_string(admin, std::span<const Route>(&route, 1), deadline.whole_seconds_left()), deadline,
+                    false);
     }
 };
 

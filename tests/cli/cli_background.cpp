@@ -176,6 +176,25 @@ std::vector<std::string> lines_of(const std::string& text) {
     return lines;
 }
 
+std::unique_ptr<BackgroundStagegate> start_long_query(const std::filesystem::path& root, const std::string& name,
+                                                      const std::string& scenario, const std::string& log,
+                                                      const std::string& marker) {
+    auto file = write_file(fresh_dir(name) / "scenario.yaml", scenario);
+    auto run = std::make_unique<BackgroundStagegate>(
+        std::vector<std::string>{"run", file.string()},
+        std::map<std::string, std::string>{{"STAGEGATE_RUNTIME_DIR", root.string()}});
+    bool started = wait_until(
+        [&] {
+            auto path = file_in_run(root, log);
+            return path && read_file(*path).find(marker) != std::string::npos;
+        },
+        60000);
+    INFO("stdout:\n" << run->out() << "\nstderr:\n" << run->err());
+    REQUIRE_MESSAGE(started, "the candidate's query never started");
+    REQUIRE_MESSAGE(!run->wait(0), "stagegate ended before it was signalled");
+    return run;
+}
+
 void check_nothing_left(const std::filesystem::path& root) {
     auto runs = run_dirs(root);
     CHECK_MESSAGE(runs.empty(), "a run folder remains: " << (runs.empty() ? std::string() : runs.front().string()));

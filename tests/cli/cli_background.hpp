@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,14 @@ std::filesystem::path fresh_runtime_root(const std::string& name);
 // a path below `dir` or whose working folder lies below it (a PostgreSQL back end rewrites its
 // command line but keeps its data folder as working folder).
 std::vector<std::string> processes_under(const std::filesystem::path& dir);
+
+// Starts `stagegate run` on `scenario` (written to a fresh folder named `name`) in the background
+// with its run folders below `root`, and returns once `log` (a file of the run folder, e.g.
+// "pg-1/server.log") contains `marker`: the candidate's long query has started. REQUIREs that
+// it starts within 60 s and that stagegate still runs.
+std::unique_ptr<BackgroundStagegate> start_long_query(const std::filesystem::path& root, const std::string& name,
+                                                      const std::string& scenario, const std::string& log,
+                                                      const std::string& marker);
 
 // Checks (doctest CHECKs) that no run-* folder and no process naming a path below `root` is left.
 void check_nothing_left(const std::filesystem::path& root);

@@ -57,20 +57,7 @@ candidates:
 )";
 
 std::unique_ptr<BackgroundStagegate> start_sleeper(const fs::path& root) {
-    auto file = write_file(fresh_dir("maria-sleeper") / "sleeper.yaml", k_sleeper);
-    auto run = std::make_unique<BackgroundStagegate>(
-        std::vector<std::string>{"run", file.string()},
-        std::map<std::string, std::string>{{"STAGEGATE_RUNTIME_DIR", root.string()}});
-    bool sleeping = wait_until(
-        [&] {
-            auto log = file_in_run(root, "mariadb-1/data/general.log");
-            return log && contains(read_file(*log), "SLEEP(30)");
-        },
-        60000);
-    INFO("stdout:\n" << run->out() << "\nstderr:\n" << run->err());
-    REQUIRE_MESSAGE(sleeping, "the candidate's query never started");
-    REQUIRE_MESSAGE(!run->wait(0), "stagegate ended before it was signalled");
-    return run;
+    return start_long_query(root, "maria-sleeper", k_sleeper, "mariadb-1/data/general.log", "SLEEP(30)");
 }
 
 } // namespace

@@ -55,20 +55,7 @@ candidates:
 
 // Starts the sleeper scenario in the background and returns once its server logs the pg_sleep.
 std::unique_ptr<BackgroundStagegate> start_sleeper(const fs::path& root) {
-    auto file = write_file(fresh_dir("sleeper") / "sleeper.yaml", k_sleeper);
-    auto run = std::make_unique<BackgroundStagegate>(
-        std::vector<std::string>{"run", file.string()},
-        std::map<std::string, std::string>{{"STAGEGATE_RUNTIME_DIR", root.string()}});
-    bool sleeping = wait_until(
-        [&] {
-            auto log = file_in_run(root, "pg-1/server.log");
-            return log && contains(read_file(*log), "pg_sleep(30)");
-        },
-        60000);
-    INFO("stdout:\n" << run->out() << "\nstderr:\n" << run->err());
-    REQUIRE_MESSAGE(sleeping, "the candidate's query never started");
-    REQUIRE_MESSAGE(!run->wait(0), "stagegate ended before it was signalled");
-    return run;
+    return start_long_query(root, "sleeper", k_sleeper, "pg-1/server.log", "pg_sleep(30)");
 }
 
 // Signals a run mid-query and checks it ends with `code` within 5 s, leaving nothing behind.

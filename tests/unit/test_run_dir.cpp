@@ -45,30 +45,28 @@ bool eventually_holds(const fs::path& file, const std::string& text, Millis budg
 TEST_SUITE("run_dir") {
     TEST_CASE("runs starting at the same moment never sweep each other's folders") {
         fs::path root = stagegate::test::fresh_dir("run-dir-race");
-        // Two processes create and drop run folders in one root as fast as they can; each sweeps
-        // the root on every create. A folder taken for a dead run's would vanish under its owner.
-        auto churn = [&root] {
-            for (int i = 0; i < 60; ++i) {
+        // One process sweeps the root without pause while another creates run folders: a folder
+        // visible as run-* before its lock is held would be taken for a dead run's and vanish.
+        pid_t sweeper = ::fork();
+        if (sweeper == 0) {
+            while (true)
+                RunDir::sweep_stale(root);
+        }
+        pid_t creator = ::fork();
+        if (creator == 0) {
+            for (int i = 0; i < 300; ++i) {
                 auto run = RunDir::create(root);
                 if (!run || !fs::exists(run->path() / "lock") || !fs::exists(run->path() / "servers"))
                     ::_exit(1);
             }
             ::_exit(0);
-        };
-        pid_t first = ::fork();
-        if (first == 0)
-            churn();
-        pid_t second = ::fork();
-        if (second == 0)
-            churn();
-        int first_status = 0;
-        int second_status = 0;
-        ::waitpid(first, &first_status, 0);
-        ::waitpid(second, &second_status, 0);
-        CHECK(WIFEXITED(first_status));
-        CHECK(WEXITSTATUS(first_status) == 0);
-        CHECK(WIFEXITED(second_status));
-        CHECK(WEXITSTATUS(second_status) == 0);
+        }
+        int status = 0;
+        ::waitpid(creator, &status, 0);
+        ::kill(sweeper, SIGKILL);
+        ::waitpid(sweeper, nullptr, 0);
+        CHECK(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
     }
 
     TEST_CASE("a folder abandoned while being made is swept after a minute, a fresh one is left alone") {

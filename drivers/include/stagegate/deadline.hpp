@@ -27,6 +27,12 @@ struct Deadline {
     bool expired() const { return Clock::now() >= at; }
     // Returns true once the run was interrupted.
     bool stopped() const { return interrupted != nullptr && interrupted->load(); }
+    // Returns the time left in whole seconds, rounded up, from 1 to 3600: the unit of clients
+    // whose connect timeouts count seconds (Connector/C++, MariaDB's C client, SOCI).
+    int whole_seconds_left() const {
+        auto left = (remaining().count() + 999) / 1000;
+        return static_cast<int>(left < 1 ? 1 : (left > 3600 ? 3600 : left));
+    }
     // Returns the time left, never negative.
     Millis remaining() const {
         auto left = std::chrono::duration_cast<Millis>(at - Clock::now());
