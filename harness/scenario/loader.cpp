@@ -30,15 +30,108 @@ std::string Expectation::to_string() const {
     return pass ? std::string("pass") : fmt::format("fail:{}", stagegate::to_string(category));
 }
 
-std::string Check::label() const {
-    if (kind == Kind::connect)
-        return "connect";
-    std::string text(trim(sql));
-    for (char& c : text) {
+namespace {
+
+// Returns `text` on one line, cut to `width` characters.
+std::string one_line(std::string_view text, std::size_t width) {
+    std::string out(trim(text));
+    for (char& c : out) {
         if (c == '\n' || c == '\r' || c == '\t')
             c = ' ';
     }
-    return "query: " + (text.size() > 60 ? text.substr(0, 57) + "..." : text);
+    return out.size() > width ? out.substr(0, width - 3) + "..." : out;
+}
+
+} // namespace
+
+std::string Check::label() const {
+    switch (kind) {
+    case Kind::connect:
+        return "connect";
+    case Kind::query:
+        return "query: " + one_line(sql, 60);
+    case Kind::tls:
+        return min_version ? "tls: at least " + *min_version : "tls";
+    case Kind::setting:
+        return "setting: " + name;
+    case Kind::privileges: {
+        std::vector<std::string> items;
+        for (const auto& rule : privileges)
+            items.push_back(fmt::format("{}{} {}", rule.allowed ? "" : "no ", rule.privilege, rule.object));
+        return "privileges: " + one_line(join(items, ", "), 60);
+    }
+    case Kind::read_write:
+        return writable ? "read_write: writable" : "read_write: read-only";
+    case Kind::identity:
+        return "identity: same server as " + name;
+    case Kind::pool:
+        return fmt::format("pool: {} sessions{}", size, headroom > 0 ? fmt::format(", {} spare", headroom) : "");
+    }
+    return "check";
+}
+
+std::string_view Check::layer() const {
+    switch (kind) {
+    case Kind::connect:
+        return "network, TLS and login";
+    case Kind::query:
+        return "data";
+    case Kind::tls:
+        return "transport encryption";
+    case Kind::setting:
+        return "server settings";
+    case Kind::privileges:
+        return "authorization";
+    case Kind::read_write:
+        return "server role (primary or read-only)";
+    case Kind::identity:
+        return "which server and database";
+    case Kind::pool:
+        return "capacity";
+    }
+    return "check";
+}
+
+std::string MaintenanceStep::label() const {
+    switch (kind) {
+    case Kind::sql:
+        return "sql: " + one_line(sql.sql, 60);
+    case Kind::settings: {
+        std::vector<std::string> names;
+        for (const auto& [name, value] : settings)
+            names.push_back(name);
+        return "settings: " + join(names, ", ");
+    }
+    case Kind::access: {
+        std::vector<std::string> items;
+        if (access.require_tls)
+            items.emplace_back("require TLS");
+        if (!access.hba.empty())
+            items.push_back(fmt::format("{} rule{}", access.hba.size(), access.hba.size() == 1 ? "" : "s"));
+        return "access: " + (items.empty() ? std::string("open") : join(items, ", "));
+    }
+    case Kind::answers_as: {
+        std::vector<std::string> names;
+        for (const auto& name : answers_as)
+            names.push_back(fmt::format("{}:{}", name.host, name.port));
+        return "answers_as: " + join(names, ", ");
+    }
+    }
+    return "step";
+}
+
+std::string_view to_string(CertificateChoice choice) {
+    switch (choice) {
+    case CertificateChoice::valid:
+        return "valid";
+    case CertificateChoice::wrong_name:
+        return "wrong-name";
+    case CertificateChoice::expired:
+        return "expired";
+    case CertificateChoice::self_signed:
+        return "self-signed";
+    }
+    return "valid";
 }
 
 std::string_view to_string(Engine engine) {
@@ -97,10 +190,57 @@ Environment process_environment() {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Engine>, 4> k_engines{
-    {{"postgres", Engine::postgres}, {"mariadb", Engine::mariadb}, {"mysql", Engine::mysql}, {"sqlite", Engine::sqlite}}};
+constexpr std::array<std::pair<std::string_view, Engine>, 4> k_engines{{{"postgres", Engine::postgres},
+                                                                        {"mariadb", Engine::mariadb},
+                                                                        {"mysql", Engine::mysql},
+                                                                        {"sqlite", Engine::sqlite}}};
 constexpr std::array<std::pair<std::string_view, ProviderKind>, 2> k_providers{
     {{"local", ProviderKind::local}, {"docker", ProviderKind::docker}}};
+
+constexpr std::array<std::pair<std::string_view, ClientEnvironment>, 2> k_client_environments{
+    {{"isolated", ClientEnvironment::isolated}, {"machine", ClientEnvironment::machine}}};
+constexpr std::array<std::pair<std::string_view, CertificateChoice>, 4> k_certificates{
+    {{"valid", CertificateChoice::valid},
+     {"wrong-name", CertificateChoice::wrong_name},
+     {"expired", CertificateChoice::expired},
+     {"self-signed", CertificateChoice::self_signed}}};
+constexpr std::array<std::pair<std::string_view, bool>, 8> k_booleans{{{"true", true},
+                                                                       {"false", false},
+                                                                       {"yes", true},
+                                                                       {"no", false},
+                                                                       {"on", true},
+                                                                       {"off", false},
+                                                                       {"True", true},
+                                                                       {"False", false}}};
+constexpr std::array<std::pair<std::string_view, bool>, 2> k_read_write{{{"writable", true}, {"read-only", false}}};
+
+// pg_hba.conf connection types and methods PostgreSQL 15 accepts (`local` is refused: the twin answers over TCP).
+const std::vector<std::string> k_hba_types{"host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc"};
+const std::vector<std::string> k_hba_methods{"trust", "reject", "scram-sha-256", "md5",    "password", "gss", "sspi",
+                                             "ident", "peer",   "ldap",          "radius", "cert",     "pam"};
+const std::vector<std::string> k_table_privileges{"SELECT", "INSERT", "UPDATE", "DELETE"};
+
+// Config file formats `from.format` names; the file name decides when it is left out.
+const std::vector<std::string> k_formats{"env", "yaml", "json", "properties", "ini", "pg_service"};
+const std::vector<std::string> k_parts{"url", "host", "port", "user", "password", "database"};
+
+std::optional<std::string> format_of(const std::filesystem::path& file) {
+    std::string name = file.filename().string();
+    std::string ext = file.extension().string();
+    if (name == ".env" || name.starts_with(".env.") || ext == ".env")
+        return "env";
+    if (ext == ".yml" || ext == ".yaml")
+        return "yaml";
+    if (ext == ".json")
+        return "json";
+    if (ext == ".properties")
+        return "properties";
+    if (name == "pg_service.conf" || name == ".pg_service.conf")
+        return "pg_service";
+    if (ext == ".ini" || ext == ".cnf" || ext == ".conf")
+        return "ini";
+    return std::nullopt;
+}
 
 constexpr std::size_t k_max_file_bytes = 4 * 1024 * 1024;
 
@@ -118,9 +258,18 @@ class Loader {
         scenario.file = m_file;
         if (!root.IsMap())
             throw problem(root, "", "a scenario file is a mapping with the keys scenario, database and candidates");
-        keys_of(root, "", {"scenario", "database", "candidates"}, {"scenario", "database", "candidates"});
+        auto top = keys_of(root, "", {"scenario", "database", "maintenance", "client_environment", "candidates"},
+                           {"scenario", "database", "candidates"});
         scenario.name = string(root["scenario"], "scenario");
         scenario.database = database(root["database"], "database");
+        if (top.contains("maintenance")) {
+            scenario.maintenance_mark = mark_of(root["maintenance"]);
+            scenario.maintenance = maintenance(root["maintenance"], "maintenance");
+            m_maintenance = true;
+        }
+        if (top.contains("client_environment"))
+            scenario.client_environment =
+                one_of(root["client_environment"], "client_environment", k_client_environments);
         const YAML::Node& list = root["candidates"];
         require_sequence(list, "candidates", "a list of candidates (name, driver, url or from, expect, checks)");
         if (list.size() == 0)
@@ -134,6 +283,7 @@ class Loader {
                               fmt::format("the name \"{}\" is used twice: candidate names must be unique", next.name));
             scenario.candidates.push_back(std::move(next));
         }
+        check_references(scenario);
         scenario.secrets = std::move(m_secrets);
         return scenario;
     }
@@ -205,9 +355,9 @@ class Loader {
     }
 
     Database database(const YAML::Node& node, const std::string& path) {
-        require_map(node, path, "a mapping with engine, answers_as, settings and setup");
-        auto keys =
-            keys_of(node, path, {"engine", "provider", "answers_as", "settings", "setup"}, {"engine", "answers_as"});
+        require_map(node, path, "a mapping with engine, answers_as, settings, tls, access and setup");
+        auto keys = keys_of(node, path, {"engine", "provider", "answers_as", "settings", "tls", "access", "setup"},
+                            {"engine", "answers_as"});
         Database db;
         db.folder = m_file.parent_path();
         db.engine = one_of(node["engine"], path + ".engine", k_engines);
@@ -219,11 +369,23 @@ class Loader {
         if (db.engine == Engine::sqlite && keys.contains("settings"))
             throw problem(node["settings"], path + ".settings",
                           "sqlite has no server settings: set PRAGMAs in a setup step instead");
+        for (const char* key : {"tls", "access"}) {
+            if (db.engine == Engine::sqlite && keys.contains(key))
+                throw problem(node[key], path + "." + key, fmt::format("an sqlite file has no {}: leave it out", key));
+        }
         m_engine = db.engine;
         db.answers_as = m_engine == Engine::sqlite ? database_files(node["answers_as"], path + ".answers_as")
                                                    : answers_as(node["answers_as"], path + ".answers_as");
         if (keys.contains("settings"))
-            db.settings = settings(node["settings"], path + ".settings");
+            db.settings = settings(node["settings"], path + ".settings", db.setting_marks);
+        if (keys.contains("tls"))
+            db.tls = tls(node["tls"], path + ".tls");
+        if (keys.contains("access"))
+            db.access = access(node["access"], path + ".access");
+        m_tls = db.tls.enabled;
+        if (db.access.require_tls && !db.tls.enabled)
+            throw problem(node["access"], path + ".access.require_tls",
+                          "requiring TLS needs a server with TLS: add tls: {certificate: valid} to the database");
         if (keys.contains("setup"))
             db.setup = setup(node["setup"], path + ".setup");
         return db;
@@ -290,10 +452,10 @@ class Loader {
                                   hint.empty() ? "" : " (" + hint + ")", join(names, ", ")));
     }
 
-    std::vector<std::pair<std::string, std::string>> settings(const YAML::Node& node, const std::string& path) {
+    Settings settings(const YAML::Node& node, const std::string& path, std::vector<SourceMark>& marks) {
         require_map(node, path, "a mapping of server setting names to values");
         std::set<std::string> seen;
-        std::vector<std::pair<std::string, std::string>> out;
+        Settings out;
         for (auto it = node.begin(); it != node.end(); ++it) {
             std::string key = it->first.Scalar();
             if (!seen.insert(key).second)
@@ -301,8 +463,131 @@ class Loader {
             if (key.empty() || key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") != std::string::npos)
                 throw problem(it->first, path + "." + key, "a setting name is lower-case letters, digits, _ and .");
             out.emplace_back(key, string(it->second, path + "." + key));
+            marks.push_back(mark_of(it->first));
         }
         return out;
+    }
+
+    bool boolean(const YAML::Node& node, const std::string& path) { return one_of(node, path, k_booleans); }
+
+    TlsSetup tls(const YAML::Node& node, const std::string& path) {
+        TlsSetup out;
+        out.mark = mark_of(node);
+        if (node.IsScalar()) {
+            out.enabled = boolean(node, path);
+            return out;
+        }
+        require_map(node, path,
+                    "true, or {certificate: valid|wrong-name|expired|self-signed, clients_must_verify: true}");
+        auto keys = keys_of(node, path, {"certificate", "clients_must_verify"}, {});
+        out.enabled = true;
+        if (keys.contains("certificate"))
+            out.certificate = one_of(node["certificate"], path + ".certificate", k_certificates);
+        if (keys.contains("clients_must_verify"))
+            out.clients_must_verify = boolean(node["clients_must_verify"], path + ".clients_must_verify");
+        return out;
+    }
+
+    AccessRules access(const YAML::Node& node, const std::string& path) {
+        require_map(node, path, "{require_tls: true, rules: [pg_hba lines]}");
+        auto keys = keys_of(node, path, {"require_tls", "rules"}, {});
+        AccessRules out;
+        out.mark = mark_of(node);
+        if (keys.contains("require_tls"))
+            out.require_tls = boolean(node["require_tls"], path + ".require_tls");
+        if (!keys.contains("rules"))
+            return out;
+        const YAML::Node& rules = node["rules"];
+        if (m_engine != Engine::postgres)
+            throw problem(rules, path + ".rules",
+                          "rules are pg_hba.conf lines, for postgres only: on MariaDB and MySQL, accounts and their "
+                          "host patterns and plugins are made in setup SQL (CREATE USER ... IDENTIFIED VIA ...)");
+        require_sequence(rules, path + ".rules", "a list of pg_hba.conf lines: TYPE DATABASE USER [ADDRESS] METHOD");
+        for (std::size_t i = 0; i < rules.size(); ++i)
+            out.hba.push_back(hba_line(rules[i], fmt::format("{}.rules[{}]", path, i)));
+        return out;
+    }
+
+    // Checks one pg_hba.conf line and writes the address `all` in when it is left out: every client of
+    // the twin connects from 127.0.0.1, so an address can only make a rule never match.
+    std::string hba_line(const YAML::Node& node, const std::string& path) {
+        std::string text = string(node, path);
+        std::vector<std::string> fields;
+        std::istringstream in(text);
+        for (std::string field; in >> field;)
+            fields.push_back(field);
+        if (fields.size() < 4)
+            throw problem(node, path,
+                          fmt::format("\"{}\" is not a pg_hba line: write TYPE DATABASE USER METHOD, e.g. "
+                                      "hostssl users app scram-sha-256",
+                                      text));
+        if (fields[0] == "local")
+            throw problem(node, path, "the twin answers over TCP only: write host or hostssl rules");
+        if (std::find(k_hba_types.begin(), k_hba_types.end(), fields[0]) == k_hba_types.end()) {
+            std::string hint = did_you_mean(fields[0], k_hba_types);
+            throw problem(node, path,
+                          fmt::format("unknown connection type \"{}\"{}; choose one of: {}", fields[0],
+                                      hint.empty() ? "" : " (" + hint + ")", join(k_hba_types, ", ")));
+        }
+        auto is_method = [](const std::string& field) {
+            return std::find(k_hba_methods.begin(), k_hba_methods.end(), field) != k_hba_methods.end();
+        };
+        std::size_t method = is_method(fields[3]) ? 3 : 4;
+        if (method >= fields.size() || !is_method(fields[method])) {
+            const std::string& word = fields[std::min(method, fields.size() - 1)];
+            std::string hint = did_you_mean(word, k_hba_methods);
+            throw problem(node, path,
+                          fmt::format("unknown authentication method \"{}\"{}; choose one of: {}", word,
+                                      hint.empty() ? "" : " (" + hint + ")", join(k_hba_methods, ", ")));
+        }
+        if (method == 3)
+            fields.insert(fields.begin() + 3, "all");
+        return join(fields, " ");
+    }
+
+    std::vector<MaintenanceStep> maintenance(const YAML::Node& node, const std::string& path) {
+        require_sequence(node, path,
+                         "a list of steps: {sql: ...}, {settings: {...}}, {access: {...}}, {answers_as: [...]}");
+        if (node.size() == 0)
+            throw problem(node, path, "the list is empty: name the steps of the change, or leave maintenance out");
+        if (m_engine == Engine::sqlite)
+            throw problem(node, path, "maintenance steps change a server: an sqlite file has none");
+        std::vector<MaintenanceStep> steps;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            std::string item_path = fmt::format("{}[{}]", path, i);
+            const YAML::Node& item = node[i];
+            require_map(item, item_path,
+                        "a step: {sql: ...}, {file: ...}, {settings: {...}}, {access: {...}} or {answers_as: [...]}");
+            auto keys = keys_of(item, item_path, {"sql", "file", "database", "settings", "access", "answers_as"}, {});
+            int kinds = 0;
+            for (const char* key : {"sql", "file", "settings", "access", "answers_as"})
+                kinds += keys.contains(key) ? 1 : 0;
+            if (kinds != 1)
+                throw problem(item, item_path, "a step has exactly one of sql, file, settings, access or answers_as");
+            MaintenanceStep step;
+            step.mark = mark_of(item);
+            if (keys.contains("database") && !keys.contains("sql") && !keys.contains("file"))
+                throw problem(item["database"], item_path + ".database", "database goes with sql or file steps only");
+            if (keys.contains("sql") || keys.contains("file")) {
+                step.kind = MaintenanceStep::Kind::sql;
+                step.sql = setup_step(item, item_path, keys);
+            } else if (keys.contains("settings")) {
+                step.kind = MaintenanceStep::Kind::settings;
+                step.settings = settings(item["settings"], item_path + ".settings", step.setting_marks);
+            } else if (keys.contains("access")) {
+                step.kind = MaintenanceStep::Kind::access;
+                step.access = access(item["access"], item_path + ".access");
+                if (step.access.require_tls && !m_tls)
+                    throw problem(
+                        item["access"], item_path + ".access.require_tls",
+                        "requiring TLS needs a server with TLS: add tls: {certificate: valid} to the database");
+            } else {
+                step.kind = MaintenanceStep::Kind::answers_as;
+                step.answers_as = answers_as(item["answers_as"], item_path + ".answers_as");
+            }
+            steps.push_back(std::move(step));
+        }
+        return steps;
     }
 
     std::vector<SetupStep> setup(const YAML::Node& node, const std::string& path) {
@@ -315,39 +600,44 @@ class Loader {
             auto keys = keys_of(item, item_path, {"sql", "file", "database"}, {});
             if (keys.contains("sql") == keys.contains("file"))
                 throw problem(item, item_path, "a step has exactly one of sql or file");
-            SetupStep step;
-            step.mark = mark_of(item);
-            if (keys.contains("database"))
-                step.database = string(item["database"], item_path + ".database");
-            if (keys.contains("sql")) {
-                step.sql = string(item["sql"], item_path + ".sql");
-                step.origin = "sql";
-            } else {
-                std::string relative = string(item["file"], item_path + ".file");
-                auto file = m_file.parent_path() / relative;
-                std::ifstream in(file, std::ios::binary);
-                if (!in)
-                    throw problem(
-                        item["file"], item_path + ".file",
-                        fmt::format("cannot read {}: check the path (relative to the scenario file)", file.string()));
-                std::ostringstream text;
-                text << in.rdbuf();
-                auto result = interpolate(text.str(), m_env);
-                if (!result)
-                    throw problem(item["file"], item_path + ".file",
-                                  fmt::format("{}: {}", file.string(), result.error().message));
-                m_secrets.insert(m_secrets.end(), result->secrets.begin(), result->secrets.end());
-                step.sql = result->text;
-                step.origin = relative;
-            }
-            // Passwords written into setup SQL must not come back in a server's error message.
-            static const std::regex k_literal(R"(PASSWORD\s+'((?:[^']|'')*)')", std::regex::icase);
-            for (auto it = std::sregex_iterator(step.sql.begin(), step.sql.end(), k_literal);
-                 it != std::sregex_iterator(); ++it)
-                m_secrets.push_back((*it)[1]);
-            steps.push_back(std::move(step));
+            steps.push_back(setup_step(item, item_path, keys));
         }
         return steps;
+    }
+
+    SetupStep setup_step(const YAML::Node& item, const std::string& item_path, const std::set<std::string>& keys) {
+        SetupStep step;
+        step.mark = mark_of(item);
+        if (keys.contains("database"))
+            step.database = string(item["database"], item_path + ".database");
+        if (keys.contains("sql")) {
+            step.sql = string(item["sql"], item_path + ".sql");
+            step.origin = "sql";
+        } else {
+            std::string relative = string(item["file"], item_path + ".file");
+            auto file = m_file.parent_path() / relative;
+            std::ifstream in(file, std::ios::binary);
+            if (!in)
+                throw problem(
+                    item["file"], item_path + ".file",
+                    fmt::format("cannot read {}: check the path (relative to the scenario file)", file.string()));
+            std::ostringstream text;
+            text << in.rdbuf();
+            auto result = interpolate(text.str(), m_env);
+            if (!result)
+                throw problem(item["file"], item_path + ".file",
+                              fmt::format("{}: {}", file.string(), result.error().message));
+            m_secrets.insert(m_secrets.end(), result->secrets.begin(), result->secrets.end());
+            step.sql = result->text;
+            step.origin = relative;
+        }
+        // Passwords written into setup SQL must not come back in a server's error message.
+        static const std::regex k_literal(R"((?:PASSWORD\s*\(?|IDENTIFIED\s+BY)\s*'((?:[^']|'')*)')",
+                                          std::regex::icase);
+        for (auto it = std::sregex_iterator(step.sql.begin(), step.sql.end(), k_literal); it != std::sregex_iterator();
+             ++it)
+            m_secrets.push_back((*it)[1]);
+        return step;
     }
 
     Candidate candidate(const YAML::Node& node, const std::string& path) {
@@ -368,10 +658,12 @@ class Loader {
             out.source.url = string(node["url"], path + ".url");
             out.source.mark = mark_of(node["url"]);
         } else {
-            out.source = from(node["from"], path + ".from");
+            out.source = from(node["from"], path + ".from", out.driver);
         }
         if (keys.contains("expect"))
-            out.expect = expectation(node["expect"], path + ".expect");
+            expectations(node["expect"], path + ".expect", out);
+        else if (m_maintenance)
+            out.phases.after = Expectation{};
         out.checks = checks(keys.contains("checks") ? node["checks"] : YAML::Node(), path + ".checks");
         return out;
     }
@@ -386,18 +678,88 @@ class Loader {
         return std::nullopt;
     }
 
-    CandidateSource from(const YAML::Node& node, const std::string& path) {
+    CandidateSource from(const YAML::Node& node, const std::string& path, const std::string& driver) {
         require_map(node, path, "{file: path/to/app.env, key: DATABASE_URL}");
-        keys_of(node, path, {"file", "key"}, {"file", "key"});
+        auto keys = keys_of(node, path, {"file", "format", "key", "keys", "service"}, {"file"});
         CandidateSource source;
         source.mark = mark_of(node);
+        int ways =
+            (keys.contains("key") ? 1 : 0) + (keys.contains("keys") ? 1 : 0) + (keys.contains("service") ? 1 : 0);
+        if (ways != 1)
+            throw problem(node, path,
+                          "name exactly one of key (the whole string), keys (its parts) or service (a PostgreSQL "
+                          "service in a pg_service.conf file)");
         source.file = m_file.parent_path() / string(node["file"], path + ".file");
-        source.key = string(node["key"], path + ".key");
         if (!std::filesystem::is_regular_file(source.file))
             throw problem(
                 node["file"], path + ".file",
                 fmt::format("cannot read {}: check the path (relative to the scenario file)", source.file.string()));
+        if (keys.contains("format")) {
+            source.format = string(node["format"], path + ".format");
+            if (std::find(k_formats.begin(), k_formats.end(), source.format) == k_formats.end()) {
+                std::string hint = did_you_mean(source.format, k_formats);
+                throw problem(node["format"], path + ".format",
+                              fmt::format("unknown format \"{}\"{}; choose one of: {}", source.format,
+                                          hint.empty() ? "" : " (" + hint + ")", join(k_formats, ", ")));
+            }
+        } else if (auto guessed = format_of(source.file)) {
+            source.format = *guessed;
+        } else if (keys.contains("service")) {
+            source.format = "pg_service";
+        } else {
+            throw problem(node["file"], path + ".file",
+                          fmt::format("cannot tell the format of {} from its name: add format: ({})",
+                                      source.file.filename().string(), join(k_formats, ", ")));
+        }
+        if (keys.contains("service")) {
+            if (driver != "libpq")
+                throw problem(node["service"], path + ".service",
+                              "PostgreSQL service files are read by libpq: use driver libpq");
+            source.format = "pg_service";
+            source.service = string(node["service"], path + ".service");
+            return source;
+        }
+        if (source.format == "pg_service")
+            throw problem(node, path, "a pg_service.conf file is read through libpq: write service: NAME");
+        if (keys.contains("key")) {
+            source.key = string(node["key"], path + ".key");
+            return source;
+        }
+        const YAML::Node& parts = node["keys"];
+        require_map(
+            parts, path + ".keys",
+            "{host: KEY, port: KEY, user: KEY, password: KEY, database: KEY} or {url: KEY, user: KEY, password: KEY}");
+        auto names = keys_of(parts, path + ".keys", k_parts, {});
+        if (names.contains("url") && (names.contains("host") || names.contains("port") || names.contains("database")))
+            throw problem(parts, path + ".keys", "with url, only user and password may come from other keys");
+        if (!names.contains("url") && !names.contains("host"))
+            throw problem(parts, path + ".keys", "name the key of the url, or at least of the host");
+        for (const auto& part : k_parts) {
+            if (names.contains(part))
+                source.parts.emplace_back(part, string(parts[part], path + ".keys." + part));
+        }
         return source;
+    }
+
+    // `expect`: pass, {fail: C}, or with maintenance {before: ..., after: ...}.
+    void expectations(const YAML::Node& node, const std::string& path, Candidate& out) {
+        bool phased = node.IsMap() && (node["before"] || node["after"]);
+        if (!phased) {
+            out.expect = expectation(node, path);
+            if (m_maintenance)
+                out.phases.after = out.expect;
+            return;
+        }
+        if (!m_maintenance)
+            throw problem(node, path,
+                          "before and after are the phases of a maintenance: add a maintenance section, "
+                          "or write pass or {fail: <category>}");
+        auto keys = keys_of(node, path, {"before", "after"}, {});
+        if (keys.contains("before"))
+            out.phases.before = expectation(node["before"], path + ".before");
+        if (keys.contains("after"))
+            out.phases.after = expectation(node["after"], path + ".after");
+        out.expect = out.phases.after.value_or(*out.phases.before);
     }
 
     Expectation expectation(const YAML::Node& node, const std::string& path) {
@@ -429,7 +791,8 @@ class Loader {
     std::vector<Check> checks(const YAML::Node& node, const std::string& path) {
         std::vector<Check> out;
         if (node.IsDefined() && !node.IsNull()) {
-            require_sequence(node, path, "a list of checks: connect or query");
+            require_sequence(node, path,
+                             "a list of checks: connect, query, tls, setting, privileges, read_write, identity, pool");
             for (std::size_t i = 0; i < node.size(); ++i) {
                 std::string item_path = fmt::format("{}[{}]", path, i);
                 Check next = check(node[i], item_path);
@@ -452,7 +815,11 @@ class Loader {
         out.mark = mark_of(node);
         if (node.IsScalar() && node.Scalar() == "connect")
             return out;
-        require_map(node, path, "a check: connect, {connect: {within_ms: N}} or {query: SQL, expect_rows: N}");
+        if (node.IsScalar() && node.Scalar() == "tls") {
+            out.kind = Check::Kind::tls;
+            return out;
+        }
+        require_map(node, path, "a check: connect, tls, or a mapping such as {query: SQL, expect_rows: N}");
         if (node["connect"]) {
             keys_of(node, path, {"connect"}, {});
             const YAML::Node& body = node["connect"];
@@ -464,7 +831,51 @@ class Loader {
                 out.within_ms = static_cast<int>(integer(body["within_ms"], path + ".connect.within_ms", 1, 600000));
             return out;
         }
-        auto keys = keys_of(node, path, {"query", "expect_rows", "expect_value", "timeout_ms"}, {"query"});
+        if (node["tls"])
+            return tls_check(node, path, out);
+        if (node["setting"])
+            return setting_check(node, path, out);
+        if (node["privileges"])
+            return privileges_check(node, path, out);
+        if (node["read_write"]) {
+            out.kind = Check::Kind::read_write;
+            keys_of(node, path, {"read_write", "timeout_ms"}, {});
+            out.writable = one_of(node["read_write"], path + ".read_write", k_read_write);
+            statement_timeout(node, path, out);
+            return out;
+        }
+        if (node["identity"]) {
+            out.kind = Check::Kind::identity;
+            keys_of(node, path, {"identity", "timeout_ms"}, {});
+            require_map(node["identity"], path + ".identity", "{same_as: <name of another candidate>}");
+            keys_of(node["identity"], path + ".identity", {"same_as"}, {"same_as"});
+            out.name = string(node["identity"]["same_as"], path + ".identity.same_as");
+            statement_timeout(node, path, out);
+            return out;
+        }
+        if (node["pool"]) {
+            out.kind = Check::Kind::pool;
+            keys_of(node, path, {"pool", "timeout_ms"}, {});
+            require_map(node["pool"], path + ".pool", "{size: N, headroom: N}");
+            auto keys = keys_of(node["pool"], path + ".pool", {"size", "headroom"}, {"size"});
+            out.size = static_cast<int>(integer(node["pool"]["size"], path + ".pool.size", 1, 500));
+            if (keys.contains("headroom"))
+                out.headroom = static_cast<int>(integer(node["pool"]["headroom"], path + ".pool.headroom", 0, 100000));
+            statement_timeout(node, path, out);
+            return out;
+        }
+        if (!node["query"]) {
+            std::vector<std::string> kinds{"connect",    "query",      "tls",      "setting",
+                                           "privileges", "read_write", "identity", "pool"};
+            std::string first = node.begin()->first.Scalar();
+            std::string hint = did_you_mean(first, kinds);
+            throw problem(node.begin()->first, path + "." + first,
+                          fmt::format("unknown check \"{}\"{}; checks: {}", first,
+                                      hint.empty() ? "" : " (" + hint + ")", join(kinds, ", ")));
+        }
+        auto keys =
+            keys_of(node, path, {"query", "expect_rows", "expect_value", "expect_match", "expect_data", "timeout_ms"},
+                    {"query"});
         out.kind = Check::Kind::query;
         out.sql = string(node["query"], path + ".query");
         if (trim(out.sql).empty())
@@ -473,14 +884,154 @@ class Loader {
             out.expect_rows = integer(node["expect_rows"], path + ".expect_rows", 0, 1L << 40);
         if (keys.contains("expect_value"))
             out.expect_value = string(node["expect_value"], path + ".expect_value");
-        if (keys.contains("timeout_ms"))
-            out.timeout_ms = static_cast<int>(integer(node["timeout_ms"], path + ".timeout_ms", 1, 600000));
+        if (keys.contains("expect_match")) {
+            out.expect_match = string(node["expect_match"], path + ".expect_match");
+            try {
+                std::regex check(*out.expect_match);
+            } catch (const std::regex_error& e) {
+                throw problem(node["expect_match"], path + ".expect_match",
+                              fmt::format("not a valid regular expression (ECMAScript): {}", e.what()));
+            }
+        }
+        if (keys.contains("expect_data"))
+            out.expect_data = table(node["expect_data"], path + ".expect_data");
+        statement_timeout(node, path, out);
         return out;
+    }
+
+    void statement_timeout(const YAML::Node& node, const std::string& path, Check& out) {
+        if (node["timeout_ms"])
+            out.timeout_ms = static_cast<int>(integer(node["timeout_ms"], path + ".timeout_ms", 1, 600000));
+    }
+
+    std::vector<std::vector<std::string>> table(const YAML::Node& node, const std::string& path) {
+        require_sequence(node, path, "a list of rows, each a list of values: [[1, alice], [2, bob]]");
+        std::vector<std::vector<std::string>> rows;
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            std::string row_path = fmt::format("{}[{}]", path, i);
+            require_sequence(node[i], row_path, "a row: a list of values, [1, alice]");
+            std::vector<std::string> row;
+            for (std::size_t j = 0; j < node[i].size(); ++j)
+                row.push_back(node[i][j].IsNull() ? std::string("NULL")
+                                                  : string(node[i][j], fmt::format("{}[{}]", row_path, j)));
+            rows.push_back(std::move(row));
+        }
+        return rows;
+    }
+
+    Check tls_check(const YAML::Node& node, const std::string& path, Check& out) {
+        out.kind = Check::Kind::tls;
+        keys_of(node, path, {"tls", "timeout_ms"}, {});
+        const YAML::Node& body = node["tls"];
+        if (body.IsNull())
+            return out;
+        require_map(body, path + ".tls", "{min_version: TLSv1.2}");
+        keys_of(body, path + ".tls", {"min_version"}, {});
+        if (body["min_version"]) {
+            out.min_version = string(body["min_version"], path + ".tls.min_version");
+            static const std::vector<std::string> versions{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+            if (std::find(versions.begin(), versions.end(), *out.min_version) == versions.end())
+                throw problem(
+                    body["min_version"], path + ".tls.min_version",
+                    fmt::format("unknown version \"{}\"; choose one of: {}", *out.min_version, join(versions, ", ")));
+        }
+        return out;
+    }
+
+    Check setting_check(const YAML::Node& node, const std::string& path, Check& out) {
+        out.kind = Check::Kind::setting;
+        auto keys = keys_of(node, path, {"setting", "equals", "at_least", "at_most", "timeout_ms"}, {"setting"});
+        out.name = string(node["setting"], path + ".setting");
+        if (out.name.empty() ||
+            out.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") != std::string::npos)
+            throw problem(node["setting"], path + ".setting", "a setting name is lower-case letters, digits, _ and .");
+        if (!keys.contains("equals") && !keys.contains("at_least") && !keys.contains("at_most"))
+            throw problem(node, path, "say what the setting must be: equals, at_least or at_most");
+        if (keys.contains("equals"))
+            out.equals = string(node["equals"], path + ".equals");
+        auto number = [&](const char* key) {
+            std::string text = string(node[key], path + "." + key);
+            char* end = nullptr;
+            double value = std::strtod(text.c_str(), &end);
+            if (text.empty() || *end != '\0')
+                throw problem(node[key], path + "." + key, fmt::format("expected a number, got \"{}\"", text));
+            return value;
+        };
+        if (keys.contains("at_least"))
+            out.at_least = number("at_least");
+        if (keys.contains("at_most"))
+            out.at_most = number("at_most");
+        statement_timeout(node, path, out);
+        return out;
+    }
+
+    Check privileges_check(const YAML::Node& node, const std::string& path, Check& out) {
+        out.kind = Check::Kind::privileges;
+        keys_of(node, path, {"privileges", "timeout_ms"}, {});
+        const YAML::Node& body = node["privileges"];
+        require_map(body, path + ".privileges", "{can: [SELECT accounts, CONNECT users], cannot: [DELETE accounts]}");
+        keys_of(body, path + ".privileges", {"can", "cannot"}, {});
+        for (const char* side : {"can", "cannot"}) {
+            if (!body[side])
+                continue;
+            std::string side_path = path + ".privileges." + side;
+            require_sequence(body[side], side_path, "a list like [SELECT accounts, CONNECT users]");
+            for (std::size_t i = 0; i < body[side].size(); ++i) {
+                std::string item_path = fmt::format("{}[{}]", side_path, i);
+                std::string text = string(body[side][i], item_path);
+                std::istringstream in(text);
+                PrivilegeRule rule;
+                rule.allowed = std::string_view(side) == "can";
+                std::string extra;
+                in >> rule.privilege >> rule.object >> extra;
+                for (char& c : rule.privilege)
+                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                bool known = rule.privilege == "CONNECT" ||
+                             std::find(k_table_privileges.begin(), k_table_privileges.end(), rule.privilege) !=
+                                 k_table_privileges.end();
+                if (!known || rule.object.empty() || !extra.empty())
+                    throw problem(body[side][i], item_path,
+                                  fmt::format("\"{}\" is not PRIVILEGE OBJECT: write SELECT, INSERT, UPDATE or DELETE "
+                                              "and a table, or CONNECT and a database",
+                                              text));
+                out.privileges.push_back(rule);
+            }
+        }
+        if (out.privileges.empty())
+            throw problem(body, path + ".privileges", "name at least one privilege under can or cannot");
+        statement_timeout(node, path, out);
+        return out;
+    }
+
+    // identity checks name another candidate of the same scenario.
+    void check_references(const Scenario& scenario) {
+        for (std::size_t i = 0; i < scenario.candidates.size(); ++i) {
+            const Candidate& candidate = scenario.candidates[i];
+            for (std::size_t j = 0; j < candidate.checks.size(); ++j) {
+                const Check& check = candidate.checks[j];
+                if (check.kind != Check::Kind::identity)
+                    continue;
+                std::vector<std::string> names;
+                for (const auto& other : scenario.candidates) {
+                    if (other.name != candidate.name)
+                        names.push_back(other.name);
+                }
+                if (std::find(names.begin(), names.end(), check.name) == names.end()) {
+                    std::string hint = did_you_mean(check.name, names);
+                    throw Problem{ScenarioError{
+                        check.mark, fmt::format("candidates[{}].checks[{}].identity.same_as: \"{}\" is not another "
+                                                "candidate of this scenario{}",
+                                                i, j, check.name, hint.empty() ? "" : "; " + hint)}};
+                }
+            }
+        }
     }
 
     std::filesystem::path m_file;
     const Environment& m_env;
     Engine m_engine = Engine::postgres; // of the database section, read before the candidates
+    bool m_tls = false;                 // the database serves TLS
+    bool m_maintenance = false;         // the scenario has a maintenance section (read before the candidates)
     std::vector<std::string> m_secrets;
 };
 

@@ -45,27 +45,90 @@ struct SetupStep {
     SourceMark mark;
 };
 
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+// The certificate a TLS-enabled twin presents (database.tls.certificate).
+enum class CertificateChoice { valid, wrong_name, expired, self_signed };
+
+// Returns the name scenarios use: "valid", "wrong-name", "expired", "self-signed".
+std::string_view to_string(CertificateChoice choice);
+
+// database.tls: the twin serves TLS with a certificate from a throwaway CA made for the run.
+struct TlsSetup {
+    bool enabled = false;
+    CertificateChoice certificate = CertificateChoice::valid;
+    bool clients_must_verify = false; // candidates that do not check the certificate's name fail as `tls`
+    SourceMark mark;
+};
+
+// database.access, or an access step of the maintenance: who may log in, and how.
+struct AccessRules {
+    bool require_tls = false;     // postgres: hostnossl reject; mariadb/mysql: require_secure_transport
+    std::vector<std::string> hba; // postgres only: pg_hba.conf lines, first match wins
+    SourceMark mark;
+
+    bool empty() const { return !require_tls && hba.empty(); }
+};
+
 struct Database {
     std::filesystem::path folder; // of the scenario file (the docker provider looks for docker-compose.yml there)
     Engine engine = Engine::postgres;
     ProviderKind provider = ProviderKind::local;
     std::vector<HostName> answers_as;
-    std::vector<std::pair<std::string, std::string>> settings;
+    Settings settings;
+    std::vector<SourceMark> setting_marks; // one per setting: where the name is, for messages
+    TlsSetup tls;
+    AccessRules access;
     std::vector<SetupStep> setup;
 };
 
+// One step of a planned change, applied to the running twin between the before and after phases.
+struct MaintenanceStep {
+    enum class Kind { sql, settings, access, answers_as };
+    Kind kind = Kind::sql;
+    SetupStep sql;     // sql: the statements and their database
+    Settings settings; // settings: applied with a reload or a restart, as each requires
+    std::vector<SourceMark> setting_marks;
+    AccessRules access;               // access: replaces database.access
+    std::vector<HostName> answers_as; // answers_as: the names and ports the database answers as from now on
+    SourceMark mark;
+
+    // Returns a short label for reports: "sql: ALTER ROLE app ...", "settings: port, ssl".
+    std::string label() const;
+};
+
+// A privilege a candidate's role must have (or must not have) on a table or database.
+struct PrivilegeRule {
+    std::string privilege; // SELECT, INSERT, UPDATE, DELETE (tables) or CONNECT (databases)
+    std::string object;    // table (optionally schema-qualified) or database name
+    bool allowed = true;
+};
+
 struct Check {
-    enum class Kind { connect, query };
+    enum class Kind { connect, query, tls, setting, privileges, read_write, identity, pool };
     Kind kind = Kind::connect;
     int within_ms = 0;                       // connect: the login must finish within this
     std::string sql;                         // query
     std::optional<long> expect_rows;         // query: exact number of rows
     std::optional<std::string> expect_value; // query: first column of the first row
-    int timeout_ms = 10000;                  // query: statement deadline
+    std::optional<std::string> expect_match; // query: a regular expression the first value must match
+    std::optional<std::vector<std::vector<std::string>>> expect_data; // query: every row, every column
+    std::optional<std::string> min_version; // tls: lowest acceptable protocol version (TLSv1.2)
+    std::string name;                       // setting: the server setting; identity: the reference candidate
+    std::optional<std::string> equals;      // setting
+    std::optional<double> at_least;         // setting
+    std::optional<double> at_most;          // setting
+    std::vector<PrivilegeRule> privileges;  // privileges
+    bool writable = true;                   // read_write: true = must accept writes, false = must be read-only
+    int size = 0;                           // pool: concurrent sessions
+    int headroom = 0;                       // pool: connections that must stay free beyond `size`
+    int timeout_ms = 10000;                 // statement deadline of every check after connect
     SourceMark mark;
 
-    // Returns a short label: "connect" or "query: SELECT ...".
+    // Returns a short label: "connect", "query: SELECT ...", "tls", "setting: max_connections", ...
     std::string label() const;
+    // Returns the layer the check verifies, for reports: "login", "data", "authorization", ...
+    std::string_view layer() const;
 };
 
 struct Expectation {
@@ -80,23 +143,40 @@ struct Expectation {
 struct CandidateSource {
     std::optional<std::string> url;
     std::filesystem::path file; // `from.file`, resolved against the scenario's folder
-    std::string key;            // `from.key`
+    std::string format; // `from.format` or guessed from the file name: env, yaml, json, properties, ini, pg_service
+    std::string key;    // `from.key`: the key holding the whole string
+    // `from.keys`: parts of the string from separate keys (url, host, port, user, password, database)
+    std::vector<std::pair<std::string, std::string>> parts;
+    std::string service; // `from.service`: a PostgreSQL service name, looked up in `file` by libpq
     SourceMark mark;
+};
+
+// When a candidate is tried in a scenario with maintenance, and what is expected each time.
+struct Phases {
+    std::optional<Expectation> before; // tried before the maintenance steps
+    std::optional<Expectation> after;  // tried after them
 };
 
 struct Candidate {
     std::string name;
     std::string driver;
     CandidateSource source;
-    Expectation expect;
+    Expectation expect;        // without maintenance
+    Phases phases;             // with maintenance (a plain `expect` means after only)
     std::vector<Check> checks; // always starts with a connect check
     SourceMark mark;
 };
+
+// How candidates see the machine's client configuration: ignored (the default), or used.
+enum class ClientEnvironment { isolated, machine };
 
 struct Scenario {
     std::filesystem::path file;
     std::string name;
     Database database;
+    std::vector<MaintenanceStep> maintenance; // empty: a single phase
+    SourceMark maintenance_mark;
+    ClientEnvironment client_environment = ClientEnvironment::isolated;
     std::vector<Candidate> candidates;
     std::vector<std::string> secrets; // values interpolated from secret-looking variables
 };

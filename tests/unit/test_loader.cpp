@@ -244,13 +244,14 @@ TEST_SUITE("loader") {
         auto error = error_of(k_head + k_candidates + "scenaro: typo\n");
         CHECK(error.to_string() == at(9, 1,
                                       "scenaro: unknown key \"scenaro\"; did you mean scenario? "
-                                      "allowed here: scenario, database, candidates"));
+                                      "allowed here: scenario, database, maintenance, client_environment, candidates"));
     }
 
     TEST_CASE("an unknown key without a close match lists what is allowed") {
         auto error = error_of(k_head + k_candidates + "owner: me\n");
         CHECK(error.to_string() ==
-              at(9, 1, "owner: unknown key \"owner\"; allowed here: scenario, database, candidates"));
+              at(9, 1, "owner: unknown key \"owner\"; allowed here: scenario, database, maintenance, "
+                              "client_environment, candidates"));
     }
 
     TEST_CASE("an unknown key under database is named with its path and a suggestion") {
@@ -261,7 +262,7 @@ TEST_SUITE("loader") {
                               k_candidates);
         CHECK(error.to_string() == at(4, 3,
                                       "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
-                                      "allowed here: engine, provider, answers_as, settings, setup"));
+                                      "allowed here: engine, provider, answers_as, settings, tls, access, setup"));
     }
 
     TEST_CASE("an unknown key in a candidate is named with its path and a suggestion") {
@@ -276,7 +277,7 @@ TEST_SUITE("loader") {
         CHECK(error.to_string() == at(11, 9,
                                       "candidates[0].checks[0].expect_row: unknown key \"expect_row\"; "
                                       "did you mean expect_rows? allowed here: query, expect_rows, expect_value, "
-                                      "timeout_ms"));
+                                      "expect_match, expect_data, timeout_ms"));
     }
 
     TEST_CASE("a duplicate top-level key is an error at its second occurrence") {
@@ -495,10 +496,13 @@ TEST_SUITE("loader") {
                                                 ": check the path (relative to the scenario file)");
     }
 
-    TEST_CASE("from needs both file and key") {
+    TEST_CASE("from needs a file and one of key, keys or service") {
         CHECK(
             error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n    from: {file: app.env}\n").to_string() ==
-            at(8, 11, "candidates[0].from: missing required key \"key\""));
+            at(8, 11, "candidates[0].from: name exactly one of key (the whole string), keys (its parts) or service (a "
+                      "PostgreSQL service in a pg_service.conf file)"));
+        CHECK(error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n    from: {key: A}\n").to_string() ==
+              at(8, 11, "candidates[0].from: missing required key \"file\""));
     }
 
     TEST_CASE("an unset variable without a default says how to set it") {
