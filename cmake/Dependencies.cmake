@@ -5,6 +5,7 @@ find_package(fmt REQUIRED)                 # libfmt-dev
 find_package(nlohmann_json 3.10 REQUIRED)  # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)               # libcli11-dev
 find_package(yaml-cpp REQUIRED)            # libyaml-cpp-dev
+find_package(OpenSSL REQUIRED)             # libssl-dev
 
 # yaml-cpp 0.7 exports `yaml-cpp`; 0.8 renames it `yaml-cpp::yaml-cpp`.
 add_library(stagegate_yaml INTERFACE)

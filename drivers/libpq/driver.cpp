@@ -16,8 +16,6 @@ namespace {
 // libpq runs all of its own option checks and then fails at once without any network traffic.
 constexpr std::string_view k_nowhere = "/nonexistent/stagegate-parse-check";
 
-// A password file that cannot exist: libpq skips a missing passfile silently.
-constexpr const char* k_no_passfile = "/nonexistent/stagegate-no-passfile";
 
 // libpq's blocking connect gives each host connect_timeout seconds (at least 2); the async
 // connect ignores it, so the application's own limit is applied here on top of the harness's.
@@ -263,11 +261,6 @@ class LibpqDriver final : public Driver {
         }
         keys.insert(keys.end(), {"hostaddr", "port", "fallback_application_name"});
         values.insert(values.end(), {addrs, ports, "stagegate"});
-        // The machine's ~/.pgpass must not make a candidate pass: only what it names counts.
-        if (!candidate.get("passfile")) {
-            keys.emplace_back("passfile");
-            values.emplace_back(k_no_passfile);
-        }
         std::string target = candidate.endpoints.empty() ? std::string("the server") : candidate.endpoints.front().host;
         return start(keys, values, client_deadline(candidate, deadline), target);
     }

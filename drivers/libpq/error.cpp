@@ -136,6 +136,12 @@ Failure classify(std::string_view sqlstate, std::string_view raw_message, Phase 
     failure.category = sqlstate.size() == 5 ? by_sqlstate(sqlstate, phase) : by_message(raw_message, phase);
     failure.message = one_line(raw_message);
     failure.hint = hint_for(failure.category);
+    // A pg_hba.conf hostssl/hostnossl rule refused the transport, not the credentials (28000
+    // "pg_hba.conf rejects connection ..., no encryption" / "no pg_hba.conf entry ..., no encryption").
+    if (starts_with_class(sqlstate, "28") && contains(raw_message, "no encryption")) {
+        failure.category = Category::tls;
+        failure.hint = "the server accepts this login only over TLS: set sslmode=verify-full with sslrootcert";
+    }
     return failure;
 }
 

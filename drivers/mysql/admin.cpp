@@ -116,6 +116,12 @@ Result<std::unique_ptr<Session>> connect_admin_session(const AdminLogin& login, 
     mysql_optionsv(handle.get(), MYSQL_OPT_READ_TIMEOUT, &io_timeout);
     mysql_optionsv(handle.get(), MYSQL_OPT_WRITE_TIMEOUT, &io_timeout);
     mysql_optionsv(handle.get(), MYSQL_OPT_PROTOCOL, &protocol);
+    if (login.tls) { // the server requires TLS; it is our own throwaway server, so no verification
+        my_bool enforce = 1;
+        my_bool verify = 0;
+        mysql_optionsv(handle.get(), MYSQL_OPT_SSL_ENFORCE, &enforce);
+        mysql_optionsv(handle.get(), MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+    }
     const char* database = login.database.empty() ? nullptr : login.database.c_str();
     if (!mysql_real_connect(handle.get(), login.address.c_str(), login.user.c_str(), login.password.c_str(), database,
                             static_cast<unsigned>(login.port), nullptr, CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS))

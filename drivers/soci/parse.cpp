@@ -432,8 +432,6 @@ std::string routed_string(const ParsedCandidate& candidate, std::span<const Rout
         }
         add("hostaddr", addresses);
         add("port", ports);
-        if (!candidate.get("passfile"))
-            add("passfile", "/nonexistent/stagegate-no-passfile");
         return out;
     }
     add("host", routes.front().address);

@@ -15,24 +15,52 @@ struct LintArgs {
     std::vector<std::string> paths;
 };
 
-// What lint can know without a server: the string as the client reads it, and its route.
-Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario& scenario, Redactor& redactor) {
-    auto text = candidate_text(candidate);
+// What lint can know without a server: the string as the client reads it, its route (with the
+// names the database answers as in that phase), and the scenario's TLS policy.
+Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario& scenario,
+                                     const std::vector<HostName>& answers_as, Redactor& redactor) {
+    auto text = candidate_text(candidate, protocol_of(scenario.database.engine));
     if (!text)
         return std::unexpected(text.error());
-    auto parsed = find_driver(candidate.driver)->parse(*text);
+    for (const auto& secret : text->secrets)
+        redactor.add(secret);
+    auto parsed = find_driver(candidate.driver)->parse(text->text);
     if (!parsed)
         return parsed;
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
-    auto routes = route_candidate(*parsed, scenario.database, Route{"127.0.0.1", 0});
+    Database database = scenario.database;
+    database.answers_as = answers_as;
+    auto routes = route_candidate(*parsed, database, Route{"127.0.0.1", 0});
     if (!routes)
         return std::unexpected(routes.error());
+    if (auto refused = tls_policy(*parsed, scenario.database))
+        return std::unexpected(*refused);
     return parsed;
 }
 
+// The phases a candidate is tried in, each with its expectation and the names the database
+// answers as then.
+std::vector<std::tuple<std::string, Expectation, std::vector<HostName>>> phases_of(const Candidate& candidate,
+                                                                                   const Scenario& scenario) {
+    if (scenario.maintenance.empty())
+        return {{"", candidate.expect, scenario.database.answers_as}};
+    std::vector<HostName> after = scenario.database.answers_as;
+    for (const auto& step : scenario.maintenance) {
+        if (step.kind == MaintenanceStep::Kind::answers_as)
+            after = step.answers_as;
+    }
+    std::vector<std::tuple<std::string, Expectation, std::vector<HostName>>> out;
+    if (candidate.phases.before)
+        out.emplace_back("before", *candidate.phases.before, scenario.database.answers_as);
+    if (candidate.phases.after)
+        out.emplace_back("after", *candidate.phases.after, after);
+    return out;
+}
+
 int lint(const LintArgs& args) {
-    auto scenarios = load_all(args.paths);
+    // Lint starts no server and makes no CA: the file name stands for the one a run would make.
+    auto scenarios = load_all(args.paths, "/nonexistent/stagegate-throwaway-ca.pem");
     if (!scenarios)
         return k_exit_invalid;
     Redactor redactor;
@@ -41,21 +69,25 @@ int lint(const LintArgs& args) {
         for (const auto& secret : scenario.secrets)
             redactor.add(secret);
         for (const auto& candidate : scenario.candidates) {
-            auto result = static_check(candidate, scenario, redactor);
-            std::string where = candidate.mark.to_string();
-            if (result) {
-                fmt::print("{}: ok: {}\n", where, candidate.name);
-                for (const auto& warning : result->warnings)
-                    fmt::print("{}: warning: {}: {}\n", where, candidate.name, redactor.apply(warning));
-                continue;
+            for (const auto& [phase, expect, answers_as] : phases_of(candidate, scenario)) {
+                auto result = static_check(candidate, scenario, answers_as, redactor);
+                std::string where = candidate.mark.to_string();
+                std::string name =
+                    phase.empty() ? candidate.name : fmt::format("{} ({} maintenance)", candidate.name, phase);
+                if (result) {
+                    fmt::print("{}: ok: {}\n", where, name);
+                    for (const auto& warning : result->warnings)
+                        fmt::print("{}: warning: {}: {}\n", where, name, redactor.apply(warning));
+                    continue;
+                }
+                const Failure& failure = result.error();
+                bool expected = !expect.pass && expect.category == failure.category;
+                if (!expected)
+                    ++contradictions;
+                fmt::print("{}: {}: {}: {} ({}){}\n", where, expected ? "ok" : "error", name,
+                           redactor.apply(failure.message), to_string(failure.category),
+                           expected ? ", as the scenario expects" : "");
             }
-            const Failure& failure = result.error();
-            bool expected = !candidate.expect.pass && candidate.expect.category == failure.category;
-            if (!expected)
-                ++contradictions;
-            fmt::print("{}: {}: {}: {} ({}){}\n", where, expected ? "ok" : "error", candidate.name,
-                       redactor.apply(failure.message), to_string(failure.category),
-                       expected ? ", as the scenario expects" : "");
         }
     }
     fmt::print("{} scenario file{} checked without a server; {} candidate{} would not behave as expected\n",

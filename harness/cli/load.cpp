@@ -5,9 +5,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 namespace stagegate::cli {
 
-std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& paths) {
+std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& paths, const std::string& ca_file) {
+    ::setenv(k_ca_variable, ca_file.c_str(), 1); // .env files expand it from the process environment too
     auto files = discover_scenarios(paths);
     if (!files) {
         fmt::print(stderr, "stagegate: error: {}\n", files.error());

@@ -2,6 +2,7 @@
 #include "cli/load.hpp"
 #include "provision/process.hpp"
 #include "provision/run_dir.hpp"
+#include "provision/tls_material.hpp"
 #include "report/console.hpp"
 #include "report/json.hpp"
 #include "run/runner.hpp"
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace stagegate::cli {
@@ -22,20 +24,31 @@ struct RunArgs {
 };
 
 int run(const RunArgs& args) {
-    auto scenarios = load_all(args.paths);
-    if (!scenarios)
-        return k_exit_invalid;
     install_signal_handlers();
     auto run_dir = RunDir::create();
     if (!run_dir) {
         fmt::print(stderr, "stagegate: infrastructure error: {}\n", run_dir.error());
         return k_exit_infrastructure;
     }
+    std::filesystem::path ca_file = run_dir->path() / "stagegate-ca.pem";
+    auto scenarios = load_all(args.paths, ca_file.string());
+    if (!scenarios)
+        return k_exit_invalid;
+    std::optional<CertificateAuthority> authority;
+    if (std::any_of(scenarios->begin(), scenarios->end(), [](const Scenario& s) { return s.database.tls.enabled; })) {
+        auto made = CertificateAuthority::create(ca_file);
+        if (!made) {
+            fmt::print(stderr, "stagegate: infrastructure error: cannot make the throwaway CA: {}\n", made.error());
+            return k_exit_infrastructure;
+        }
+        authority = std::move(*made);
+    }
     Redactor redactor;
     std::FILE* console = args.json == "-" ? stderr : stdout;
     ConsoleReporter reporter(console, ConsoleReporter::wants_color(console), redactor);
     RunOptions options;
     options.interrupted = interruption_flag();
+    options.authority = authority ? &*authority : nullptr;
     RunOutcome outcome = run_scenarios(*scenarios, *run_dir, system_launcher(), redactor, reporter, options);
     int code = outcome.exit_code();
     if (!args.json.empty()) {

@@ -100,18 +100,73 @@ class MariadbRecipe final : public ServerRecipe {
         return spec;
     }
 
-    std::vector<std::string> server_arguments(const fs::path& data, const fs::path& dir, int port,
-                                              const Database& database) const override {
-        return LocalMariadb::server_arguments(m_server, data, dir, port, database);
+    std::expected<void, std::string> write_config(const fs::path&, const Database&, const ServerCertificate*,
+                                                  const std::optional<UnixUser>&) const override {
+        return {}; // everything is on the command line
     }
+
+    std::vector<std::string> server_arguments(const fs::path& data, const fs::path& dir, int port,
+                                              const Database& database,
+                                              const ServerCertificate* certificate) const override {
+        auto args = LocalMariadb::server_arguments(m_server, data, dir, port, database);
+        std::vector<std::string> tls;
+        if (certificate)
+            tls = {"--ssl-cert=" + certificate->cert_file.string(), "--ssl-key=" + certificate->key_file.string()};
+        tls.push_back(std::string("--require-secure-transport=") + (database.access.require_tls ? "ON" : "OFF"));
+        // Before the scenario's settings, which come last so they win.
+        auto settings_start = args.end() - static_cast<std::ptrdiff_t>(database.settings.size());
+        args.insert(settings_start, tls.begin(), tls.end());
+        return args;
+    }
+
+    std::expected<std::vector<std::string>, std::string> apply_settings(Session& admin, const Settings& settings,
+                                                                        const Deadline& deadline) const override {
+        std::vector<std::string> restart;
+        for (const auto& [name, value] : settings) {
+            // Numbers must go unquoted ('50' is a wrong argument type for max_connections).
+            bool number = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+            std::string quoted = "'";
+            for (char c : value) {
+                if (c == '\'' || c == '\\')
+                    quoted += '\\';
+                quoted += c;
+            }
+            quoted += "'";
+            auto set = admin.execute(fmt::format("SET GLOBAL {} = {}", name, number ? value : quoted), deadline);
+            if (set)
+                continue;
+            if (set.error().native_code == 1238) // read-only variable: only the command line sets it
+                restart.push_back(name);
+            else
+                return std::unexpected(fmt::format("{}: {}", name, set.error().message));
+        }
+        return restart;
+    }
+
+    std::expected<void, std::string> apply_access(Session& admin, const Database& database,
+                                                  const Deadline& deadline) const override {
+        auto set = admin.execute(
+            fmt::format("SET GLOBAL require_secure_transport = {}", database.access.require_tls ? "ON" : "OFF"),
+            deadline);
+        if (!set)
+            return std::unexpected(set.error().message);
+        return {};
+    }
+
+    std::expected<void, std::string> reload(Session&, const AdminLogin&, const Deadline&) const override {
+        return {}; // SET GLOBAL is in effect for the next login at once
+    }
+
+    int restart_signal() const override { return SIGTERM; } // clean shutdown: the data stays
 
     int parent_death_signal() const override { return SIGKILL; }
     int stop_signal() const override { return SIGKILL; } // the data is thrown away: no clean shutdown needed
 
     const Driver& admin_driver() const override { return *find_driver("mysqlcppconn"); }
 
-    AdminLogin admin_login(int port, const std::string& password, const std::string& database) const override {
-        return AdminLogin{"mysql", "127.0.0.1", port, std::string(k_superuser), password, database};
+    AdminLogin admin_login(int port, const std::string& password, const std::string& database,
+                           bool tls) const override {
+        return AdminLogin{"mysql", "127.0.0.1", port, std::string(k_superuser), password, database, tls};
     }
 
     std::string why_from_log(const fs::path& log) const override { return last_error_line(log); }
@@ -130,8 +185,8 @@ class MariadbRecipe final : public ServerRecipe {
 
 } // namespace
 
-LocalMariadb::LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher)
-    : LocalServers(std::make_unique<MariadbRecipe>(), run_dir, launcher) {}
+LocalMariadb::LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher, const CertificateAuthority* authority)
+    : LocalServers(std::make_unique<MariadbRecipe>(), run_dir, launcher, authority) {}
 
 std::vector<std::string> LocalMariadb::server_arguments(const fs::path& server, const fs::path& data,
                                                         const fs::path& dir, int port, const Database& database) {

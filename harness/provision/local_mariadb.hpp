@@ -10,7 +10,7 @@ namespace stagegate {
 // They serve `engine: mariadb` and `engine: mysql` (reports say MariaDB answered).
 class LocalMariadb final : public LocalServers {
   public:
-    LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher);
+    LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher, const CertificateAuthority* authority = nullptr);
 
     // Returns the server's command line for an instance (settings last, so they win).
     static std::vector<std::string> server_arguments(const std::filesystem::path& server,

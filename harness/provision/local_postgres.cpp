@@ -7,7 +7,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
+
+#include "stagegate/spelling.hpp"
 
 namespace stagegate {
 
@@ -17,12 +20,14 @@ namespace {
 
 constexpr std::string_view k_superuser = "postgres";
 
-// The last FATAL/ERROR/PANIC line of a server log: why a server did not come up.
+// The last FATAL/ERROR/PANIC line of a server log: why a server did not come up. When that only
+// says a configuration file "contains errors", the LOG line before it says which.
 std::string last_error_line(const fs::path& log) {
     std::ifstream in(log);
     std::string line;
     std::string why;
     std::string last;
+    std::string config_problem;
     while (std::getline(in, line)) {
         if (line.empty())
             continue;
@@ -32,8 +37,50 @@ std::string last_error_line(const fs::path& log) {
             if (auto at = line.find(severity); at != std::string::npos)
                 why = line.substr(at);
         }
+        if (auto at = line.find("LOG:  ");
+            at != std::string::npos &&
+            (line.find("configuration") != std::string::npos || line.find("parameter") != std::string::npos))
+            config_problem = line.substr(at + 6);
     }
+    if (why.find("contains errors") != std::string::npos && !config_problem.empty())
+        return "FATAL:  " + config_problem;
     return why.empty() ? last : why;
+}
+
+// Returns `text` as an SQL string literal (standard_conforming_strings is on).
+std::string literal(std::string_view text) {
+    std::string out = "'";
+    for (char c : text) {
+        out += c;
+        if (c == '\'')
+            out += '\'';
+    }
+    return out + "'";
+}
+
+// Writes `text` to `file` through a temporary file and a rename, readable by the server's account.
+std::expected<void, std::string> write_file(const fs::path& file, const std::string& text) {
+    fs::path temporary = file;
+    temporary += ".new";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << text;
+        if (!out.flush())
+            return std::unexpected("cannot write " + file.string());
+    }
+    std::error_code ec;
+    fs::permissions(
+        temporary, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read, ec);
+    fs::rename(temporary, file, ec);
+    if (ec)
+        return std::unexpected("cannot write " + file.string() + ": " + ec.message());
+    return {};
+}
+
+std::string first_value(const QueryResult& result) {
+    if (result.rows.empty() || result.rows[0].empty())
+        return {};
+    return result.rows[0][0].value_or("");
 }
 
 class PostgresRecipe final : public ServerRecipe {
@@ -74,20 +121,119 @@ class PostgresRecipe final : public ServerRecipe {
         return spec;
     }
 
+    std::expected<void, std::string> write_config(const fs::path& dir, const Database& database,
+                                                  const ServerCertificate* certificate,
+                                                  const std::optional<UnixUser>&) const override {
+        // The server reads this file instead of the one in its data directory (which it includes
+        // first), so the scenario's settings behave as in a real postgresql.conf: ALTER SYSTEM
+        // (postgresql.auto.conf) overrides them, and a reload sees changes.
+        std::string conf = "# written by stagegate\n";
+        conf += fmt::format("include {}\n", literal((dir / "data" / "postgresql.conf").string()));
+        conf += fmt::format("hba_file = {}\n", literal((dir / "pg_hba.conf").string()));
+        if (certificate) {
+            conf += "ssl = on\n";
+            conf += fmt::format("ssl_cert_file = {}\n", literal(certificate->cert_file.string()));
+            conf += fmt::format("ssl_key_file = {}\n", literal(certificate->key_file.string()));
+        }
+        for (const auto& [name, value] : database.settings)
+            conf += fmt::format("{} = {}\n", name, literal(value));
+        if (auto written = write_file(dir / "postgresql.conf", conf); !written)
+            return written;
+        return write_file(dir / "pg_hba.conf", hba_file(database.access));
+    }
+
     std::vector<std::string> server_arguments(const fs::path& data, const fs::path& dir, int port,
-                                              const Database& database) const override {
+                                              const Database& database, const ServerCertificate*) const override {
         return LocalPostgres::server_arguments(m_bindir, data, dir, port, database);
     }
+
+    std::expected<std::vector<std::string>, std::string> apply_settings(Session& admin, const Settings& settings,
+                                                                        const Deadline& deadline) const override {
+        std::vector<std::string> restart;
+        for (const auto& [name, value] : settings) {
+            auto context = admin.execute("SELECT context FROM pg_settings WHERE name = " + literal(name), deadline);
+            if (!context)
+                return std::unexpected(context.error().message);
+            if (context->rows.empty()) {
+                std::vector<std::string> names;
+                if (auto all = admin.execute("SELECT name FROM pg_settings", deadline)) {
+                    for (const auto& row : all->rows)
+                        names.push_back(row[0].value_or(""));
+                }
+                std::string hint = did_you_mean(name, names);
+                return std::unexpected(
+                    fmt::format("PostgreSQL has no setting {}{}", name, hint.empty() ? "" : "; " + hint));
+            }
+            std::string when = first_value(*context);
+            if (when == "internal")
+                return std::unexpected(fmt::format("{} is fixed when PostgreSQL is built: it cannot be changed", name));
+            auto set = admin.execute(fmt::format("ALTER SYSTEM SET {} = {}", name, literal(value)), deadline);
+            if (!set)
+                return std::unexpected(fmt::format("{}: {}", name, set.error().message));
+            if (when == "postmaster")
+                restart.push_back(name);
+        }
+        return restart;
+    }
+
+    std::expected<void, std::string> apply_access(Session& admin, const Database&,
+                                                  const Deadline& deadline) const override {
+        // The server reads pg_hba.conf only on a reload; the view shows what it would make of it.
+        auto errors =
+            admin.execute("SELECT line_number, error FROM pg_hba_file_rules WHERE error IS NOT NULL", deadline);
+        if (!errors)
+            return std::unexpected(errors.error().message);
+        if (!errors->rows.empty())
+            return std::unexpected(fmt::format("pg_hba.conf line {}: {}", errors->rows[0][0].value_or("?"),
+                                               errors->rows[0][1].value_or("?")));
+        return reload(admin, AdminLogin{}, deadline);
+    }
+
+    std::expected<void, std::string> reload(Session& admin, const AdminLogin&,
+                                            const Deadline& deadline) const override {
+        // pg_reload_conf() only signals the postmaster. The reload is done when the file's
+        // changes show: sessions started after it see the new load time.
+        auto before = admin.execute("SELECT pg_conf_load_time()::text", deadline);
+        if (!before)
+            return std::unexpected(before.error().message);
+        if (auto sent = admin.execute("SELECT pg_reload_conf()", deadline); !sent)
+            return std::unexpected(sent.error().message);
+        while (!deadline.expired() && !deadline.stopped()) {
+            auto now = admin.execute("SELECT pg_conf_load_time()::text", deadline);
+            if (!now)
+                return std::unexpected(now.error().message);
+            if (first_value(*now) != first_value(*before))
+                return {};
+            std::this_thread::sleep_for(Millis(5));
+        }
+        return std::unexpected(std::string("PostgreSQL did not reload its configuration in time"));
+    }
+
+    int restart_signal() const override { return SIGINT; } // fast shutdown: sessions end, data stays
 
     int parent_death_signal() const override { return SIGQUIT; } // immediate: the postmaster takes its back ends
     int stop_signal() const override { return SIGINT; }          // fast shutdown
 
     const Driver& admin_driver() const override { return *find_driver("libpq"); }
 
-    AdminLogin admin_login(int port, const std::string& password, const std::string& database) const override {
+    // The superuser's own pg_hba rule comes first, so access rules never lock setup out.
+    AdminLogin admin_login(int port, const std::string& password, const std::string& database, bool) const override {
         return AdminLogin{"postgresql", "127.0.0.1",
                           port,         std::string(k_superuser),
-                          password,     database.empty() ? std::string("postgres") : database};
+                          password,     database.empty() ? std::string("postgres") : database,
+                          false};
+    }
+
+    static std::string hba_file(const AccessRules& access) {
+        std::string hba = "# written by stagegate: its superuser first, then the scenario's rules\n";
+        hba += fmt::format("host all {} 127.0.0.1/32 scram-sha-256\n", k_superuser);
+        if (access.require_tls)
+            hba += "hostnossl all all all reject\n";
+        for (const auto& line : access.hba)
+            hba += line + "\n";
+        if (access.hba.empty())
+            hba += "host all all all scram-sha-256\n";
+        return hba;
     }
 
     std::string why_from_log(const fs::path& log) const override { return last_error_line(log); }
@@ -102,8 +248,8 @@ class PostgresRecipe final : public ServerRecipe {
 
 } // namespace
 
-LocalPostgres::LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher)
-    : LocalServers(std::make_unique<PostgresRecipe>(), run_dir, launcher) {}
+LocalPostgres::LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher, const CertificateAuthority* authority)
+    : LocalServers(std::make_unique<PostgresRecipe>(), run_dir, launcher, authority) {}
 
 std::expected<fs::path, std::string> LocalPostgres::find_bindir() {
     if (const char* dir = std::getenv("STAGEGATE_PG_BINDIR"); dir && *dir) {
@@ -138,8 +284,9 @@ std::vector<std::string> LocalPostgres::server_arguments(const fs::path& bindir,
           "logging_collector=off", "log_destination=stderr", "unix_socket_permissions=0700"}) {
         args.insert(args.end(), {"-c", setting});
     }
-    for (const auto& [key, value] : database.settings)
-        args.insert(args.end(), {"-c", key + "=" + value});
+    // The scenario's settings, TLS and pg_hba.conf come from the file write_config made.
+    (void)database;
+    args.insert(args.end(), {"-c", "config_file=" + (socket_dir / "postgresql.conf").string()});
     return args;
 }
 

@@ -12,7 +12,7 @@ namespace stagegate {
 // with stagegate.
 class LocalPostgres final : public LocalServers {
   public:
-    LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher);
+    LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher, const CertificateAuthority* authority = nullptr);
 
     // Returns the directory of the newest installed server binaries ($STAGEGATE_PG_BINDIR wins).
     static std::expected<std::filesystem::path, std::string> find_bindir();

@@ -7,6 +7,7 @@
 #include "provision/process.hpp"
 #include "provision/provider.hpp"
 #include "provision/reaper.hpp"
+#include "provision/tls_material.hpp"
 
 namespace stagegate {
 
@@ -29,16 +30,38 @@ class ServerRecipe {
                                                                    const std::filesystem::path& data,
                                                                    const std::string& password,
                                                                    const std::optional<UnixUser>& user) = 0;
+    // Writes what the server reads besides its data directory into the instance folder `dir`
+    // (PostgreSQL: its configuration file with the scenario's settings, and pg_hba.conf), readable
+    // by `user`. Also called by maintenance steps, with the settings and access rules they changed.
+    virtual std::expected<void, std::string> write_config(const std::filesystem::path& dir, const Database& database,
+                                                          const ServerCertificate* certificate,
+                                                          const std::optional<UnixUser>& user) const = 0;
     // Returns the server's command line for an instance (the scenario's settings last, so they win).
     virtual std::vector<std::string> server_arguments(const std::filesystem::path& data,
                                                       const std::filesystem::path& dir, int port,
-                                                      const Database& database) const = 0;
+                                                      const Database& database,
+                                                      const ServerCertificate* certificate) const = 0;
+    // Maintenance: applies `settings` through the superuser session `admin`; returns the names of
+    // those that take effect only after a restart. Fails with the server's reason.
+    virtual std::expected<std::vector<std::string>, std::string>
+    apply_settings(Session& admin, const Settings& settings, const Deadline& deadline) const = 0;
+    // Maintenance: makes the running server use `database.access` (the config was written with
+    // write_config). Returns once new logins see the rules.
+    virtual std::expected<void, std::string> apply_access(Session& admin, const Database& database,
+                                                          const Deadline& deadline) const = 0;
+    // Returns after a reload requested through `admin` is in effect for new logins.
+    virtual std::expected<void, std::string> reload(Session& admin, const AdminLogin& login,
+                                                    const Deadline& deadline) const = 0;
+    // Returns the signal that shuts the server down cleanly for a restart (its data is kept).
+    virtual int restart_signal() const = 0;
     // Returns the signal that ends the server when stagegate dies, and the one that stops it.
     virtual int parent_death_signal() const = 0;
     virtual int stop_signal() const = 0;
     // Returns the driver and login used for readiness and setup.
     virtual const Driver& admin_driver() const = 0;
-    virtual AdminLogin admin_login(int port, const std::string& password, const std::string& database) const = 0;
+    // `tls`: the server refuses plaintext logins (its access rules require TLS).
+    virtual AdminLogin admin_login(int port, const std::string& password, const std::string& database,
+                                   bool tls) const = 0;
     // Returns why the server did not come up, from its log.
     virtual std::string why_from_log(const std::filesystem::path& log) const = 0;
     // Returns the line reports show: "postgres 15.20, local, 127.0.0.1:40123".
@@ -55,28 +78,38 @@ class ServerRecipe {
 // background (Reaper); destroying the provider finishes all of it.
 class LocalServers : public Provider {
   public:
-    LocalServers(std::unique_ptr<ServerRecipe> recipe, const RunDir& run_dir, ProcessLauncher& launcher);
+    LocalServers(std::unique_ptr<ServerRecipe> recipe, const RunDir& run_dir, ProcessLauncher& launcher,
+                 const CertificateAuthority* authority);
     ~LocalServers() override;
 
     std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
                                                                     const Deadline& deadline) override;
     void prepare(const Database& next) override;
 
-  private:
-    // A server on its way up: its folder, port and process, and the settings it runs with.
+    // A server on its way up: its folder, port and process, and the configuration it runs with.
     struct Starting {
         std::filesystem::path dir;
         int port = 0;
         std::unique_ptr<Process> process;
-        std::vector<std::pair<std::string, std::string>> settings;
+        std::string config_key; // server_config_key of the database it was started for
+        std::optional<ServerCertificate> certificate;
+        bool tls_only = false; // plaintext logins are refused
     };
 
+    // Maintenance: stops `server` cleanly and starts it again in its folder, on its port, with
+    // `database`'s configuration; returns once a superuser login works, with that session.
+    std::expected<std::unique_ptr<Session>, std::string> restart(Starting& server, const Database& database,
+                                                                 const Deadline& deadline);
+    const ServerRecipe& recipe() const { return *m_recipe; }
+    const std::optional<UnixUser>& user() const { return m_user; }
+
+  private:
     std::expected<void, std::string> ensure_template(const Deadline& deadline);
     // Creates `name` in the run dir, owned by the account the servers run as.
     std::expected<std::filesystem::path, std::string> make_dir(const std::string& name);
-    // Starts a server in `dir` on a free port, copying the template there first if asked.
+    // Starts a server in `dir` on `port` (0: a free one), copying the template there first if asked.
     std::expected<Starting, std::string> start(const std::filesystem::path& dir, const Database& database,
-                                               bool copy_first);
+                                               bool copy_first, int port = 0);
     // Waits for the first superuser login; returns its session, or why the server did not come up.
     std::expected<std::unique_ptr<Session>, std::string> wait_ready(Starting& server, const Deadline& deadline);
     // Stops the oldest prepared server (it was never used).
@@ -85,7 +118,8 @@ class LocalServers : public Provider {
     std::unique_ptr<ServerRecipe> m_recipe;
     const RunDir& m_run_dir;
     ProcessLauncher& m_launcher;
-    std::optional<UnixUser> m_user; // set when running as root
+    const CertificateAuthority* m_authority; // null: no scenario of the run serves TLS
+    std::optional<UnixUser> m_user;          // set when running as root
     std::filesystem::path m_template;
     std::string m_password;
     int m_instances = 0;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <expected>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -11,6 +12,7 @@ namespace stagegate {
 
 class RunDir;
 class ProcessLauncher;
+class CertificateAuthority;
 
 // A disposable database server that answers for a scenario. Destroying it stops the server
 // and removes its files.
@@ -30,6 +32,15 @@ class Instance {
     // Returns the superuser session of the readiness login (default database) the first time,
     // null afterwards: setup reuses it instead of paying for another login.
     virtual std::unique_ptr<Session> take_admin_session() = 0;
+    // Returns the certificate file the server presents, when it serves TLS.
+    virtual std::optional<std::filesystem::path> certificate() const { return std::nullopt; }
+    // Maintenance: applies `settings` to the running server, each with a reload or a restart as
+    // the server says it needs, and waits until new logins see them. Returns one line for the
+    // report ("reload" or "restart: port needs one"), or why the change failed.
+    virtual std::expected<std::string, std::string> change_settings(const Settings& settings, const Deadline& deadline);
+    // Maintenance: replaces the access rules of the running server and waits until new logins
+    // see them. Returns one line for the report, or why the change failed.
+    virtual std::expected<std::string, std::string> change_access(const AccessRules& access, const Deadline& deadline);
 };
 
 // Stands up disposable databases of one engine with one method.
@@ -48,7 +59,13 @@ class Provider {
 };
 
 // Returns the provider for `database`'s engine and provider kind, sharing `run_dir`. Every
-// combination the loader accepts has one.
-std::unique_ptr<Provider> make_provider(const Database& database, const RunDir& run_dir, ProcessLauncher& launcher);
+// combination the loader accepts has one. `authority` signs the certificates of TLS scenarios
+// (null when no scenario of the run serves TLS).
+std::unique_ptr<Provider> make_provider(const Database& database, const RunDir& run_dir, ProcessLauncher& launcher,
+                                        const CertificateAuthority* authority);
+
+// Returns a key that is equal for two databases whose servers start the same way (settings, TLS,
+// access): a server started ahead for one can serve the other.
+std::string server_config_key(const Database& database);
 
 } // namespace stagegate

@@ -66,9 +66,28 @@ void ConsoleReporter::scenario_ready(const ScenarioOutcome& outcome) {
     line(paint(fmt::format("  server {}, ready in {} ms, answers as {}", outcome.server, outcome.ready_after.count(),
                            m_answers_as),
                k_dim));
+    if (!outcome.client_environment.empty())
+        line(paint("  client environment: the machine's own (PG*/MYSQL_* variables, ~/.pgpass, service files), as "
+                   "the scenario asks",
+                   k_dim));
+    m_phase.clear();
+}
+
+void ConsoleReporter::step_finished(const ScenarioOutcome&, const StepOutcome& step) {
+    if (m_phase != "maintenance") {
+        m_phase = "maintenance";
+        line("  maintenance:");
+    }
+    std::string tag = step.ok ? paint("DONE", k_green) : paint("FAIL", k_red);
+    line(fmt::format("  {}  {:<60} {:>6} ms", tag, step.step, step.elapsed.count()));
+    line(paint(fmt::format("        {}", step.result), step.ok ? k_dim : k_red));
 }
 
 void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) {
+    if (candidate.phase != m_phase && !candidate.phase.empty()) {
+        m_phase = candidate.phase;
+        line(fmt::format("  {} maintenance:", candidate.phase));
+    }
     std::string got = candidate.passed ? "pass" : fmt::format("fail:{}", to_string(*candidate.category));
     std::string story;
     if (candidate.verdict && !candidate.passed)
@@ -84,6 +103,8 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
         line(fmt::format("        {}", candidate.message));
     if (!candidate.verdict && !candidate.hint.empty())
         line(fmt::format("        hint: {}", candidate.hint));
+    for (const auto& mapping : candidate.translation)
+        line(paint(fmt::format("        from config: {}", mapping), k_dim));
     for (const auto& check : candidate.checks) {
         std::string status(to_string(check.status));
         if (&check == &candidate.checks.front() && !candidate.tls.empty())

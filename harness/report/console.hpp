@@ -17,6 +17,7 @@ class ConsoleReporter final : public RunObserver {
     void scenario_started(const Scenario& scenario) override;
     void scenario_ready(const ScenarioOutcome& outcome) override;
     void candidate_finished(const ScenarioOutcome& scenario, const CandidateOutcome& candidate) override;
+    void step_finished(const ScenarioOutcome& scenario, const StepOutcome& step) override;
     void scenario_finished(const ScenarioOutcome& outcome) override;
     void run_finished(const RunOutcome& outcome) override;
 
@@ -31,6 +32,7 @@ class ConsoleReporter final : public RunObserver {
     bool m_color;
     const Redactor& m_redactor;
     std::string m_answers_as;
+    std::string m_phase; // the phase whose heading was printed last
     std::size_t m_name_width = 24;
 };
 

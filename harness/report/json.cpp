@@ -22,11 +22,19 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
     json checks = json::array();
     for (const auto& check : candidate.checks) {
         checks.push_back({{"check", redactor.apply(check.check)},
+                          {"layer", check.layer},
                           {"outcome", std::string(to_string(check.status))},
                           {"category", category_json(check.category)},
                           {"elapsed_ms", check.elapsed.count()}});
     }
+    json translation = json::array();
+    for (const auto& line : candidate.translation)
+        translation.push_back(redactor.apply(line));
+    json warnings = json::array();
+    for (const auto& line : candidate.warnings)
+        warnings.push_back(redactor.apply(line));
     return {{"name", redactor.apply(candidate.name)},
+            {"phase", candidate.phase.empty() ? json(nullptr) : json(candidate.phase)},
             {"driver", candidate.driver},
             {"expected", candidate.expected.to_string()},
             {"outcome", candidate.passed ? "pass" : "fail"},
@@ -36,6 +44,8 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
             {"hint", redactor.apply(candidate.hint)},
             {"elapsed_ms", candidate.elapsed.count()},
             {"tls", candidate.tls.empty() ? json(nullptr) : json(candidate.tls)},
+            {"translation", translation},
+            {"warnings", warnings},
             {"checks", checks}};
 }
 
@@ -47,12 +57,20 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
         json candidates = json::array();
         for (const auto& candidate : scenario.candidates)
             candidates.push_back(candidate_json(candidate, redactor));
+        json maintenance = json::array();
+        for (const auto& step : scenario.maintenance)
+            maintenance.push_back({{"step", redactor.apply(step.step)},
+                                   {"outcome", step.ok ? "done" : "fail"},
+                                   {"result", redactor.apply(step.result)},
+                                   {"elapsed_ms", step.elapsed.count()}});
         scenarios.push_back(
             {{"file", redactor.apply(scenario.file)},
              {"scenario", redactor.apply(scenario.name)},
              {"verdict", scenario.verdict() ? "pass" : "fail"},
              {"error", scenario.error ? json(redactor.apply(*scenario.error)) : json(nullptr)},
              {"server", scenario.server.empty() ? json(nullptr) : json(redactor.apply(scenario.server))},
+             {"client_environment", scenario.client_environment.empty() ? "isolated" : scenario.client_environment},
+             {"maintenance", maintenance},
              {"candidates", candidates}});
     }
     json report = {{"format", "stagegate-report/1"},

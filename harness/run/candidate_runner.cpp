@@ -1,9 +1,17 @@
 #include "run/candidate_runner.hpp"
 
+#include "provision/tls_material.hpp"
+#include "run/checks.hpp"
 #include "run/host_map.hpp"
-#include "scenario/dotenv.hpp"
+#include "scenario/config_file.hpp"
+#include "scenario/jdbc.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 
 namespace stagegate {
 
@@ -13,42 +21,192 @@ Millis since(Clock::time_point start) {
     return std::chrono::duration_cast<Millis>(Clock::now() - start);
 }
 
-std::optional<Failure> compare(const Check& check, const QueryResult& result) {
-    if (check.expect_rows && static_cast<long>(result.rows.size()) != *check.expect_rows)
-        return Failure{Category::expectation,
-                       fmt::format("expected {} row{}, got {}", *check.expect_rows, *check.expect_rows == 1 ? "" : "s",
-                                   result.rows.size()),
-                       "the data differs from what the scenario expects: check the database and the query",
+Failure config_failure(std::string message, std::string hint) {
+    return Failure{Category::config, std::move(message), std::move(hint), {}, 0};
+}
+
+// How strongly a string protects its session, whatever the driver calls it.
+enum class TlsIntent { none, opportunistic, encrypted, verify_ca, verify_full };
+
+std::string upper(std::string text) {
+    for (char& c : text)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+}
+
+// Returns the TLS intent of a parsed string and the setting that says so ("sslmode=require").
+std::pair<TlsIntent, std::string> tls_intent(const ParsedCandidate& parsed) {
+    if (parsed.protocol == "postgresql") {
+        std::string mode = parsed.get("sslmode").value_or("prefer");
+        std::string said = parsed.get("sslmode") ? "sslmode=" + mode : "no sslmode (libpq's default: prefer)";
+        if (mode == "disable")
+            return {TlsIntent::none, said};
+        if (mode == "allow" || mode == "prefer")
+            return {TlsIntent::opportunistic, said};
+        if (mode == "require") // with a root certificate named, libpq checks the chain as verify-ca does
+            return {parsed.get("sslrootcert") ? TlsIntent::verify_ca : TlsIntent::encrypted, said};
+        return {mode == "verify-ca" ? TlsIntent::verify_ca : TlsIntent::verify_full, said};
+    }
+    if (parsed.protocol == "mysql") {
+        if (auto mode = parsed.get("ssl-mode")) {
+            std::string said = "ssl-mode=" + *mode;
+            std::string value = upper(*mode);
+            if (value == "DISABLED")
+                return {TlsIntent::none, said};
+            if (value == "PREFERRED")
+                return {TlsIntent::opportunistic, said};
+            if (value == "REQUIRED")
+                return {TlsIntent::encrypted, said};
+            return {value == "VERIFY_CA" ? TlsIntent::verify_ca : TlsIntent::verify_full, said};
+        }
+        if (parsed.get("sslca") || parsed.get("sslcert"))
+            return {TlsIntent::encrypted, "sslca (SOCI's mysql backend never verifies the server's name)"};
+        return {TlsIntent::none, "no ssl-mode"};
+    }
+    return {TlsIntent::verify_full, {}}; // a local file: nothing travels
+}
+
+} // namespace
+
+std::optional<Failure> tls_policy(const ParsedCandidate& parsed, const Database& database) {
+    if (!database.tls.clients_must_verify)
+        return std::nullopt;
+    auto [intent, said] = tls_intent(parsed);
+    std::string why;
+    switch (intent) {
+    case TlsIntent::none:
+        why = "turns TLS off: credentials and data travel in plaintext";
+        break;
+    case TlsIntent::opportunistic:
+        why = "falls back to plaintext without a word and never checks the server's certificate";
+        break;
+    case TlsIntent::encrypted:
+        why = "encrypts but never checks who answers: anyone in the path can pose as the server";
+        break;
+    case TlsIntent::verify_ca:
+        why = "checks the certificate's CA but not its name: any server with a certificate from that CA passes";
+        break;
+    case TlsIntent::verify_full:
+        return std::nullopt;
+    }
+    bool postgres = parsed.protocol == "postgresql";
+    return Failure{Category::tls,
+                   fmt::format("{} {}; the scenario requires clients to verify the server", said, why),
+                   postgres ? "use sslmode=verify-full with sslrootcert=<the CA file>"
+                            : "use ssl-mode=VERIFY_IDENTITY with ssl-ca=<the CA file>",
+                   {},
+                   0};
+}
+
+namespace {
+
+// MySQL clients are handed the twin's address, not the application's host name, so they cannot
+// check the name in the certificate: stagegate checks it against the certificate the twin presents.
+std::optional<Failure> name_check(const ParsedCandidate& parsed, const TrialContext& context) {
+    if (parsed.protocol != "mysql" || !context.certificate || tls_intent(parsed).first != TlsIntent::verify_full)
+        return std::nullopt;
+    for (const auto& endpoint : parsed.endpoints) {
+        if (certificate_matches_host(*context.certificate, endpoint.host))
+            continue;
+        auto described = describe_certificate(*context.certificate);
+        return Failure{Category::tls,
+                       fmt::format("the server's certificate is not valid for {} ({})", endpoint.host,
+                                   described ? *described : described.error()),
+                       "the certificate must name the host the application connects to; fix the certificate or "
+                       "the host name",
                        {},
                        0};
-    if (check.expect_value) {
-        if (result.rows.empty() || result.rows[0].empty())
-            return Failure{Category::expectation,
-                           fmt::format("expected value \"{}\", got no rows", *check.expect_value),
-                           "the query returned nothing",
-                           {},
-                           0};
-        auto actual = result.rows[0][0].value_or("NULL");
-        if (actual != *check.expect_value)
-            return Failure{Category::expectation,
-                           fmt::format("expected value \"{}\", got \"{}\"", *check.expect_value, actual),
-                           "the data differs from what the scenario expects",
-                           {},
-                           0};
     }
     return std::nullopt;
 }
 
+// Quotes a libpq keyword/value value when it needs it.
+std::string libpq_value(const std::string& value) {
+    if (!value.empty() && value.find_first_of(" \t'\\") == std::string::npos)
+        return value;
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\'' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
+
+std::string percent_encode(const std::string& value) {
+    std::string out;
+    for (unsigned char c : value) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+            out += static_cast<char>(c);
+        else
+            out += fmt::format("%{:02X}", c);
+    }
+    return out;
+}
+
+// Builds a native string from separate keys (host, port, user, password, database).
+Result<std::string> compose(const Candidate& candidate, std::string_view protocol,
+                            const std::vector<std::pair<std::string, std::string>>& parts) {
+    auto part = [&](const char* name) -> std::string {
+        for (const auto& [key, value] : parts) {
+            if (key == name)
+                return value;
+        }
+        return {};
+    };
+    if (candidate.driver == "libpq" || (candidate.driver == "soci" && protocol == "postgresql")) {
+        std::string text;
+        for (const auto& [key, value] : parts) {
+            std::string keyword = key == "database" ? "dbname" : key;
+            text += (text.empty() ? "" : " ") + keyword + "=" + libpq_value(value);
+        }
+        if (candidate.driver == "soci") {
+            if (text.find_first_of("'\\") != std::string::npos)
+                return std::unexpected(config_failure(
+                    "a value holds a blank, quote or backslash, which SOCI's postgresql backend splits or keeps",
+                    "write the string with url: and quote it as drivers.md shows"));
+            text = "postgresql://" + text;
+        }
+        return text;
+    }
+    if (candidate.driver == "mysqlcppconn") {
+        std::string auth = percent_encode(part("user"));
+        if (!part("password").empty())
+            auth += ":" + percent_encode(part("password"));
+        std::string port = part("port").empty() ? "" : ":" + part("port");
+        return fmt::format("mysql://{}{}{}{}/{}", auth, auth.empty() ? "" : "@", part("host"), port,
+                           percent_encode(part("database")));
+    }
+    std::string text = protocol == "mysql" ? "mysql://" : std::string(protocol) + "://";
+    bool first = true;
+    for (const auto& [key, value] : parts) {
+        if (value.find_first_of(" \t'\"\\") != std::string::npos || value.empty())
+            return std::unexpected(config_failure(
+                fmt::format("the {} value is empty or holds a blank, quote or backslash: SOCI would read it "
+                            "differently",
+                            key),
+                "write the string with url: and quote it as drivers.md shows"));
+        text += (first ? "" : " ") + std::string(key == "database" ? "db" : key) + "=" + value;
+        first = false;
+    }
+    return text;
+}
+
 class Trial {
   public:
-    Trial(const Candidate& candidate, Redactor& redactor) : m_candidate(candidate), m_redactor(redactor) {
+    Trial(const Candidate& candidate, const Expectation& expect, std::string_view phase, Redactor& redactor)
+        : m_expect(expect), m_redactor(redactor) {
         for (const auto& check : candidate.checks)
-            m_outcome.checks.push_back({check.label(), CheckOutcome::Status::skipped, {}, {}, {}});
+            m_outcome.checks.push_back(
+                {check.label(), std::string(check.layer()), CheckOutcome::Status::skipped, {}, {}, {}});
         m_outcome.name = candidate.name;
+        m_outcome.phase = std::string(phase);
         m_outcome.driver = candidate.driver;
-        m_outcome.expected = candidate.expect;
+        m_outcome.expected = expect;
         m_outcome.mark = candidate.mark;
     }
+
+    CandidateOutcome& outcome() { return m_outcome; }
 
     // Records the failure of check `index` (the first failure decides the outcome).
     void failed(std::size_t index, const Failure& failure, Millis elapsed) {
@@ -72,93 +230,323 @@ class Trial {
     CandidateOutcome finish(Millis elapsed) {
         m_outcome.elapsed = elapsed;
         m_outcome.passed = !m_failure;
-        const Expectation& expect = m_candidate.expect;
         if (!m_failure) {
-            m_outcome.verdict = expect.pass;
-            m_outcome.message = expect.pass ? "every check passed"
-                                            : fmt::format("expected to fail with {}, but every check passed",
-                                                          to_string(expect.category));
-            if (!expect.pass)
+            m_outcome.verdict = m_expect.pass;
+            m_outcome.message = m_expect.pass ? "every check passed"
+                                              : fmt::format("expected to fail with {}, but every check passed",
+                                                            to_string(m_expect.category));
+            if (!m_expect.pass)
                 m_outcome.hint = "the gate would let this config through: check the scenario";
             return m_outcome;
         }
         m_outcome.category = m_failure->category;
-        m_outcome.verdict = !expect.pass && expect.category == m_failure->category;
+        m_outcome.verdict = !m_expect.pass && m_expect.category == m_failure->category;
         std::string message = m_redactor.apply(m_failure->message);
-        if (expect.pass || m_outcome.verdict)
+        if (m_expect.pass || m_outcome.verdict)
             m_outcome.message = message;
         else
-            m_outcome.message = fmt::format("expected to fail with {}, failed with {}: {}", to_string(expect.category),
-                                            to_string(m_failure->category), message);
+            m_outcome.message = fmt::format("expected to fail with {}, failed with {}: {}",
+                                            to_string(m_expect.category), to_string(m_failure->category), message);
         m_outcome.hint = m_redactor.apply(m_failure->hint);
         return m_outcome;
     }
 
   private:
-    const Candidate& m_candidate;
+    const Expectation& m_expect;
     Redactor& m_redactor;
     CandidateOutcome m_outcome;
     std::optional<Failure> m_failure;
 };
 
-} // namespace
+// PostgreSQL service files are looked up by libpq itself, in the file PGSERVICEFILE names; the
+// variable points at the candidate's file while it is tried, and nowhere otherwise.
+class ServiceFileScope {
+  public:
+    explicit ServiceFileScope(const Candidate& candidate) : m_active(!candidate.source.service.empty()) {
+        if (m_active)
+            ::setenv("PGSERVICEFILE", candidate.source.file.c_str(), 1);
+    }
+    ~ServiceFileScope() {
+        if (m_active && m_before.empty())
+            ::unsetenv("PGSERVICEFILE");
+        else if (m_active)
+            ::setenv("PGSERVICEFILE", m_before.c_str(), 1);
+    }
+    ServiceFileScope(const ServiceFileScope&) = delete;
+    ServiceFileScope& operator=(const ServiceFileScope&) = delete;
 
-Result<std::string> candidate_text(const Candidate& candidate) {
-    if (candidate.source.url)
-        return *candidate.source.url;
-    auto value = dotenv_value(candidate.source.file, candidate.source.key, process_environment());
-    if (!value)
-        return fail(Category::config, value.error(),
-                    "the application would start without this setting: fix its config file");
-    return *value;
+  private:
+    bool m_active;
+    std::string m_before = std::getenv("PGSERVICEFILE") ? std::getenv("PGSERVICEFILE") : "";
+};
+
+// A candidate on its way to a session: its string read, parsed and routed.
+struct Prepared {
+    const Driver* driver = nullptr;
+    ParsedCandidate parsed;
+    std::vector<Route> routes;
+    std::vector<std::string> translation;
+};
+
+Result<Prepared> prepare(const Candidate& candidate, const TrialContext& context) {
+    Prepared prepared;
+    prepared.driver = find_driver(candidate.driver);
+    auto text = candidate_text(candidate, protocol_of(context.scenario.database.engine));
+    if (!text)
+        return std::unexpected(text.error());
+    for (const auto& secret : text->secrets)
+        context.redactor.add(secret);
+    prepared.translation = text->translation;
+    auto parsed = prepared.driver->parse(text->text);
+    if (!parsed)
+        return std::unexpected(parsed.error());
+    for (const auto& secret : parsed->secrets)
+        context.redactor.add(secret);
+    prepared.parsed = std::move(*parsed);
+    Database database = context.scenario.database;
+    database.answers_as.assign(context.answers_as.begin(), context.answers_as.end());
+    auto routes = route_candidate(prepared.parsed, database, context.server);
+    if (!routes)
+        return std::unexpected(routes.error());
+    prepared.routes = std::move(*routes);
+    if (auto refused = tls_policy(prepared.parsed, context.scenario.database))
+        return std::unexpected(*refused);
+    return prepared;
 }
 
-CandidateOutcome run_candidate(const Candidate& candidate, const Database& database, const Route& server,
-                               Redactor& redactor, const std::atomic<bool>* interrupted) {
+Result<std::unique_ptr<Session>> open(const Prepared& prepared, const TrialContext& context, const Deadline& deadline) {
+    auto session = prepared.driver->connect(prepared.parsed, prepared.routes, deadline);
+    if (!session)
+        return session;
+    if (auto wrong = name_check(prepared.parsed, context))
+        return std::unexpected(*wrong);
+    return session;
+}
+
+// identity: the candidate lands where the reference candidate lands.
+std::optional<Failure> check_identity(const Check& check, Session& session, const TrialContext& context,
+                                      const Deadline& deadline) {
+    const auto& candidates = context.scenario.candidates;
+    auto reference =
+        std::find_if(candidates.begin(), candidates.end(), [&](const auto& c) { return c.name == check.name; });
+    Engine engine = context.scenario.database.engine;
+    auto mine = whereabouts(engine, session, deadline);
+    if (!mine)
+        return mine.error();
+    ServiceFileScope service(*reference);
+    auto prepared = prepare(*reference, context);
+    if (!prepared)
+        return Failure{Category::expectation,
+                       fmt::format("the reference \"{}\" cannot be tried: {}", check.name, prepared.error().message),
+                       "fix the reference candidate first",
+                       {},
+                       0};
+    auto other = open(*prepared, context, deadline);
+    if (!other)
+        return Failure{Category::expectation,
+                       fmt::format("the reference \"{}\" cannot log in: {}", check.name, other.error().message),
+                       "fix the reference candidate first",
+                       {},
+                       0};
+    auto theirs = whereabouts(engine, **other, deadline);
+    if (!theirs)
+        return theirs.error();
+    if (mine->server != theirs->server || mine->database != theirs->database)
+        return Failure{Category::expectation,
+                       fmt::format("lands on database {} at {}, but \"{}\" lands on database {} at {}", mine->database,
+                                   mine->server, check.name, theirs->database, theirs->server),
+                       "the config connects, but to another database than the reference: check dbname and host",
+                       {},
+                       0};
+    return std::nullopt;
+}
+
+// pool: `size` sessions open at the same time, and the server keeps `headroom` connections free.
+std::optional<Failure> check_pool(const Check& check, Session& session, const Prepared& prepared,
+                                  const TrialContext& context, const Deadline& deadline) {
+    std::vector<std::unique_ptr<Session>> sessions(static_cast<std::size_t>(check.size - 1));
+    std::vector<std::optional<Failure>> failures(sessions.size());
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t i = 0; i < sessions.size(); ++i) {
+            threads.emplace_back([&, i] {
+                auto opened = prepared.driver->connect(prepared.parsed, prepared.routes, deadline);
+                if (opened)
+                    sessions[i] = std::move(*opened);
+                else
+                    failures[i] = opened.error();
+            });
+        }
+    }
+    long failed = std::count_if(failures.begin(), failures.end(), [](const auto& f) { return f.has_value(); });
+    if (failed > 0) {
+        Failure first = **std::find_if(failures.begin(), failures.end(), [](const auto& f) { return f.has_value(); });
+        first.message =
+            fmt::format("{} of {} concurrent sessions failed; the first: {}", failed, check.size, first.message);
+        return first;
+    }
+    auto limits = capacity(context.scenario.database.engine, session, deadline);
+    if (!limits)
+        return limits.error();
+    long usable = limits->max_connections - limits->reserved;
+    if (check.size + check.headroom > usable)
+        return Failure{Category::expectation,
+                       fmt::format("a pool of {} with {} spare needs {} connections, but the server allows {} "
+                                   "(max_connections {}{})",
+                                   check.size, check.headroom, check.size + check.headroom, usable,
+                                   limits->max_connections,
+                                   limits->reserved > 0 ? fmt::format(", {} reserved for superusers", limits->reserved)
+                                                        : std::string()),
+                       "raise max_connections or shrink the pool",
+                       {},
+                       0};
+    return std::nullopt;
+}
+
+} // namespace
+
+Result<CandidateText> candidate_text(const Candidate& candidate, std::string_view protocol) {
+    const CandidateSource& source = candidate.source;
+    CandidateText out;
+    std::string text;
+    std::optional<std::string> user;
+    std::optional<std::string> password;
+    if (source.url) {
+        text = *source.url;
+    } else if (!source.service.empty()) {
+        text = "service=" + libpq_value(source.service);
+    } else {
+        auto format = parse_config_format(source.format);
+        auto read = [&](const std::string& key) -> Result<std::string> {
+            auto value = read_config_value(source.file, *format, key, process_environment());
+            if (!value)
+                return std::unexpected(config_failure(
+                    value.error(), "the application would start without this setting: fix its config file"));
+            return value->value;
+        };
+        if (!source.key.empty()) {
+            auto value = read(source.key);
+            if (!value)
+                return std::unexpected(value.error());
+            text = *value;
+        } else {
+            std::vector<std::pair<std::string, std::string>> parts;
+            for (const auto& [part, key] : source.parts) {
+                auto value = read(key);
+                if (!value)
+                    return std::unexpected(value.error());
+                if (part == "password")
+                    out.secrets.push_back(*value);
+                if (part == "url")
+                    text = *value;
+                else if (part == "user")
+                    user = *value;
+                else if (part == "password")
+                    password = *value;
+                parts.emplace_back(part, *value);
+            }
+            if (text.empty()) {
+                auto composed = compose(candidate, protocol, parts);
+                if (!composed)
+                    return std::unexpected(composed.error());
+                text = *composed;
+                for (const auto& [part, key] : source.parts)
+                    out.translation.push_back(fmt::format("{} from key {}", part, key));
+            } else if (!is_jdbc_url(text) && (user || password)) {
+                return std::unexpected(
+                    config_failure("user and password keys go with a JDBC url; a native url carries them itself",
+                                   "read the whole native string with key:, or give a jdbc: url"));
+            }
+        }
+    }
+    if (is_jdbc_url(text)) {
+        auto translated = translate_jdbc(text, candidate.driver, user, password);
+        if (!translated)
+            return std::unexpected(
+                config_failure(translated.error(), "translate this part by hand, or write the native string"));
+        out.secrets.insert(out.secrets.end(), translated->secrets.begin(), translated->secrets.end());
+        out.translation.insert(out.translation.end(), translated->mapping.begin(), translated->mapping.end());
+        text = translated->native;
+    }
+    out.text = std::move(text);
+    return out;
+}
+
+CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& expect, std::string_view phase,
+                               const TrialContext& context) {
     auto start = Clock::now();
-    Trial trial(candidate, redactor);
-    const Driver& driver = *find_driver(candidate.driver);
-    auto text = candidate_text(candidate);
-    if (!text) {
-        trial.failed(0, text.error(), since(start));
+    Trial trial(candidate, expect, phase, context.redactor);
+    ServiceFileScope service(candidate);
+    auto prepared = prepare(candidate, context);
+    if (!prepared) {
+        trial.failed(0, prepared.error(), since(start));
         return trial.finish(since(start));
     }
-    auto parsed = driver.parse(*text);
-    if (!parsed) {
-        trial.failed(0, parsed.error(), since(start));
-        return trial.finish(since(start));
-    }
-    for (const auto& secret : parsed->secrets)
-        redactor.add(secret);
-    auto routes = route_candidate(*parsed, database, server);
-    if (!routes) {
-        trial.failed(0, routes.error(), since(start));
-        return trial.finish(since(start));
-    }
+    for (const auto& line : prepared->translation)
+        trial.outcome().translation.push_back(context.redactor.apply(line));
+    for (const auto& line : prepared->parsed.warnings)
+        trial.outcome().warnings.push_back(context.redactor.apply(line));
     const Check& connect = candidate.checks.front();
     Millis budget = connect.within_ms > 0 ? Millis(connect.within_ms) : k_default_connect_deadline;
     auto connect_start = Clock::now();
-    auto session = driver.connect(*parsed, *routes, Deadline::in(budget, interrupted));
+    auto session = open(*prepared, context, Deadline::in(budget, context.interrupted));
     if (!session) {
         Failure failure = session.error();
+        // MariaDB answers a plaintext login under require_secure_transport with "Access denied"
+        // (1045), which reads like a wrong password: the scenario knows better.
+        if (failure.category == Category::auth && context.tls_required &&
+            tls_intent(prepared->parsed).first == TlsIntent::none) {
+            failure.category = Category::tls;
+            failure.message =
+                fmt::format("the server accepts only TLS logins, and {} turns TLS off (the server said: {})",
+                            tls_intent(prepared->parsed).second, failure.message);
+            failure.hint =
+                "require TLS in the string, with verification (ssl-mode=VERIFY_IDENTITY, sslmode=verify-full)";
+        }
         if (failure.category == Category::timeout && connect.within_ms > 0)
             failure.message += fmt::format(" (connect must finish within {} ms)", connect.within_ms);
         trial.failed(0, failure, since(connect_start));
         return trial.finish(since(start));
     }
     trial.passed(0, since(connect_start));
-    if (driver.has(Capability::tls_in_use) && database.engine != Engine::sqlite)
+    const Driver& driver = *prepared->driver;
+    bool has_tls = driver.has(Capability::tls_in_use) && context.scenario.database.engine != Engine::sqlite;
+    if (has_tls)
         trial.negotiated((*session)->tls());
+    Engine engine = context.scenario.database.engine;
     for (std::size_t i = 1; i < candidate.checks.size(); ++i) {
         const Check& check = candidate.checks[i];
         auto check_start = Clock::now();
-        auto result = (*session)->execute(check.sql, Deadline::in(Millis(check.timeout_ms), interrupted));
-        if (!result) {
-            trial.failed(i, result.error(), since(check_start));
+        auto deadline = Deadline::in(Millis(check.timeout_ms), context.interrupted);
+        std::optional<Failure> failure;
+        switch (check.kind) {
+        case Check::Kind::connect:
+            break;
+        case Check::Kind::query:
+            failure = check_query(check, **session, deadline);
+            break;
+        case Check::Kind::tls:
+            failure = has_tls ? check_tls(check, (*session)->tls())
+                              : Failure{Category::tls, "this driver cannot tell whether TLS is in use", "", {}, 0};
+            break;
+        case Check::Kind::setting:
+            failure = check_setting(check, **session, deadline);
+            break;
+        case Check::Kind::privileges:
+            failure = check_privileges(check, engine, **session, deadline);
+            break;
+        case Check::Kind::read_write:
+            failure = check_read_write(check, **session, deadline);
+            break;
+        case Check::Kind::identity:
+            failure = check_identity(check, **session, context, deadline);
+            break;
+        case Check::Kind::pool:
+            failure = check_pool(check, **session, *prepared, context, deadline);
             break;
         }
-        if (auto mismatch = compare(check, *result)) {
-            trial.failed(i, *mismatch, since(check_start));
+        if (failure) {
+            trial.failed(i, *failure, since(check_start));
             break;
         }
         trial.passed(i, since(check_start));

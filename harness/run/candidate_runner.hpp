@@ -1,5 +1,9 @@
 #pragma once
 
+#include <filesystem>
+#include <optional>
+#include <span>
+
 #include "provision/provider.hpp"
 #include "run/outcome.hpp"
 #include "util/redactor.hpp"
@@ -9,14 +13,39 @@ namespace stagegate {
 // How long a candidate's login may take when its connect check names no `within_ms`.
 inline constexpr Millis k_default_connect_deadline{10000};
 
-// Returns the candidate string: the url, or the key read from the application's config file.
-Result<std::string> candidate_text(const Candidate& candidate);
+// What a candidate is tried against: the scenario, the names its database answers as right now
+// (a maintenance step may move them), and the throwaway server behind them.
+struct TrialContext {
+    const Scenario& scenario;
+    std::span<const HostName> answers_as;
+    Route server;
+    std::optional<std::filesystem::path> certificate; // the server's, when it serves TLS
+    bool tls_required = false;                        // the server's access rules refuse plaintext logins now
+    Redactor& redactor;
+    const std::atomic<bool>* interrupted = nullptr;
+};
 
-// Tries one candidate against the scenario's server: reads its string, parses it with its
-// driver, routes its hosts, logs in, runs its checks, and judges the result against the
-// expectation. Every secret met on the way is registered with `redactor` before any message
-// is built. Never throws for candidate trouble: it all ends up in the outcome.
-CandidateOutcome run_candidate(const Candidate& candidate, const Database& database, const Route& server,
-                               Redactor& redactor, const std::atomic<bool>* interrupted);
+// The candidate string and how it was made: read from the scenario or the application's config
+// file (one key, or several composed), with a JDBC URL translated for the native client.
+struct CandidateText {
+    std::string text;
+    std::vector<std::string> translation; // "jdbc part -> native part" lines, secrets masked
+    std::vector<std::string> secrets;     // passwords met on the way
+};
+
+// Returns the candidate string, or a `config` failure naming the file, key and reason; strings
+// composed from separate keys are written for `protocol` (the scenario engine's).
+Result<CandidateText> candidate_text(const Candidate& candidate, std::string_view protocol);
+
+// Returns a `tls` failure when the scenario requires clients to verify the server and the string
+// does not (sslmode=prefer/require, ssl-mode=REQUIRED, ...); run and lint both apply it.
+std::optional<Failure> tls_policy(const ParsedCandidate& parsed, const Database& database);
+
+// Tries one candidate: reads its string, parses it with its driver, routes its hosts, logs in,
+// runs its checks, and judges the result against `expect` (its expectation for `phase`: "",
+// "before" or "after"). Every secret met on the way is registered with the redactor before any
+// message is built. Never throws for candidate trouble: it all ends up in the outcome.
+CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& expect, std::string_view phase,
+                               const TrialContext& context);
 
 } // namespace stagegate

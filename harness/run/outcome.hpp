@@ -12,6 +12,7 @@ namespace stagegate {
 struct CheckOutcome {
     enum class Status { pass, fail, skipped };
     std::string check; // Check::label()
+    std::string layer; // Check::layer(): what the check proves
     Status status = Status::skipped;
     std::optional<Category> category; // when failed
     Millis elapsed{0};
@@ -23,6 +24,7 @@ std::string_view to_string(CheckOutcome::Status status);
 
 struct CandidateOutcome {
     std::string name;
+    std::string phase; // "before" or "after" a maintenance, empty without one
     std::string driver;
     Expectation expected;
     bool passed = false;              // every check passed
@@ -32,7 +34,18 @@ struct CandidateOutcome {
     std::string hint;                 // what to do about it
     Millis elapsed{0};
     std::vector<CheckOutcome> checks;
-    std::string tls; // what the session negotiated: "TLSv1.3 (cipher)" or "none"
+    std::string tls;                      // what the session negotiated: "TLSv1.3 (cipher)" or "none"
+    std::vector<std::string> translation; // how a JDBC URL became the native string (redacted)
+    std::vector<std::string> warnings;    // weak settings the string has, one line each (redacted)
+    SourceMark mark;
+};
+
+// What one maintenance step did to the running twin.
+struct StepOutcome {
+    std::string step;   // MaintenanceStep::label() (redacted)
+    std::string result; // "done", "reload", "restart (port needs one)", or why it failed (redacted)
+    bool ok = false;
+    Millis elapsed{0};
     SourceMark mark;
 };
 
@@ -41,8 +54,10 @@ struct ScenarioOutcome {
     std::string name;
     std::string server; // Instance::description()
     Millis ready_after{0};
-    std::optional<std::string> error; // infrastructure error: nothing could be judged
-    std::vector<CandidateOutcome> candidates;
+    std::optional<std::string> error;         // infrastructure error: nothing could be judged
+    std::string client_environment;           // "machine" when the scenario opted in to the machine's client config
+    std::vector<StepOutcome> maintenance;     // applied between the before and after phases
+    std::vector<CandidateOutcome> candidates; // without maintenance; else before-phase ones, then after-phase ones
 
     // Returns true when no infrastructure error occurred and every candidate met its expectation.
     bool verdict() const;
@@ -66,6 +81,8 @@ class RunObserver {
     // The server is up and set up (or failed: outcome.error).
     virtual void scenario_ready(const ScenarioOutcome& outcome) = 0;
     virtual void candidate_finished(const ScenarioOutcome& scenario, const CandidateOutcome& candidate) = 0;
+    // A maintenance step was applied (or failed: then the scenario ends with an error).
+    virtual void step_finished(const ScenarioOutcome& scenario, const StepOutcome& step) = 0;
     virtual void scenario_finished(const ScenarioOutcome& outcome) = 0;
     virtual void run_finished(const RunOutcome& outcome) = 0;
 };

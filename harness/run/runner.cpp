@@ -3,6 +3,7 @@
 #include "provision/provider.hpp"
 #include "run/candidate_runner.hpp"
 #include "run/signals.hpp"
+#include "util/environment.hpp"
 
 #include <fmt/format.h>
 
@@ -71,6 +72,63 @@ std::optional<std::string> apply_setup(const Scenario& scenario, Instance& insta
     return std::nullopt;
 }
 
+// Makes the client libraries see the machine's own configuration while a scenario that opted in
+// is tried, and only then.
+class ClientEnvironmentScope {
+  public:
+    explicit ClientEnvironmentScope(ClientEnvironment environment)
+        : m_machine(environment == ClientEnvironment::machine) {
+        if (m_machine)
+            use_machine_client_environment(true);
+    }
+    ~ClientEnvironmentScope() {
+        if (m_machine)
+            use_machine_client_environment(false);
+    }
+    ClientEnvironmentScope(const ClientEnvironmentScope&) = delete;
+    ClientEnvironmentScope& operator=(const ClientEnvironmentScope&) = delete;
+
+  private:
+    bool m_machine;
+};
+
+// Applies one maintenance step to the running twin; `answers_as` follows answers_as steps.
+StepOutcome apply_step(const MaintenanceStep& step, Instance& instance, std::vector<HostName>& answers_as,
+                       Redactor& redactor, const RunOptions& options) {
+    auto start = Clock::now();
+    StepOutcome outcome;
+    outcome.step = redactor.apply(step.label());
+    outcome.mark = step.mark;
+    auto deadline = Deadline::in(options.provision_timeout, options.interrupted);
+    std::expected<std::string, std::string> result;
+    switch (step.kind) {
+    case MaintenanceStep::Kind::sql: {
+        auto session = instance.admin_driver().connect_admin(instance.admin(step.sql.database), deadline);
+        if (!session) {
+            result = std::unexpected("cannot log in as superuser: " + session.error().message);
+            break;
+        }
+        auto done = (*session)->execute(step.sql.sql, deadline);
+        result = done ? std::expected<std::string, std::string>("done") : std::unexpected(done.error().message);
+        break;
+    }
+    case MaintenanceStep::Kind::settings:
+        result = instance.change_settings(step.settings, deadline);
+        break;
+    case MaintenanceStep::Kind::access:
+        result = instance.change_access(step.access, deadline);
+        break;
+    case MaintenanceStep::Kind::answers_as:
+        answers_as = step.answers_as;
+        result = std::string("clients now reach it as ") + step.label().substr(12);
+        break;
+    }
+    outcome.ok = result.has_value();
+    outcome.result = redactor.apply(result ? *result : result.error());
+    outcome.elapsed = std::chrono::duration_cast<Millis>(Clock::now() - start);
+    return outcome;
+}
+
 } // namespace
 
 RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_dir, ProcessLauncher& launcher,
@@ -83,7 +141,7 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
     auto provider_for = [&](const Database& database) -> Provider& {
         auto& provider = providers[{protocol_of(database.engine), database.provider}];
         if (!provider)
-            provider = make_provider(database, run_dir, launcher);
+            provider = make_provider(database, run_dir, launcher, options.authority);
         return *provider;
     };
     std::size_t prepared_until = 1; // scenarios before this index were provisioned or prepared
@@ -111,11 +169,45 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
         } else {
             outcome.error = redactor.apply(instance.error());
         }
+        if (scenario.client_environment == ClientEnvironment::machine)
+            outcome.client_environment = "machine";
         observer.scenario_ready(outcome);
-        for (std::size_t i = 0; !outcome.error && i < scenario.candidates.size() && !stopped(); ++i) {
-            outcome.candidates.push_back(run_candidate(scenario.candidates[i], scenario.database, (*instance)->route(),
-                                                       redactor, options.interrupted));
-            observer.candidate_finished(outcome, outcome.candidates.back());
+        if (!outcome.error) {
+            ClientEnvironmentScope environment(scenario.client_environment);
+            std::vector<HostName> answers_as = scenario.database.answers_as;
+            bool tls_required = scenario.database.access.require_tls;
+            auto try_phase = [&](std::string_view phase, auto expectation_of) {
+                for (std::size_t i = 0; i < scenario.candidates.size() && !stopped(); ++i) {
+                    const Candidate& candidate = scenario.candidates[i];
+                    std::optional<Expectation> expect = expectation_of(candidate);
+                    if (!expect)
+                        continue;
+                    TrialContext context{scenario,     answers_as, (*instance)->route(), (*instance)->certificate(),
+                                         tls_required, redactor,   options.interrupted};
+                    outcome.candidates.push_back(run_candidate(candidate, *expect, phase, context));
+                    observer.candidate_finished(outcome, outcome.candidates.back());
+                }
+            };
+            if (scenario.maintenance.empty()) {
+                try_phase("", [](const Candidate& c) { return std::optional<Expectation>(c.expect); });
+            } else {
+                try_phase("before", [](const Candidate& c) { return c.phases.before; });
+                for (const auto& step : scenario.maintenance) {
+                    if (stopped())
+                        break;
+                    outcome.maintenance.push_back(apply_step(step, **instance, answers_as, redactor, options));
+                    if (step.kind == MaintenanceStep::Kind::access)
+                        tls_required = step.access.require_tls;
+                    observer.step_finished(outcome, outcome.maintenance.back());
+                    if (!outcome.maintenance.back().ok) {
+                        outcome.error = fmt::format("{}: maintenance step failed: {}", step.mark.to_string(),
+                                                    outcome.maintenance.back().result);
+                        break;
+                    }
+                }
+                if (!outcome.error)
+                    try_phase("after", [](const Candidate& c) { return c.phases.after; });
+            }
         }
         if (stopped())
             break; // the interrupted scenario is not reported as judged

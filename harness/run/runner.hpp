@@ -10,10 +10,12 @@ namespace stagegate {
 
 class RunDir;
 class ProcessLauncher;
+class CertificateAuthority;
 
 struct RunOptions {
     const std::atomic<bool>* interrupted = nullptr;
-    Millis provision_timeout{120000}; // server start plus setup, per scenario
+    const CertificateAuthority* authority = nullptr; // signs TLS scenarios' server certificates
+    Millis provision_timeout{120000};                // server start plus setup, per scenario
 };
 
 // Runs every scenario in order: provisions its server (one template per engine and run),

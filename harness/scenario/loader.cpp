@@ -267,6 +267,7 @@ class Loader {
             scenario.maintenance = maintenance(root["maintenance"], "maintenance");
             m_maintenance = true;
         }
+        certificate_names(scenario);
         if (top.contains("client_environment"))
             scenario.client_environment =
                 one_of(root["client_environment"], "client_environment", k_client_environments);
@@ -1001,6 +1002,20 @@ class Loader {
             throw problem(body, path + ".privileges", "name at least one privilege under can or cannot");
         statement_timeout(node, path, out);
         return out;
+    }
+
+    // The server certificate names every host the database answers as, before and after maintenance.
+    static void certificate_names(Scenario& scenario) {
+        auto add = [&](const std::vector<HostName>& names) {
+            for (const auto& name : names) {
+                auto& list = scenario.database.certificate_names;
+                if (std::find(list.begin(), list.end(), name.host) == list.end())
+                    list.push_back(name.host);
+            }
+        };
+        add(scenario.database.answers_as);
+        for (const auto& step : scenario.maintenance)
+            add(step.answers_as);
     }
 
     // identity checks name another candidate of the same scenario.

@@ -78,6 +78,7 @@ struct Database {
     Settings settings;
     std::vector<SourceMark> setting_marks; // one per setting: where the name is, for messages
     TlsSetup tls;
+    std::vector<std::string> certificate_names; // hosts of answers_as, also those maintenance moves to
     AccessRules access;
     std::vector<SetupStep> setup;
 };

@@ -28,6 +28,23 @@ std::map<std::string, std::string>& isolated() {
     static std::map<std::string, std::string> values;
     return values;
 }
+
+// Files libpq reads from the machine when a string does not name them, each pointed at a path
+// that cannot exist (the path says what is ignored, for messages such as libpq's "root
+// certificate file ... does not exist"). A missing client certificate or key is skipped by libpq.
+constexpr std::pair<const char*, const char*> k_stand_ins[] = {
+    {"PGPASSFILE", "/nonexistent/stagegate-ignores-~/.pgpass"},
+    {"PGSERVICEFILE", "/nonexistent/stagegate-ignores-~/.pg_service.conf"},
+    {"PGSYSCONFDIR", "/nonexistent/stagegate-ignores-the-system-pg_service.conf"},
+    {"PGSSLCERT", "/nonexistent/stagegate-ignores-~/.postgresql/postgresql.crt"},
+    {"PGSSLKEY", "/nonexistent/stagegate-ignores-~/.postgresql/postgresql.key"},
+    {"PGSSLROOTCERT", "/nonexistent/stagegate-ignores-~/.postgresql/root.crt"},
+};
+
+void set_stand_ins() {
+    for (const auto& [name, value] : k_stand_ins)
+        ::setenv(name, value, 1);
+}
 } // namespace
 
 void isolate_client_environment() {
@@ -42,14 +59,30 @@ void isolate_client_environment() {
     }
     for (const auto& name : names)
         ::unsetenv(name.c_str());
+    set_stand_ins();
+}
+
+void use_machine_client_environment(bool machine) {
+    for (const auto& [name, value] : k_stand_ins)
+        ::unsetenv(name);
+    for (const auto& [name, value] : isolated()) {
+        if (machine)
+            ::setenv(name.c_str(), value.c_str(), 1);
+        else
+            ::unsetenv(name.c_str());
+    }
+    if (!machine)
+        set_stand_ins();
 }
 
 std::optional<std::string> environment_value(const std::string& name) {
+    // The client variables as they were at start-up, not stagegate's stand-ins.
+    if (auto found = isolated().find(name); found != isolated().end())
+        return found->second;
+    if (read_by_a_client(name))
+        return std::nullopt;
     if (const char* value = std::getenv(name.c_str()))
         return std::string(value);
-    auto found = isolated().find(name);
-    if (found != isolated().end())
-        return found->second;
     return std::nullopt;
 }
 

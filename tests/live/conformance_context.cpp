@@ -201,7 +201,7 @@ Candidate candidate_for(const DriverContext& context, const CandidateSpec& spec,
 
 CandidateOutcome try_candidate(const Candidate& candidate, const Database& database, const Route& route) {
     Redactor redactor;
-    return run_candidate(candidate, database, route, redactor, nullptr);
+    return run_alone(candidate, database, route, redactor);
 }
 
 CandidateOutcome try_candidate(const DriverContext& context, const Candidate& candidate) {

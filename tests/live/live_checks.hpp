@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "run/candidate_runner.hpp"
 #include "run/outcome.hpp"
 #include "stagegate/failure.hpp"
 
@@ -44,3 +45,18 @@ template <> struct StringMaker<std::optional<stagegate::Category>> {
 };
 
 } // namespace doctest
+
+namespace stagegate {
+
+// Tries `candidate` alone against `database` (no maintenance), as the runner does.
+inline CandidateOutcome run_alone(const Candidate& candidate, const Database& database, const Route& route,
+                                  Redactor& redactor) {
+    Scenario scenario;
+    scenario.database = database;
+    scenario.candidates.push_back(candidate);
+    TrialContext context{scenario, database.answers_as, route, std::nullopt, database.access.require_tls, redactor,
+                         nullptr};
+    return run_candidate(candidate, candidate.expect, "", context);
+}
+
+} // namespace stagegate

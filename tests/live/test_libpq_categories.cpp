@@ -59,7 +59,7 @@ Candidate expecting_failure(Candidate candidate, Category category) {
 CandidateOutcome run(const Candidate& candidate) {
     auto& server = LiveServer::get();
     Redactor redactor;
-    return run_candidate(candidate, server.database(), server.route(), redactor, nullptr);
+    return run_alone(candidate, server.database(), server.route(), redactor);
 }
 
 CandidateOutcome run(const std::string& url, std::vector<Check> queries = {}) {
@@ -128,7 +128,7 @@ TEST_SUITE("libpq categories") {
         auto& server = LiveServer::get();
         Redactor redactor;
         auto outcome =
-            run_candidate(candidate, server.database(), Route{"127.0.0.1", blackhole.port()}, redactor, nullptr);
+            run_alone(candidate, server.database(), Route{"127.0.0.1", blackhole.port()}, redactor);
         CHECK(outcome.category == Category::timeout);
         CHECK(outcome.elapsed >= Millis(450));
         CHECK(outcome.elapsed < Millis(1000));

@@ -38,7 +38,7 @@ class Output {
 };
 
 CheckOutcome check(std::string label, CheckOutcome::Status status, std::optional<Category> category, long ms) {
-    return CheckOutcome{std::move(label), status, category, Millis(ms), {}};
+    return CheckOutcome{std::move(label), "data", status, category, Millis(ms), {}};
 }
 
 CandidateOutcome corrected() {

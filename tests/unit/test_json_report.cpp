@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 CheckOutcome check(std::string label, CheckOutcome::Status status, std::optional<Category> category, long ms) {
-    return CheckOutcome{std::move(label), status, category, Millis(ms), {}};
+    return CheckOutcome{std::move(label), "data", status, category, Millis(ms), {}};
 }
 
 // A candidate that connected and ran its query, as expected.
@@ -142,7 +142,8 @@ TEST_SUITE("json_report") {
         REQUIRE(report["scenarios"].size() == 1);
 
         const json& s = report["scenarios"][0];
-        CHECK(keys_of(s) == std::set<std::string>{"file", "scenario", "verdict", "error", "server", "candidates"});
+        CHECK(keys_of(s) == std::set<std::string>{"file", "scenario", "verdict", "error", "server",
+                                                  "client_environment", "maintenance", "candidates"});
         CHECK(s["file"] == "scenarios/users.yaml");
         CHECK(s["scenario"] == "user service");
         CHECK(s["verdict"] == "pass");
@@ -150,8 +151,9 @@ TEST_SUITE("json_report") {
         REQUIRE(s["candidates"].is_array());
         REQUIRE(s["candidates"].size() == 2);
 
-        const std::set<std::string> candidate_keys{"name",    "driver", "expected",   "outcome", "category", "verdict",
-                                                   "message", "hint",   "elapsed_ms", "tls",     "checks"};
+        const std::set<std::string> candidate_keys{"name",     "phase",       "driver",   "expected", "outcome",
+                                                   "category", "verdict",     "message",  "hint",     "elapsed_ms",
+                                                   "tls",      "translation", "warnings", "checks"};
         const json& pass = s["candidates"][0];
         CHECK(keys_of(pass) == candidate_keys);
         CHECK(pass["name"] == "DATABASE_URL corrected");
@@ -169,7 +171,7 @@ TEST_SUITE("json_report") {
         REQUIRE(pass["checks"].is_array());
         REQUIRE(pass["checks"].size() == 2);
         const json& connect = pass["checks"][0];
-        CHECK(keys_of(connect) == std::set<std::string>{"check", "outcome", "category", "elapsed_ms"});
+        CHECK(keys_of(connect) == std::set<std::string>{"check", "layer", "outcome", "category", "elapsed_ms"});
         CHECK(connect["check"] == "connect");
         CHECK(connect["outcome"] == "pass");
         CHECK(connect["category"].is_null());
@@ -203,12 +205,13 @@ TEST_SUITE("json_report") {
         };
         CHECK(keys(report) == std::vector<std::string>{"format", "verdict", "scenarios"});
         const auto& s = report["scenarios"][0];
-        CHECK(keys(s) == std::vector<std::string>{"file", "scenario", "verdict", "error", "server", "candidates"});
-        CHECK(keys(s["candidates"][0]) == std::vector<std::string>{"name", "driver", "expected", "outcome", "category",
-                                                                   "verdict", "message", "hint", "elapsed_ms", "tls",
-                                                                   "checks"});
+        CHECK(keys(s) == std::vector<std::string>{"file", "scenario", "verdict", "error", "server",
+                                                  "client_environment", "maintenance", "candidates"});
+        CHECK(keys(s["candidates"][0]) ==
+              std::vector<std::string>{"name", "phase", "driver", "expected", "outcome", "category", "verdict",
+                                       "message", "hint", "elapsed_ms", "tls", "translation", "warnings", "checks"});
         CHECK(keys(s["candidates"][0]["checks"][0]) ==
-              std::vector<std::string>{"check", "outcome", "category", "elapsed_ms"});
+              std::vector<std::string>{"check", "layer", "outcome", "category", "elapsed_ms"});
     }
 
     TEST_CASE("the verdict is fail when a candidate is not as expected") {

@@ -68,6 +68,7 @@ struct AdminLogin {
     std::string user;
     std::string password;
     std::string database;
+    bool tls = false; // encrypt the login (without verifying the server): the server refuses plaintext
 };
 
 struct TlsState {

@@ -1,0 +1,561 @@
+#include <doctest/doctest.h>
+
+#include "scenario/config_file.hpp"
+#include "support.hpp"
+
+using namespace stagegate;
+using namespace stagegate::test;
+
+namespace {
+
+const std::string k_nbsp = "\xC2\xA0";
+const std::string k_bom = "\xEF\xBB\xBF";
+
+// Writes `text` as `name` in a fresh folder and returns its path.
+std::filesystem::path config(const std::string& name, const std::string& text) {
+    return write_file(fresh_dir("config") / name, text);
+}
+
+// Returns what read_config_value finds for `key`, which must succeed.
+ConfigValue value_of(const std::filesystem::path& file, ConfigFormat format, const std::string& key,
+                     const Environment& env = fixed_env({})) {
+    auto value = read_config_value(file, format, key, env);
+    REQUIRE_MESSAGE(value.has_value(), value.error());
+    return *value;
+}
+
+// Returns the reason read_config_value refuses `key` with.
+std::string error_of(const std::filesystem::path& file, ConfigFormat format, const std::string& key,
+                     const Environment& env = fixed_env({})) {
+    auto value = read_config_value(file, format, key, env);
+    REQUIRE_FALSE(value.has_value());
+    return value.error();
+}
+
+// Replaces every "\n" in `text` with "\r\n".
+std::string crlf(const std::string& text) {
+    std::string out;
+    for (char c : text)
+        out += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    return out;
+}
+
+const std::string k_database_yml = R"(# PostgreSQL. Versions 9.3 and up are supported.
+#   url: <%= ENV["MYAPP_DATABASE_URL"] %>
+default: &default
+  adapter: postgresql
+  encoding: unicode
+  pool: <%= ENV.fetch("RAILS_MAX_THREADS") { 5 } %>
+  host: <%= ENV.fetch('DB_HOST', 'localhost') %>
+  username: app
+
+development:
+  <<: *default
+  database: app_development
+
+production:
+  <<: *default
+  database: app_production
+  host: db.internal
+  password: <%= ENV['APP_DATABASE_PASSWORD'] %>
+  url: <%= ENV.fetch("DATABASE_URL") %>
+)";
+
+const std::string k_values_yaml = R"(postgresql:
+  enabled: true
+  auth:
+    username: app
+    password: "s3cr3t # not a comment"
+    database: app
+  primary:
+    service:
+      ports:
+        postgresql: 5432
+servers:
+  - host: db-0.internal
+    port: 5432
+  - host: db-1.internal
+commonLabels:
+  app.kubernetes.io/name: billing
+)";
+
+const std::string k_application_yml = R"(spring:
+  datasource:
+    host: db.internal
+    url: jdbc:postgresql://${DB_HOST:${spring.datasource.host}}:5432/app
+    username: ${DB_USER}
+    password: ${DB_PASSWORD:}
+  jpa.open-in-view: false
+)";
+
+const std::string k_appsettings = R"({
+  // Connection strings for EF Core
+  "ConnectionStrings": {
+    "Default": "Host=db;Port=5432;Database=app;Username=app;Password=s3cr3t",
+    /* the reporting replica */
+    "Reporting": "Host=replica;Database=app"
+  },
+  "Logging": { "LogLevel": { "Default": "Information" } },
+  "Database": { "Port": 5432, "Pooling": true, "Timeout": null },
+  "Servers": [ { "Host": "a" }, { "Host": "b" } ]
+}
+)";
+
+const std::string k_application_properties = R"(# Spring Boot
+spring.datasource.host=db.internal
+spring.datasource.url=jdbc:postgresql://${spring.datasource.host}:5432/app\
+    ?sslmode=verify-full\
+    &ApplicationName=billing
+spring.datasource.username : app
+spring.datasource.password ${DB_PASSWORD:changeme}
+! an old-style comment
+app.greeting=Gr\u00fc\u00df Gott\tand \uD83D\uDE00
+my\ key=spaced
+key\=with\:separators=x
+spring.datasource.username=override
+)";
+
+const std::string k_my_cnf = R"(# my.cnf for the billing service
+[client]
+host = db.internal
+port=3306
+user = "app"
+password = 'p#ss w\'rd'  # the app's password
+ssl-ca = /etc/mysql/ca.pem
+ssl_mode=VERIFY_IDENTITY
+default-character-set=utf8mb4
+
+[mysqld]
+port = 3307
+; a comment
+skip-name-resolve
+)";
+
+} // namespace
+
+TEST_SUITE("config_file") {
+    TEST_CASE("format names round-trip and unknown names are refused") {
+        for (auto format : {ConfigFormat::dotenv, ConfigFormat::yaml, ConfigFormat::json, ConfigFormat::properties,
+                            ConfigFormat::ini})
+            CHECK(parse_config_format(to_string(format)) == format);
+        CHECK(to_string(ConfigFormat::dotenv) == "env");
+        CHECK(parse_config_format("dotenv") == ConfigFormat::dotenv);
+        CHECK(parse_config_format("yml") == ConfigFormat::yaml);
+        CHECK_FALSE(parse_config_format("toml").has_value());
+        CHECK_FALSE(parse_config_format("YAML").has_value());
+    }
+
+    TEST_CASE("the format follows from the file name") {
+        CHECK(format_from_name(".env") == ConfigFormat::dotenv);
+        CHECK(format_from_name("/srv/app/.env.production") == ConfigFormat::dotenv);
+        CHECK(format_from_name("app.env") == ConfigFormat::dotenv);
+        CHECK(format_from_name("config/database.yml") == ConfigFormat::yaml);
+        CHECK(format_from_name("values.YAML") == ConfigFormat::yaml);
+        CHECK(format_from_name("appsettings.Production.json") == ConfigFormat::json);
+        CHECK(format_from_name("application.properties") == ConfigFormat::properties);
+        CHECK(format_from_name("my.cnf") == ConfigFormat::ini);
+        CHECK(format_from_name("app.ini") == ConfigFormat::ini);
+        CHECK(format_from_name("mysql.conf") == ConfigFormat::ini);
+        CHECK_FALSE(format_from_name("settings.toml").has_value());
+        CHECK_FALSE(format_from_name("environment").has_value());
+    }
+
+    TEST_CASE("a file larger than 4 MiB is refused before it is read") {
+        auto file = config("big.yml", "a: " + std::string(4 * 1024 * 1024, 'x') + "\n");
+        CHECK(error_of(file, ConfigFormat::yaml, "a") ==
+              file.string() + ": 4194308 bytes is larger than the 4 MiB stagegate reads of a config file");
+        CHECK(error_of(file, ConfigFormat::dotenv, "a")
+                  .ends_with("larger than the 4 MiB stagegate reads of a config "
+                             "file"));
+    }
+
+    TEST_CASE("a missing file is named") {
+        auto file = fresh_dir("config-missing") / "database.yml";
+        CHECK(error_of(file, ConfigFormat::yaml, "production.url") == file.string() + ": cannot read the file");
+    }
+}
+
+TEST_SUITE("config_file_dotenv") {
+    TEST_CASE("a dotenv value comes with the line of its last assignment") {
+        auto file = config(".env", "DATABASE_URL=first\n# comment\nDATABASE_URL=postgresql://${DB_HOST}/app\n");
+        auto value = value_of(file, ConfigFormat::dotenv, "DATABASE_URL", fixed_env({{"DB_HOST", "db"}}));
+        CHECK(value.value == "postgresql://db/app");
+        CHECK(value.line == 3);
+    }
+
+    TEST_CASE("dotenv reasons pass on unchanged") {
+        auto file = config(".env", "DATABSE_URL=x\n");
+        CHECK(error_of(file, ConfigFormat::dotenv, "DATABASE_URL") ==
+              file.string() + " has no key DATABASE_URL; did you mean DATABSE_URL?");
+        auto broken = config(".env", "A=1\nnot an assignment\n");
+        CHECK(error_of(broken, ConfigFormat::dotenv, "A") == broken.string() + ":2: expected KEY=VALUE");
+    }
+
+    TEST_CASE("a dotenv value keeps a trailing no-break space") {
+        auto file = config(".env", crlf(k_bom + "PASSWORD=secret" + k_nbsp + "\n"));
+        CHECK(value_of(file, ConfigFormat::dotenv, "PASSWORD").value == "secret" + k_nbsp);
+    }
+}
+
+TEST_SUITE("config_file_yaml") {
+    TEST_CASE("Rails database.yml: merge keys give the default's values, explicit keys win") {
+        auto file = config("database.yml", k_database_yml);
+        auto env = fixed_env({{"APP_DATABASE_PASSWORD", "hunter2"}, {"DATABASE_URL", "postgres://db/app"}});
+        auto database = value_of(file, ConfigFormat::yaml, "production.database", env);
+        CHECK(database.value == "app_production");
+        CHECK(database.line == 16);
+        auto username = value_of(file, ConfigFormat::yaml, "production.username", env);
+        CHECK(username.value == "app");
+        CHECK(username.line == 8); // where the merged value is written
+        CHECK(value_of(file, ConfigFormat::yaml, "production.host", env).value == "db.internal");
+        CHECK(value_of(file, ConfigFormat::yaml, "development.host", env).value == "localhost");
+        CHECK(value_of(file, ConfigFormat::yaml, "development.adapter", env).value == "postgresql");
+    }
+
+    TEST_CASE("Rails database.yml: ERB reads ENV[...] and ENV.fetch with and without defaults") {
+        auto file = config("database.yml", k_database_yml);
+        auto env = fixed_env(
+            {{"APP_DATABASE_PASSWORD", "hunter2"}, {"DATABASE_URL", "postgres://db/app"}, {"DB_HOST", "db.from.env"}});
+        auto password = value_of(file, ConfigFormat::yaml, "production.password", env);
+        CHECK(password.value == "hunter2");
+        CHECK(password.line == 18);
+        CHECK(value_of(file, ConfigFormat::yaml, "production.url", env).value == "postgres://db/app");
+        CHECK(value_of(file, ConfigFormat::yaml, "development.host", env).value == "db.from.env");
+        CHECK(value_of(file, ConfigFormat::yaml, "production.pool", env).value == "5");
+        CHECK(value_of(file, ConfigFormat::yaml, "production.pool", fixed_env({{"RAILS_MAX_THREADS", "10"}})).value ==
+              "10");
+    }
+
+    TEST_CASE("Rails database.yml: an unset variable fails only for the value that uses it") {
+        auto file = config("database.yml", k_database_yml);
+        // The commented-out MYAPP_DATABASE_URL and the unset DATABASE_URL do not matter here.
+        CHECK(value_of(file, ConfigFormat::yaml, "production.database").value == "app_production");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.password") ==
+              file.string() + ":18: production.password: APP_DATABASE_PASSWORD is not set (ENV[...] reads nil, an "
+                              "empty value)");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.url") ==
+              file.string() + ":19: production.url: DATABASE_URL is not set (ENV.fetch without a default raises "
+                              "KeyError)");
+    }
+
+    TEST_CASE("ERB beyond ENV lookups is refused at its line") {
+        auto file = config("database.yml", "production:\n  adapter: postgresql\n  password: <%= "
+                                           "Rails.application.credentials.dig(:db, :password) %>\n");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.adapter") ==
+              file.string() + ":3: ERB <%= Rails.application.credentials.dig(:db, :password) %>: stagegate evaluates "
+                              "only ENV[...] and ENV.fetch(...)");
+        auto block = config("database.yml", "<% if true %>\nproduction:\n  adapter: postgresql\n<% end %>\n");
+        CHECK(error_of(block, ConfigFormat::yaml, "production.adapter")
+                  .starts_with(block.string() + ":1: ERB <% if "
+                                                "true %>"));
+        auto open = config("database.yml", "production:\n  url: <%= ENV['X']\n");
+        CHECK(error_of(open, ConfigFormat::yaml, "production.url") ==
+              open.string() + ":2: an ERB tag <% is not closed with %>");
+    }
+
+    TEST_CASE("a list of merged maps: the earlier map wins, explicit keys over both") {
+        auto file = config("database.yml", "a: &a\n  host: from-a\n  port: 1\nb: &b\n  host: from-b\n  user: bob\n"
+                                           "production:\n  <<: [*a, *b]\n  port: 2\n");
+        CHECK(value_of(file, ConfigFormat::yaml, "production.host").value == "from-a");
+        CHECK(value_of(file, ConfigFormat::yaml, "production.user").value == "bob");
+        CHECK(value_of(file, ConfigFormat::yaml, "production.port").value == "2");
+    }
+
+    TEST_CASE("Helm values.yaml: nested paths, list indexes, quoted values, keys with dots") {
+        auto file = config("values.yaml", k_values_yaml);
+        auto password = value_of(file, ConfigFormat::yaml, "postgresql.auth.password");
+        CHECK(password.value == "s3cr3t # not a comment");
+        CHECK(password.line == 5);
+        CHECK(value_of(file, ConfigFormat::yaml, "postgresql.primary.service.ports.postgresql").value == "5432");
+        CHECK(value_of(file, ConfigFormat::yaml, "postgresql.enabled").value == "true");
+        CHECK(value_of(file, ConfigFormat::yaml, "servers.1.host").value == "db-1.internal");
+        CHECK(value_of(file, ConfigFormat::yaml, "commonLabels.app\\.kubernetes\\.io/name").value == "billing");
+        CHECK(value_of(file, ConfigFormat::yaml, "commonLabels.app.kubernetes.io/name").value == "billing");
+    }
+
+    TEST_CASE("a mapping or a list is not a value, and its children are suggested") {
+        auto file = config("values.yaml", k_values_yaml);
+        CHECK(error_of(file, ConfigFormat::yaml, "postgresql.auth") ==
+              file.string() + ":3: postgresql.auth is a mapping, not a value; did you mean postgresql.auth.username, "
+                              "postgresql.auth.password or postgresql.auth.database?");
+        CHECK(error_of(file, ConfigFormat::yaml, "servers") ==
+              file.string() + ":11: servers is a list, not a value; did you mean servers.0 or servers.1?");
+    }
+
+    TEST_CASE("a typo'd yaml key gets the closest path") {
+        auto file = config("values.yaml", k_values_yaml);
+        CHECK(error_of(file, ConfigFormat::yaml, "postgresql.auth.pasword") ==
+              file.string() + " has no key postgresql.auth.pasword; did you mean postgresql.auth.password?");
+        CHECK(error_of(file, ConfigFormat::yaml, "servers.2.host") ==
+              file.string() + " has no key servers.2.host; did you mean servers.0.host or servers.1.host?");
+        auto rails = config("database.yml", k_database_yml);
+        CHECK(error_of(rails, ConfigFormat::yaml, "prodution.database") ==
+              rails.string() + " has no key prodution.database; did you mean production.database?");
+    }
+
+    TEST_CASE("a null yaml value is empty") {
+        auto file = config("database.yml", "production:\n  password: ~\n  host:\n  user: null\n  quoted: \"~\"\n");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.password") ==
+              file.string() + ":2: production.password is empty (null)");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.host") ==
+              file.string() + ":3: production.host is empty (null)");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.user") ==
+              file.string() + ":4: production.user is empty (null)");
+        CHECK(value_of(file, ConfigFormat::yaml, "production.quoted").value == "~");
+    }
+
+    TEST_CASE("Spring application.yml: placeholders from the environment, then the file") {
+        auto file = config("application.yml", k_application_yml);
+        auto env = fixed_env({{"DB_USER", "app"}});
+        CHECK(value_of(file, ConfigFormat::yaml, "spring.datasource.url", env).value ==
+              "jdbc:postgresql://db.internal:5432/app");
+        CHECK(value_of(file, ConfigFormat::yaml, "spring.datasource.url", fixed_env({{"DB_HOST", "db.env"}})).value ==
+              "jdbc:postgresql://db.env:5432/app");
+        // Spring's environment source also answers spring.datasource.host as SPRING_DATASOURCE_HOST.
+        CHECK(value_of(file, ConfigFormat::yaml, "spring.datasource.url",
+                       fixed_env({{"SPRING_DATASOURCE_HOST", "db.relaxed"}}))
+                  .value == "jdbc:postgresql://db.relaxed:5432/app");
+        CHECK(value_of(file, ConfigFormat::yaml, "spring.datasource.username", env).value == "app");
+        CHECK(value_of(file, ConfigFormat::yaml, "spring.datasource.password", env).value.empty());
+        CHECK(value_of(file, ConfigFormat::yaml, "spring.jpa.open-in-view").value == "false");
+        CHECK(error_of(file, ConfigFormat::yaml, "spring.datasource.username") ==
+              file.string() + ":5: spring.datasource.username: placeholder ${DB_USER} is neither an environment "
+                              "variable nor a key of the file: export it, or write ${DB_USER:default}");
+    }
+
+    TEST_CASE("a key set in a later yaml document is refused") {
+        auto file = config("application.yml", "spring:\n  application.name: billing\n  datasource:\n"
+                                              "    url: jdbc:postgresql://db/app\n---\n"
+                                              "spring:\n  config:\n    activate:\n      on-profile: prod\n"
+                                              "  datasource:\n    url: jdbc:postgresql://prod/app\n");
+        CHECK(error_of(file, ConfigFormat::yaml, "spring.datasource.url") ==
+              file.string() + ":11: spring.datasource.url is set in YAML document 2 of 2; which document wins depends "
+                              "on the active profile, which stagegate cannot know: keep the value in one document");
+        CHECK(value_of(file, ConfigFormat::yaml, "spring.application.name").value == "billing");
+    }
+
+    TEST_CASE("broken yaml is reported at its line") {
+        auto file = config("database.yml", "production:\n  host: db\n port: 5432\n");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.host") == file.string() + ":3: end of map not found");
+        auto unclosed = config("values.yaml", "a: 1\nb: [x, y\nc: 2\n");
+        CHECK(error_of(unclosed, ConfigFormat::yaml, "a") == unclosed.string() + ":3: end of sequence flow not found");
+    }
+
+    TEST_CASE("a byte-order mark and CRLF line ends are read") {
+        auto file = config("database.yml", k_bom + crlf(k_database_yml));
+        auto value = value_of(file, ConfigFormat::yaml, "production.username");
+        CHECK(value.value == "app");
+        CHECK(value.line == 8);
+        CHECK(value_of(file, ConfigFormat::yaml, "production.database").value == "app_production");
+    }
+
+    TEST_CASE("a trailing no-break space in a yaml value is kept") {
+        auto file = config("values.yaml", "auth:\n  password: secret" + k_nbsp + "\n  other: x\t\n");
+        CHECK(value_of(file, ConfigFormat::yaml, "auth.password").value == "secret" + k_nbsp);
+        // YAML itself drops trailing blanks of a plain scalar.
+        CHECK(value_of(file, ConfigFormat::yaml, "auth.other").value == "x");
+    }
+}
+
+TEST_SUITE("config_file_json") {
+    TEST_CASE("appsettings.json with comments: dot paths, numbers, booleans, indexes") {
+        auto file = config("appsettings.json", k_appsettings);
+        CHECK(value_of(file, ConfigFormat::json, "ConnectionStrings.Default").value ==
+              "Host=db;Port=5432;Database=app;Username=app;Password=s3cr3t");
+        CHECK(value_of(file, ConfigFormat::json, "ConnectionStrings.Reporting").value == "Host=replica;Database=app");
+        CHECK(value_of(file, ConfigFormat::json, "Database.Port").value == "5432");
+        CHECK(value_of(file, ConfigFormat::json, "Database.Pooling").value == "true");
+        CHECK(value_of(file, ConfigFormat::json, "Servers.1.Host").value == "b");
+        CHECK(value_of(file, ConfigFormat::json, "Database.Port").line == 0);
+    }
+
+    TEST_CASE("json null, objects and arrays are not values") {
+        auto file = config("appsettings.json", k_appsettings);
+        CHECK(error_of(file, ConfigFormat::json, "Database.Timeout") ==
+              file.string() + ": Database.Timeout is empty (null)");
+        CHECK(error_of(file, ConfigFormat::json, "ConnectionStrings") ==
+              file.string() + ": ConnectionStrings is an object, not a value; did you mean ConnectionStrings.Default "
+                              "or ConnectionStrings.Reporting?");
+        CHECK(error_of(file, ConfigFormat::json, "Servers") ==
+              file.string() + ": Servers is an array, not a value; did you mean Servers.0 or Servers.1?");
+    }
+
+    TEST_CASE("a typo'd json key gets the closest path, in any case") {
+        auto file = config("appsettings.json", k_appsettings);
+        CHECK(error_of(file, ConfigFormat::json, "ConnectionStrings.Defualt") ==
+              file.string() + " has no key ConnectionStrings.Defualt; did you mean ConnectionStrings.Default?");
+        CHECK(error_of(file, ConfigFormat::json, "connectionstrings.default") ==
+              file.string() + " has no key connectionstrings.default; did you mean ConnectionStrings.Default?");
+    }
+
+    TEST_CASE("broken json is reported at its line without the text it read") {
+        auto missing_comma = config("appsettings.json", "{\n  \"A\": \"x\"\n  \"B\": \"y\"\n}\n");
+        CHECK(error_of(missing_comma, ConfigFormat::json, "A") ==
+              missing_comma.string() +
+                  ":3: syntax error while parsing object - unexpected string literal; expected '}'");
+        auto unterminated = config("appsettings.json", "{\n  \"Password\": \"hunter2\n}\n");
+        auto reason = error_of(unterminated, ConfigFormat::json, "Password");
+        CHECK(reason.starts_with(unterminated.string() + ":2: syntax error while parsing value - invalid string"));
+        CHECK(reason.find("hunter2") == std::string::npos);
+    }
+
+    TEST_CASE("a byte-order mark, CRLF and a trailing no-break space in json") {
+        auto file = config("appsettings.json", k_bom + crlf("{\n  \"ConnectionStrings\": {\n    \"Default\": "
+                                                            "\"Password=secret" +
+                                                            k_nbsp + "\"\n  }\n}\n"));
+        CHECK(value_of(file, ConfigFormat::json, "ConnectionStrings.Default").value == "Password=secret" + k_nbsp);
+    }
+}
+
+TEST_SUITE("config_file_properties") {
+    TEST_CASE("Spring application.properties: continuation lines and placeholders") {
+        auto file = config("application.properties", k_application_properties);
+        auto url = value_of(file, ConfigFormat::properties, "spring.datasource.url");
+        CHECK(url.value == "jdbc:postgresql://db.internal:5432/app?sslmode=verify-full&ApplicationName=billing");
+        CHECK(url.line == 3);
+        CHECK(value_of(file, ConfigFormat::properties, "spring.datasource.password").value == "changeme");
+        CHECK(value_of(file, ConfigFormat::properties, "spring.datasource.password",
+                       fixed_env({{"DB_PASSWORD", "from-env"}}))
+                  .value == "from-env");
+        CHECK(value_of(file, ConfigFormat::properties, "spring.datasource.url",
+                       fixed_env({{"SPRING_DATASOURCE_HOST", "db.env"}}))
+                  .value == "jdbc:postgresql://db.env:5432/app?sslmode=verify-full&ApplicationName=billing");
+    }
+
+    TEST_CASE("the last assignment wins, with its line") {
+        auto file = config("application.properties", k_application_properties);
+        auto user = value_of(file, ConfigFormat::properties, "spring.datasource.username");
+        CHECK(user.value == "override");
+        CHECK(user.line == 12);
+    }
+
+    TEST_CASE("escapes, escaped separators and the three separator forms") {
+        auto file = config("application.properties", k_application_properties);
+        CHECK(value_of(file, ConfigFormat::properties, "app.greeting").value ==
+              "Gr\xC3\xBC\xC3\x9F Gott\tand \xF0\x9F\x98\x80");
+        CHECK(value_of(file, ConfigFormat::properties, "my key").value == "spaced");
+        CHECK(value_of(file, ConfigFormat::properties, "key=with:separators").value == "x");
+        auto forms = config("application.properties", "a=1\nb: 2\nc 3\n  d  =  4  \ne\n");
+        CHECK(value_of(forms, ConfigFormat::properties, "a").value == "1");
+        CHECK(value_of(forms, ConfigFormat::properties, "b").value == "2");
+        CHECK(value_of(forms, ConfigFormat::properties, "c").value == "3");
+        CHECK(value_of(forms, ConfigFormat::properties, "d").value == "4  "); // Java keeps trailing blanks
+        CHECK(value_of(forms, ConfigFormat::properties, "e").value.empty());
+    }
+
+    TEST_CASE("comment lines do not continue, continued lines are never comments") {
+        auto file = config("application.properties", "# a comment \\\nkey=a\\\n  # part of the value\n");
+        CHECK(value_of(file, ConfigFormat::properties, "key").value == "a# part of the value");
+    }
+
+    TEST_CASE("placeholder cycles and unset placeholders are errors") {
+        auto file = config("application.properties", "a=${b}\nb=${a}\nc=${MISSING}\nd=${MISSING:${a}}\n");
+        CHECK(error_of(file, ConfigFormat::properties, "a") == file.string() + ":1: a: placeholder ${b} refers back "
+                                                                               "to itself");
+        CHECK(error_of(file, ConfigFormat::properties, "c") ==
+              file.string() + ":3: c: placeholder ${MISSING} is neither an environment variable nor a key of the "
+                              "file: export it, or write ${MISSING:default}");
+        CHECK(error_of(file, ConfigFormat::properties, "d").find("refers back to itself") != std::string::npos);
+    }
+
+    TEST_CASE("a typo'd property gets the closest key, a prefix its keys") {
+        auto file = config("application.properties", k_application_properties);
+        CHECK(error_of(file, ConfigFormat::properties, "spring.datasource.pasword") ==
+              file.string() + " has no key spring.datasource.pasword; did you mean spring.datasource.password?");
+        CHECK(error_of(file, ConfigFormat::properties, "spring.datasource") ==
+              file.string() + " has no key spring.datasource; did you mean spring.datasource.host, "
+                              "spring.datasource.url or spring.datasource.username?");
+    }
+
+    TEST_CASE("a malformed unicode escape is reported at its line") {
+        auto file = config("application.properties", "a=1\nb=\\u00zz\n");
+        CHECK(error_of(file, ConfigFormat::properties, "a") == file.string() + ":2: malformed \\uxxxx encoding");
+        auto half = config("application.properties", "a=\\uD83D\n");
+        CHECK(error_of(half, ConfigFormat::properties, "a") ==
+              half.string() + ":1: \\uD83D is half of a UTF-16 surrogate pair without its other half");
+    }
+
+    TEST_CASE("a byte-order mark, CRLF and a trailing no-break space in properties") {
+        auto file = config("application.properties",
+                           k_bom + crlf("spring.datasource.password=secret" + k_nbsp + "\nnext=a\\\n   b\n"));
+        CHECK(value_of(file, ConfigFormat::properties, "spring.datasource.password").value == "secret" + k_nbsp);
+        auto next = value_of(file, ConfigFormat::properties, "next");
+        CHECK(next.value == "ab");
+        CHECK(next.line == 2);
+    }
+}
+
+TEST_SUITE("config_file_ini") {
+    TEST_CASE("my.cnf [client]: quotes, escapes and a comment after the value") {
+        auto file = config("my.cnf", k_my_cnf);
+        auto password = value_of(file, ConfigFormat::ini, "client.password");
+        CHECK(password.value == "p#ss w'rd");
+        CHECK(password.line == 6);
+        CHECK(value_of(file, ConfigFormat::ini, "client.user").value == "app");
+        CHECK(value_of(file, ConfigFormat::ini, "client.host").value == "db.internal");
+        CHECK(value_of(file, ConfigFormat::ini, "mysqld.port").value == "3307");
+        CHECK(value_of(file, ConfigFormat::ini, "mysqld.skip-name-resolve").value.empty());
+    }
+
+    TEST_CASE("'-' and '_' are the same in option names") {
+        auto file = config("my.cnf", k_my_cnf);
+        CHECK(value_of(file, ConfigFormat::ini, "client.ssl_ca").value == "/etc/mysql/ca.pem");
+        CHECK(value_of(file, ConfigFormat::ini, "client.ssl-mode").value == "VERIFY_IDENTITY");
+        CHECK(error_of(file, ConfigFormat::ini, "client.sslca") ==
+              file.string() + " has no key client.sslca; did you mean client.ssl-ca?");
+    }
+
+    TEST_CASE("a typo'd option or section gets a suggestion; sections are case-sensitive") {
+        auto file = config("my.cnf", k_my_cnf);
+        CHECK(error_of(file, ConfigFormat::ini, "client.pasword") ==
+              file.string() + " has no key client.pasword; did you mean client.password?");
+        CHECK(error_of(file, ConfigFormat::ini, "Client.password") ==
+              file.string() + " has no key Client.password; did you mean client.password?");
+    }
+
+    TEST_CASE("a '#' outside quotes ends the value as in MySQL, even without a blank before it") {
+        auto file = config("my.cnf", "[client]\nhost=db#primary\npassword=\"a#b\"\nuser=it's#me\n");
+        CHECK(value_of(file, ConfigFormat::ini, "client.host").value == "db");
+        CHECK(value_of(file, ConfigFormat::ini, "client.password").value == "a#b");
+        // An unmatched quote opens a string for MySQL's comment scan too.
+        CHECK(value_of(file, ConfigFormat::ini, "client.user").value == "it's#me");
+    }
+
+    TEST_CASE("MySQL escapes, and quotes only when they match") {
+        auto file = config("my.cnf", "[client]\na=\"x\\ty\\sz\\\\\"\nb='open\nc=back\\q\nd=\"\"\n");
+        CHECK(value_of(file, ConfigFormat::ini, "client.a").value == "x\ty z\\");
+        CHECK(value_of(file, ConfigFormat::ini, "client.b").value == "'open");
+        CHECK(value_of(file, ConfigFormat::ini, "client.c").value == "back\\q");
+        CHECK(value_of(file, ConfigFormat::ini, "client.d").value.empty());
+    }
+
+    TEST_CASE("the last assignment in a section wins; a key before any section has no prefix") {
+        auto file = config("app.ini", "user=root\n[client]\nuser=a\n[other]\nuser=b\n[client]\nuser=c\n");
+        CHECK(value_of(file, ConfigFormat::ini, "user").value == "root");
+        auto last = value_of(file, ConfigFormat::ini, "client.user");
+        CHECK(last.value == "c");
+        CHECK(last.line == 7);
+        CHECK(value_of(file, ConfigFormat::ini, "other.user").value == "b");
+    }
+
+    TEST_CASE("!include and broken sections are reported at their line") {
+        auto include = config("my.cnf", "[client]\n!includedir /etc/mysql/conf.d/\nuser=a\n");
+        CHECK(error_of(include, ConfigFormat::ini, "client.user") ==
+              include.string() + ":2: !includedir is not followed by stagegate: put the options in this file");
+        auto include_file = config("my.cnf", "!include /etc/mysql/common.cnf\n");
+        CHECK(error_of(include_file, ConfigFormat::ini, "client.user") ==
+              include_file.string() + ":1: !include is not followed by stagegate: put the options in this file");
+        auto section = config("my.cnf", "[client\nuser=a\n");
+        CHECK(error_of(section, ConfigFormat::ini, "client.user") ==
+              section.string() + ":1: a section header without its closing ]");
+        auto nameless = config("my.cnf", "[client]\n= x\n");
+        CHECK(error_of(nameless, ConfigFormat::ini, "client.user") ==
+              nameless.string() + ":2: an option without a name");
+    }
+
+    TEST_CASE("a byte-order mark, CRLF and a trailing no-break space in an option file") {
+        auto file = config("my.cnf", k_bom + crlf("[client]\npassword=secret" + k_nbsp + "\nuser = 'app'  \n"));
+        CHECK(value_of(file, ConfigFormat::ini, "client.password").value == "secret" + k_nbsp);
+        CHECK(value_of(file, ConfigFormat::ini, "client.user").value == "app");
+    }
+}
