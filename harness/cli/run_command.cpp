@@ -24,6 +24,10 @@ struct RunArgs {
 };
 
 int run(const RunArgs& args) {
+    // An invalid scenario must not start anything: check the files before the run folder exists,
+    // then read them again with ${STAGEGATE_CA_FILE} naming the CA file inside it.
+    if (!load_all(args.paths, "/nonexistent/stagegate-throwaway-ca.pem"))
+        return k_exit_invalid;
     install_signal_handlers();
     auto run_dir = RunDir::create();
     if (!run_dir) {
