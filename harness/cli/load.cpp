@@ -1,5 +1,7 @@
 #include "cli/load.hpp"
 
+#include "provision/process.hpp"
+#include "provision/setting_catalog.hpp"
 #include "scenario/discover.hpp"
 #include "scenario/loader.hpp"
 
@@ -23,6 +25,11 @@ std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& pa
         auto scenario = load_scenario(file, env);
         if (!scenario) {
             fmt::print(stderr, "{}\n", scenario.error().to_string());
+            ok = false;
+            continue;
+        }
+        if (auto unknown = check_setting_names(*scenario, system_launcher())) {
+            fmt::print(stderr, "{}\n", unknown->to_string());
             ok = false;
             continue;
         }

@@ -185,6 +185,14 @@ class MariadbRecipe final : public ServerRecipe {
 
 } // namespace
 
+std::expected<fs::path, std::string> LocalMariadb::find_server() {
+    fs::path server = find_binary("STAGEGATE_MARIADBD", {"/usr/sbin/mariadbd", "/usr/bin/mariadbd"});
+    if (server.empty())
+        return std::unexpected(std::string("no mariadbd: run scripts/setup (installs mariadb-server) or set "
+                                           "STAGEGATE_MARIADBD"));
+    return server;
+}
+
 LocalMariadb::LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher, const CertificateAuthority* authority)
     : LocalServers(std::make_unique<MariadbRecipe>(), run_dir, launcher, authority) {}
 

@@ -12,6 +12,8 @@ class LocalMariadb final : public LocalServers {
   public:
     LocalMariadb(const RunDir& run_dir, ProcessLauncher& launcher, const CertificateAuthority* authority = nullptr);
 
+    // Returns the installed mariadbd ($STAGEGATE_MARIADBD wins), or what to install.
+    static std::expected<std::filesystem::path, std::string> find_server();
     // Returns the server's command line for an instance (settings last, so they win).
     static std::vector<std::string> server_arguments(const std::filesystem::path& server,
                                                      const std::filesystem::path& data,
