@@ -218,6 +218,11 @@ constexpr std::array<std::pair<std::string_view, bool>, 2> k_read_write{{{"writa
 const std::vector<std::string> k_hba_types{"host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc"};
 const std::vector<std::string> k_hba_methods{"trust", "reject", "scram-sha-256", "md5",    "password", "gss", "sspi",
                                              "ident", "peer",   "ldap",          "radius", "cert",     "pam"};
+// Settings that decide where the twin listens and keeps its files: stagegate's, not the scenario's.
+const std::vector<std::string> k_owned_settings{
+    "port",     "listen_addresses", "bind_address", "socket",     "unix_socket_directories", "data_directory",
+    "datadir",  "config_file",      "hba_file",     "ident_file", "ssl_cert_file",           "ssl_key_file",
+    "ssl_cert", "ssl_key",          "tmpdir",       "pid_file",   "external_pid_file",       "skip_networking"};
 const std::vector<std::string> k_table_privileges{"SELECT", "INSERT", "UPDATE", "DELETE"};
 
 // Config file formats `from.format` names; the file name decides when it is left out.
@@ -384,6 +389,13 @@ class Loader {
         if (keys.contains("access"))
             db.access = access(node["access"], path + ".access");
         m_tls = db.tls.enabled;
+        m_provider = db.provider;
+        for (const char* key : {"tls", "access"}) {
+            if (db.provider == ProviderKind::docker && keys.contains(key))
+                throw problem(
+                    node[key], path + "." + key,
+                    fmt::format("{} is made by the local provider only in this version: use provider local", key));
+        }
         if (db.access.require_tls && !db.tls.enabled)
             throw problem(node["access"], path + ".access.require_tls",
                           "requiring TLS needs a server with TLS: add tls: {certificate: valid} to the database");
@@ -463,6 +475,11 @@ class Loader {
                 throw problem(it->first, path + "." + key, "duplicate key: each setting may appear once");
             if (key.empty() || key.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") != std::string::npos)
                 throw problem(it->first, path + "." + key, "a setting name is lower-case letters, digits, _ and .");
+            if (std::find(k_owned_settings.begin(), k_owned_settings.end(), key) != k_owned_settings.end())
+                throw problem(it->first, path + "." + key,
+                              fmt::format("{} is stagegate's to set on the twin: to move the port or name clients "
+                                          "use, change answers_as",
+                                          key));
             out.emplace_back(key, string(it->second, path + "." + key));
             marks.push_back(mark_of(it->first));
         }
@@ -553,6 +570,10 @@ class Loader {
             throw problem(node, path, "the list is empty: name the steps of the change, or leave maintenance out");
         if (m_engine == Engine::sqlite)
             throw problem(node, path, "maintenance steps change a server: an sqlite file has none");
+        if (m_provider == ProviderKind::docker)
+            throw problem(node, path,
+                          "maintenance steps run against the local provider only in this version: use "
+                          "provider local");
         std::vector<MaintenanceStep> steps;
         for (std::size_t i = 0; i < node.size(); ++i) {
             std::string item_path = fmt::format("{}[{}]", path, i);
@@ -1046,7 +1067,8 @@ class Loader {
     const Environment& m_env;
     Engine m_engine = Engine::postgres; // of the database section, read before the candidates
     bool m_tls = false;                 // the database serves TLS
-    bool m_maintenance = false;         // the scenario has a maintenance section (read before the candidates)
+    ProviderKind m_provider = ProviderKind::local;
+    bool m_maintenance = false; // the scenario has a maintenance section (read before the candidates)
     std::vector<std::string> m_secrets;
 };
 
