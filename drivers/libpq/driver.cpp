@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <map>
+
 #include <algorithm>
 #include <charconv>
 #include <regex>
@@ -15,7 +18,6 @@ namespace {
 // Where parse() sends libpq to validate values: a unix-socket directory that cannot exist, so
 // libpq runs all of its own option checks and then fails at once without any network traffic.
 constexpr std::string_view k_nowhere = "/nonexistent/stagegate-parse-check";
-
 
 // libpq's blocking connect gives each host connect_timeout seconds (at least 2); the async
 // connect ignores it, so the application's own limit is applied here on top of the harness's.
@@ -145,6 +147,33 @@ std::vector<std::string> warnings_of(const ParsedCandidate& parsed) {
     return warnings;
 }
 
+// Returns the options libpq's own service lookup adds for `service` (from the file PGSERVICEFILE
+// names, or the system's): PQconndefaults() reads PGSERVICE, so the options that differ from a
+// lookup without it are the service's. Not thread-safe (the environment): candidates are tried one
+// at a time.
+std::vector<Parameter> service_options(const std::string& service) {
+    auto read = [] {
+        std::map<std::string, std::pair<std::string, bool>> values;
+        OptionsPtr options(PQconndefaults());
+        for (auto* option = options.get(); option && option->keyword != nullptr; ++option) {
+            if (option->val != nullptr)
+                values[option->keyword] = {option->val, std::string_view(option->dispchar) == "*"};
+        }
+        return values;
+    };
+    auto plain = read();
+    ::setenv("PGSERVICE", service.c_str(), 1);
+    auto with_service = read();
+    ::unsetenv("PGSERVICE");
+    std::vector<Parameter> added;
+    for (const auto& [key, value] : with_service) {
+        auto before = plain.find(key);
+        if (key != "service" && (before == plain.end() || before->second.first != value.first))
+            added.push_back({key, value.first, value.second});
+    }
+    return added;
+}
+
 // Starts a non-blocking connection from parallel key and value lists (taken literally:
 // no dbname expansion, as libpq reads a parsed string).
 ConnPtr start_params(const std::vector<std::string>& keys, const std::vector<std::string>& values) {
@@ -237,6 +266,16 @@ class LibpqDriver final : public Driver {
         }
         if (auto reason = libpq_rejects(parsed))
             return std::unexpected(config_failure(text, *reason));
+        // service=NAME: what the service file adds counts as the string's own (the string wins).
+        if (auto service = parsed.get("service")) {
+            for (auto& option : service_options(*service)) {
+                if (parsed.get(option.key))
+                    continue;
+                if (option.secret && !option.value.empty())
+                    parsed.secrets.push_back(option.value);
+                parsed.parameters.push_back(std::move(option));
+            }
+        }
         parsed.endpoints = endpoints_of(parsed);
         parsed.warnings = warnings_of(parsed);
         return parsed;

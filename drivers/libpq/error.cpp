@@ -52,6 +52,9 @@ Category by_message(std::string_view message, Phase phase) {
         return Category::auth;
     if (contains(message, "permission denied"))
         return Category::permission;
+    // A hostssl/hostnossl rule refused the transport (SOCI has only the text).
+    if (contains(message, "pg_hba.conf") && contains(message, "no encryption"))
+        return Category::tls;
     if (contains(message, "fe_sendauth") || contains(message, "password authentication failed") ||
         contains(message, "SCRAM") || contains(message, "channel binding"))
         return Category::auth;

@@ -19,6 +19,7 @@ struct LintArgs {
 // names the database answers as in that phase), and the scenario's TLS policy.
 Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario& scenario,
                                      const std::vector<HostName>& answers_as, Redactor& redactor) {
+    ServiceFileScope service(candidate);
     auto text = candidate_text(candidate, protocol_of(scenario.database.engine));
     if (!text)
         return std::unexpected(text.error());

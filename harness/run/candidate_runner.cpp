@@ -258,28 +258,6 @@ class Trial {
     std::optional<Failure> m_failure;
 };
 
-// PostgreSQL service files are looked up by libpq itself, in the file PGSERVICEFILE names; the
-// variable points at the candidate's file while it is tried, and nowhere otherwise.
-class ServiceFileScope {
-  public:
-    explicit ServiceFileScope(const Candidate& candidate) : m_active(!candidate.source.service.empty()) {
-        if (m_active)
-            ::setenv("PGSERVICEFILE", candidate.source.file.c_str(), 1);
-    }
-    ~ServiceFileScope() {
-        if (m_active && m_before.empty())
-            ::unsetenv("PGSERVICEFILE");
-        else if (m_active)
-            ::setenv("PGSERVICEFILE", m_before.c_str(), 1);
-    }
-    ServiceFileScope(const ServiceFileScope&) = delete;
-    ServiceFileScope& operator=(const ServiceFileScope&) = delete;
-
-  private:
-    bool m_active;
-    std::string m_before = std::getenv("PGSERVICEFILE") ? std::getenv("PGSERVICEFILE") : "";
-};
-
 // A candidate on its way to a session: its string read, parsed and routed.
 struct Prepared {
     const Driver* driver = nullptr;
@@ -404,6 +382,20 @@ std::optional<Failure> check_pool(const Check& check, Session& session, const Pr
 }
 
 } // namespace
+
+ServiceFileScope::ServiceFileScope(const Candidate& candidate)
+    : m_active(!candidate.source.service.empty()),
+      m_before(std::getenv("PGSERVICEFILE") ? std::getenv("PGSERVICEFILE") : "") {
+    if (m_active)
+        ::setenv("PGSERVICEFILE", candidate.source.file.c_str(), 1);
+}
+
+ServiceFileScope::~ServiceFileScope() {
+    if (m_active && m_before.empty())
+        ::unsetenv("PGSERVICEFILE");
+    else if (m_active)
+        ::setenv("PGSERVICEFILE", m_before.c_str(), 1);
+}
 
 Result<CandidateText> candidate_text(const Candidate& candidate, std::string_view protocol) {
     const CandidateSource& source = candidate.source;

@@ -37,6 +37,21 @@ struct CandidateText {
 // composed from separate keys are written for `protocol` (the scenario engine's).
 Result<CandidateText> candidate_text(const Candidate& candidate, std::string_view protocol);
 
+// PostgreSQL service files are looked up by libpq itself, in the file PGSERVICEFILE names: while
+// a `from: {service: ...}` candidate is read and tried, the variable points at its file, and back
+// at the stand-in afterwards. Not thread-safe (the environment): candidates are tried one at a time.
+class ServiceFileScope {
+  public:
+    explicit ServiceFileScope(const Candidate& candidate);
+    ~ServiceFileScope();
+    ServiceFileScope(const ServiceFileScope&) = delete;
+    ServiceFileScope& operator=(const ServiceFileScope&) = delete;
+
+  private:
+    bool m_active;
+    std::string m_before;
+};
+
 // Returns a `tls` failure when the scenario requires clients to verify the server and the string
 // does not (sslmode=prefer/require, ssl-mode=REQUIRED, ...); run and lint both apply it.
 std::optional<Failure> tls_policy(const ParsedCandidate& parsed, const Database& database);
