@@ -105,13 +105,18 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
         line(fmt::format("        hint: {}", candidate.hint));
     for (const auto& mapping : candidate.translation)
         line(paint(fmt::format("        from config: {}", mapping), k_dim));
+    std::size_t label_width = 48;
+    for (const auto& check : candidate.checks)
+        label_width = std::max(label_width, check.check.size());
     for (const auto& check : candidate.checks) {
         std::string status(to_string(check.status));
         if (&check == &candidate.checks.front() && !candidate.tls.empty())
             status += candidate.tls == "none" ? ", plaintext" : ", " + candidate.tls;
         if (check.category)
             status += fmt::format(" ({})", to_string(*check.category));
-        line(paint(fmt::format("        - {:<48} {:<24} {:>6} ms", check.check, status, check.elapsed.count()), k_dim));
+        line(paint(
+            fmt::format("        - {:<{}} {:<24} {:>6} ms", check.check, label_width, status, check.elapsed.count()),
+            k_dim));
     }
 }
 
@@ -120,7 +125,8 @@ void ConsoleReporter::scenario_finished(const ScenarioOutcome&) {
 }
 
 void ConsoleReporter::run_finished(const RunOutcome& outcome) {
-    std::size_t candidates = 0;
+    std::size_t candidates = 0; // trials: a candidate tried before and after a maintenance counts twice
+    std::size_t both_phases = 0;
     std::size_t met = 0;
     std::size_t caught = 0;
     std::size_t errors = 0;
@@ -129,6 +135,10 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
             ++errors;
         for (const auto& candidate : scenario.candidates) {
             ++candidates;
+            if (candidate.phase == "after" &&
+                std::any_of(scenario.candidates.begin(), scenario.candidates.end(),
+                            [&](const auto& other) { return other.phase == "before" && other.name == candidate.name; }))
+                ++both_phases;
             if (candidate.verdict)
                 ++met;
             if (candidate.verdict && !candidate.passed)
@@ -150,9 +160,13 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
         verdict = paint("gate: INTERRUPTED", k_red);
         break;
     }
+    std::string tried = plural(candidates, "candidate");
+    if (both_phases > 0)
+        tried = fmt::format("{} ({} tried before and after maintenance: {} trials)",
+                            plural(candidates - both_phases, "candidate"), both_phases, candidates);
     line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{} (exit {})", verdict,
-                     plural(candidates, "candidate"), plural(outcome.scenarios.size(), "scenario"), met, caught,
-                     caught == 1 ? "" : "s", candidates - met,
+                     tried, plural(outcome.scenarios.size(), "scenario"), met, caught, caught == 1 ? "" : "s",
+                     candidates - met,
                      errors ? fmt::format(", {} scenario{} could not run", errors, errors == 1 ? "" : "s") : "",
                      outcome.exit_code()));
 }

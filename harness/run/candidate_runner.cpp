@@ -370,11 +370,12 @@ std::optional<Failure> check_pool(const Check& check, Session& session, const Pr
     if (check.size + check.headroom > usable)
         return Failure{Category::expectation,
                        fmt::format("a pool of {} with {} spare needs {} connections, but the server allows {} "
-                                   "(max_connections {}{})",
+                                   "(max_connections {}{}; {} open now, the pool's included)",
                                    check.size, check.headroom, check.size + check.headroom, usable,
                                    limits->max_connections,
                                    limits->reserved > 0 ? fmt::format(", {} reserved for superusers", limits->reserved)
-                                                        : std::string()),
+                                                        : std::string(),
+                                   limits->open),
                        "raise max_connections or shrink the pool",
                        {},
                        0};
