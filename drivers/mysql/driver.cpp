@@ -113,13 +113,23 @@ class MysqlDriver final : public Driver {
             options["OPT_SSL_MODE"] = ssl_mode_of(*mode);
             // Built against MariaDB Connector/C, Connector/C++ 1.1 passes OPT_SSL_MODE to an option
             // that library does not have; its own switches say the same thing.
-            bool demands_tls = *mode != "DISABLED" && *mode != "PREFERRED";
-            if (demands_tls)
+            // PREFERRED asks too: this build falls back to plaintext when the server has no TLS
+            // (see below), which is what PREFERRED means.
+            if (*mode != "DISABLED")
                 options["sslEnforce"] = true;
             if (*mode == "VERIFY_CA" || *mode == "VERIFY_IDENTITY")
                 options["sslVerify"] = true;
         }
+        // MariaDB Connector/C turns TLS on, and checks the chain, whenever a CA is set: DISABLED
+        // must pass no TLS option at all, and PREFERRED (which never verifies, in MySQL's words)
+        // no CA.
+        std::string ssl_mode = candidate.get("ssl-mode").value_or("");
         for (auto [key, native_key] : k_text_options) {
+            bool tls_option = key.starts_with("ssl-") || key == "tls-version";
+            if (tls_option && ssl_mode == "DISABLED")
+                continue;
+            if ((key == "ssl-ca" || key == "ssl-capath") && ssl_mode == "PREFERRED")
+                continue;
             if (auto value = candidate.get(key))
                 options[sql::SQLString(std::string(native_key))] = sql::SQLString(*value);
         }

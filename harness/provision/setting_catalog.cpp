@@ -87,6 +87,19 @@ std::expected<std::vector<std::string>, std::string> read_names(Engine engine, P
     return names;
 }
 
+// PostgreSQL 15's preset settings: `postgres --describe-config` leaves them out, because they
+// are fixed when the server is built or the cluster is made and can never be set.
+constexpr std::string_view k_postgres_preset[] = {"block_size",          "data_checksums",
+                                                  "data_directory_mode", "debug_assertions",
+                                                  "in_hot_standby",      "integer_datetimes",
+                                                  "lc_collate",          "lc_ctype",
+                                                  "max_function_args",   "max_identifier_length",
+                                                  "max_index_keys",      "segment_size",
+                                                  "server_encoding",     "server_version",
+                                                  "server_version_num",  "shared_memory_size",
+                                                  "ssl_library",         "shared_memory_size_in_huge_pages",
+                                                  "wal_block_size",      "wal_segment_size"};
+
 } // namespace
 
 std::expected<std::vector<std::string>, std::string> server_setting_names(Engine engine, ProcessLauncher& launcher) {
@@ -131,8 +144,13 @@ std::optional<ScenarioError> check_setting_names(const Scenario& scenario, Proce
             }
             if (std::find(names->begin(), names->end(), lookup) != names->end())
                 continue;
-            std::string hint = did_you_mean(lookup, *names);
             SourceMark mark = i < marks->size() ? (*marks)[i] : SourceMark{scenario.file.string(), 1, 1};
+            if (postgres && std::find(std::begin(k_postgres_preset), std::end(k_postgres_preset), name) !=
+                                std::end(k_postgres_preset))
+                return ScenarioError{mark, fmt::format("{}.{}: {} is fixed when PostgreSQL is built or the cluster "
+                                                       "is made: no setting can change it",
+                                                       path, name, name)};
+            std::string hint = did_you_mean(lookup, *names);
             return ScenarioError{mark,
                                  fmt::format("{}.{}: unknown setting \"{}\"{}: the installed {} does not have it "
                                              "(its own list: {})",

@@ -55,8 +55,9 @@ std::pair<TlsIntent, std::string> tls_intent(const ParsedCandidate& parsed) {
                 return {TlsIntent::none, said};
             if (value == "PREFERRED")
                 return {TlsIntent::opportunistic, said};
-            if (value == "REQUIRED")
-                return {TlsIntent::encrypted, said};
+            if (value == "REQUIRED") // with a CA, the client checks the chain, as libpq's require does
+                return {parsed.get("ssl-ca") || parsed.get("ssl-capath") ? TlsIntent::verify_ca : TlsIntent::encrypted,
+                        said};
             return {value == "VERIFY_CA" ? TlsIntent::verify_ca : TlsIntent::verify_full, said};
         }
         if (parsed.get("sslca") || parsed.get("sslcert"))
