@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_background.hpp"
+#include "cli_report.hpp"
 #include "cli_run.hpp"
 #include "support.hpp"
 
@@ -17,37 +18,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-json parse_report(const fs::path& file) {
-    json report;
-    try {
-        report = json::parse(read_file(file));
-    } catch (const json::exception& e) {
-        FAIL("the report is not JSON: " << e.what());
-    }
-    return report;
-}
-
-const json* find_scenario(const json& report, const std::string& name) {
-    for (const auto& scenario : report.at("scenarios")) {
-        if (scenario.value("scenario", "") == name)
-            return &scenario;
-    }
-    return nullptr;
-}
-
-// The candidate `name` as tried in `phase` ("before", "after").
-const json* find_candidate(const json& scenario, const std::string& name, const std::string& phase) {
-    for (const auto& candidate : scenario.at("candidates")) {
-        if (candidate.value("name", "") == name && candidate["phase"] == phase)
-            return &candidate;
-    }
-    return nullptr;
-}
 
 // Checks one candidate's judgement: outcome "pass", or the failure category; verdict always pass.
 void check_judged(const json& scenario, const std::string& name, const std::string& phase, const std::string& category,
@@ -69,14 +39,6 @@ void check_judged(const json& scenario, const std::string& name, const std::stri
     }
     if (!message.empty())
         CHECK_MESSAGE(contains((*c)["message"].get<std::string>(), message), "message lacks: " << message);
-}
-
-void check_no_secrets(const CliResult& result, const std::string& report, const std::vector<std::string>& secrets) {
-    for (const auto& secret : secrets) {
-        CHECK_MESSAGE(!contains(result.out, secret), "stdout shows " << secret);
-        CHECK_MESSAGE(!contains(result.err, secret), "stderr shows " << secret);
-        CHECK_MESSAGE(!contains(report, secret), "the JSON report shows " << secret);
-    }
 }
 
 constexpr const char* k_pg_old = "maint-pg-old-password";

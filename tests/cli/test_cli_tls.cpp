@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_background.hpp"
+#include "cli_report.hpp"
 #include "cli_run.hpp"
 #include "support.hpp"
 
@@ -21,36 +22,6 @@ namespace {
 
 constexpr const char* k_pg_password = "tls-matrix-pg-secret";
 constexpr const char* k_my_password = "tls-matrix-maria-secret";
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-json parse_report(const fs::path& file) {
-    json report;
-    try {
-        report = json::parse(read_file(file));
-    } catch (const json::exception& e) {
-        FAIL("the report is not JSON: " << e.what());
-    }
-    return report;
-}
-
-const json* find_scenario(const json& report, const std::string& name) {
-    for (const auto& scenario : report.at("scenarios")) {
-        if (scenario.value("scenario", "") == name)
-            return &scenario;
-    }
-    return nullptr;
-}
-
-const json* find_candidate(const json& scenario, const std::string& name) {
-    for (const auto& candidate : scenario.at("candidates")) {
-        if (candidate.value("name", "") == name)
-            return &candidate;
-    }
-    return nullptr;
-}
 
 // Where a cell's verdict comes from.
 enum class Where {
@@ -242,14 +213,6 @@ void check_tls_invariant(const json& report) {
         }
     }
     CHECK(passed_tls_checks > 0);
-}
-
-void check_no_secrets(const CliResult& result, const std::string& report, const std::vector<std::string>& secrets) {
-    for (const auto& secret : secrets) {
-        CHECK_MESSAGE(!contains(result.out, secret), "stdout shows " << secret);
-        CHECK_MESSAGE(!contains(result.err, secret), "stderr shows " << secret);
-        CHECK_MESSAGE(!contains(report, secret), "the JSON report shows " << secret);
-    }
 }
 
 const std::vector<std::string> k_certificates{"valid", "wrong-name", "expired", "self-signed", "off"};
