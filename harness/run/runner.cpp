@@ -173,10 +173,11 @@ RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_
             outcome.client_environment = "machine";
         observer.scenario_ready(outcome);
         if (!outcome.error) {
-            ClientEnvironmentScope environment(scenario.client_environment);
             std::vector<HostName> answers_as = scenario.database.answers_as;
             bool tls_required = scenario.database.access.require_tls;
             auto try_phase = [&](std::string_view phase, auto expectation_of) {
+                // Only the candidates see the machine's client configuration, never setup or maintenance.
+                ClientEnvironmentScope environment(scenario.client_environment);
                 for (std::size_t i = 0; i < scenario.candidates.size() && !stopped(); ++i) {
                     const Candidate& candidate = scenario.candidates[i];
                     std::optional<Expectation> expect = expectation_of(candidate);

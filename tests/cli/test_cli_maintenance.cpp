@@ -322,3 +322,41 @@ candidates:
                                    "or the cluster is made: no setting can change it"));
     }
 }
+
+TEST_SUITE("issue4 client environment") {
+    // PGPASSWORD and ~/.pgpass count only for a scenario that opts in: the same string without a
+    // password fails as auth in an isolated scenario and passes in one with client_environment:
+    // machine, and the report says which scenario opted in.
+    TEST_CASE("issue4 client environment: the machine's PGPASSWORD counts only when the scenario opts in") {
+        auto dir = fresh_dir("issue4-client-env");
+        std::string body = R"(
+database:
+  engine: postgres
+  answers_as: [db.env.test:5432]
+  setup:
+    - sql: CREATE ROLE app LOGIN PASSWORD 'env-machine-password-1'
+candidates:
+  - name: no password in the string
+    driver: libpq
+    url: postgresql://app@db.env.test:5432/postgres?connect_timeout=5
+)";
+        auto isolated = write_file(dir / "a-isolated.yaml", "scenario: isolated" + body + "    expect: {fail: auth}\n");
+        auto machine = write_file(dir / "b-machine.yaml", "scenario: machine\nclient_environment: machine" + body);
+        auto report_file = dir / "report.json";
+        auto result = run_stagegate({"run", "--json", report_file.string(), isolated.string(), machine.string()},
+                                    {{"PGPASSWORD", "env-machine-password-1"}});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 0);
+        auto report = parse_report(report_file);
+        const json* first = find_scenario(report, "isolated");
+        const json* second = find_scenario(report, "machine");
+        REQUIRE(first != nullptr);
+        REQUIRE(second != nullptr);
+        CHECK((*first)["client_environment"] == "isolated");
+        CHECK((*second)["client_environment"] == "machine");
+        CHECK((*first)["candidates"][0]["category"] == "auth");
+        CHECK((*second)["candidates"][0]["outcome"] == "pass");
+        CHECK(contains(result.out, "client environment: the machine's own"));
+        check_no_secrets(result, read_file(report_file), {"env-machine-password-1"});
+    }
+}
