@@ -412,7 +412,12 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
     } else {
         auto format = parse_config_format(source.format);
         auto read = [&](const std::string& key) -> Result<std::string> {
-            auto value = read_config_value(source.file, *format, key, process_environment());
+            std::expected<ConfigValue, std::string> value;
+            try { // yaml-cpp and nlohmann report some misuse by throwing: never a crash for a config file
+                value = read_config_value(source.file, *format, key, process_environment());
+            } catch (const std::exception& e) {
+                value = std::unexpected(fmt::format("cannot read {}: {}", source.file.filename().string(), e.what()));
+            }
             if (!value)
                 return std::unexpected(config_failure(
                     value.error(), "the application would start without this setting: fix its config file"));
