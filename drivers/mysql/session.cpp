@@ -105,6 +105,10 @@ class CppconnSession final : public Session {
 
     TlsState tls() const override { return m_tls; }
 
+    // The KILL QUERY login goes the way this session went: a server that requires secure
+    // transport refuses a plaintext one.
+    void kill_over_tls_if_in_use() { m_owner.tls = m_tls.in_use; }
+
     Result<ServerIdentity> identity(const Deadline& deadline) override { return read_identity(*this, deadline); }
 
   private:
@@ -156,6 +160,7 @@ Result<ServerIdentity> read_identity(Session& session, const Deadline& deadline)
 std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection, AdminLogin owner) {
     auto session = std::make_unique<CppconnSession>(std::move(connection), std::move(owner));
     (void)session->read_state(); // a server that cannot say reports no TLS: the tls check fails closed
+    session->kill_over_tls_if_in_use();
     return session;
 }
 

@@ -391,3 +391,42 @@ candidates:
         check_nothing_left(root);
     }
 }
+
+TEST_SUITE("issue4 tls statements") {
+    // The statement deadline of a Connector/C++ session ends the statement with KILL QUERY from a
+    // second login of the same account; under require_secure_transport that login must use TLS
+    // too, or the statement runs on until its read timeout.
+    TEST_CASE("issue4 TLS: a statement over TLS on a server that requires it still ends at its deadline") {
+        auto dir = fresh_dir("issue4-tls-kill");
+        auto file = write_file(dir / "kill.yaml", R"(scenario: kill over tls
+database:
+  engine: mariadb
+  answers_as: [db.kill.test:3306]
+  tls: {certificate: valid}
+  access: {require_tls: true}
+  setup:
+    - sql: "CREATE USER 'app'@'%' IDENTIFIED BY 'kill-tls-secret-1'; GRANT ALL ON *.* TO 'app'@'%'"
+candidates:
+  - name: slow statement
+    driver: mysqlcppconn
+    url: mysql://app:kill-tls-secret-1@db.kill.test:3306/?ssl-mode=REQUIRED
+    expect: {fail: timeout}
+    checks:
+      - query: SELECT SLEEP(20)
+        timeout_ms: 500
+)");
+        auto report_file = dir / "report.json";
+        auto result = run_stagegate({"run", "--json", report_file.string(), file.string()});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 0);
+        auto report = parse_report(report_file);
+        const json* scenario = find_scenario(report, "kill over tls");
+        REQUIRE(scenario != nullptr);
+        const json* candidate = find_candidate(*scenario, "slow statement");
+        REQUIRE(candidate != nullptr);
+        CHECK((*candidate)["category"] == "timeout");
+        CHECK((*candidate)["tls"] != "none");
+        CHECK((*candidate)["checks"][1]["elapsed_ms"].get<long>() < 5000);
+        check_no_secrets(result, read_file(report_file), {"kill-tls-secret-1"});
+    }
+}
