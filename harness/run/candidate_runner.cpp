@@ -121,78 +121,6 @@ std::optional<Failure> name_check(const ParsedCandidate& parsed, const TrialCont
     return std::nullopt;
 }
 
-// Quotes a libpq keyword/value value when it needs it.
-std::string libpq_value(const std::string& value) {
-    if (!value.empty() && value.find_first_of(" \t'\\") == std::string::npos)
-        return value;
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\'' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "'";
-}
-
-std::string percent_encode(const std::string& value) {
-    std::string out;
-    for (unsigned char c : value) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            out += static_cast<char>(c);
-        else
-            out += fmt::format("%{:02X}", c);
-    }
-    return out;
-}
-
-// Builds a native string from separate keys (host, port, user, password, database).
-Result<std::string> compose(const Candidate& candidate, std::string_view protocol,
-                            const std::vector<std::pair<std::string, std::string>>& parts) {
-    auto part = [&](const char* name) -> std::string {
-        for (const auto& [key, value] : parts) {
-            if (key == name)
-                return value;
-        }
-        return {};
-    };
-    if (candidate.driver == "libpq" || (candidate.driver == "soci" && protocol == "postgresql")) {
-        std::string text;
-        for (const auto& [key, value] : parts) {
-            std::string keyword = key == "database" ? "dbname" : key;
-            text += (text.empty() ? "" : " ") + keyword + "=" + libpq_value(value);
-        }
-        if (candidate.driver == "soci") {
-            if (text.find_first_of("'\\") != std::string::npos)
-                return std::unexpected(config_failure(
-                    "a value holds a blank, quote or backslash, which SOCI's postgresql backend splits or keeps",
-                    "write the string with url: and quote it as drivers.md shows"));
-            text = "postgresql://" + text;
-        }
-        return text;
-    }
-    if (candidate.driver == "mysqlcppconn") {
-        std::string auth = percent_encode(part("user"));
-        if (!part("password").empty())
-            auth += ":" + percent_encode(part("password"));
-        std::string port = part("port").empty() ? "" : ":" + part("port");
-        return fmt::format("mysql://{}{}{}{}/{}", auth, auth.empty() ? "" : "@", part("host"), port,
-                           percent_encode(part("database")));
-    }
-    std::string text = protocol == "mysql" ? "mysql://" : std::string(protocol) + "://";
-    bool first = true;
-    for (const auto& [key, value] : parts) {
-        if (value.find_first_of(" \t'\"\\") != std::string::npos || value.empty())
-            return std::unexpected(config_failure(
-                fmt::format("the {} value is empty or holds a blank, quote or backslash: SOCI would read it "
-                            "differently",
-                            key),
-                "write the string with url: and quote it as drivers.md shows"));
-        text += (first ? "" : " ") + std::string(key == "database" ? "db" : key) + "=" + value;
-        first = false;
-    }
-    return text;
-}
-
 class Trial {
   public:
     Trial(const Candidate& candidate, const Expectation& expect, std::string_view phase, Redactor& redactor)
@@ -408,7 +336,10 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
     if (source.url) {
         text = *source.url;
     } else if (!source.service.empty()) {
-        text = "service=" + libpq_value(source.service);
+        auto service = compose_native("libpq", protocol, {{"service", source.service}});
+        if (!service)
+            return std::unexpected(config_failure(service.error(), "fix the service name"));
+        text = *service;
     } else {
         auto format = parse_config_format(source.format);
         auto read = [&](const std::string& key) -> Result<std::string> {
@@ -445,9 +376,11 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
                 parts.emplace_back(part, *value);
             }
             if (text.empty()) {
-                auto composed = compose(candidate, protocol, parts);
+                auto composed = compose_native(candidate.driver, protocol, parts);
                 if (!composed)
-                    return std::unexpected(composed.error());
+                    return std::unexpected(
+                        config_failure(composed.error(),
+                                       "read the whole string with key:, or write it with url: as drivers.md shows"));
                 text = *composed;
                 for (const auto& [part, key] : source.parts)
                     out.translation.push_back(fmt::format("{} from key {}", part, key));

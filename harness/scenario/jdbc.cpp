@@ -1026,11 +1026,11 @@ std::string soci_mysql_string(const Draft& draft) {
 }
 
 // mysql://user:password@host:port/db?options. Connector/C++ reads the name localhost as the
-// local socket, where the Java driver connects over TCP: tcp:// keeps TCP, with the user and
-// password as options since that form has no user@.
-std::string mysqlcppconn_string(const Draft& draft, std::vector<std::string>& mapping) {
+// local socket, where the Java driver connects over TCP: for a JDBC URL (`java_localhost`),
+// tcp:// keeps TCP, with the user and password as options since that form has no user@.
+std::string mysqlcppconn_string(const Draft& draft, std::vector<std::string>& mapping, bool java_localhost) {
     std::string host = *draft.get("host");
-    bool tcp = host == "localhost";
+    bool tcp = java_localhost && host == "localhost";
     std::string out = tcp ? "tcp://" : "mysql://";
     if (!tcp) {
         out += percent_encode(draft.get("user").value_or(""));
@@ -1057,7 +1057,7 @@ std::string mysqlcppconn_string(const Draft& draft, std::vector<std::string>& ma
 std::expected<std::string, std::string> native_string(const Source& source, Draft& draft) {
     if (source.url.dialect == Dialect::postgresql)
         return source.driver == "soci" ? soci_postgresql_string(draft) : libpq_string(draft);
-    return source.driver == "soci" ? soci_mysql_string(draft) : mysqlcppconn_string(draft, draft.mapping);
+    return source.driver == "soci" ? soci_mysql_string(draft) : mysqlcppconn_string(draft, draft.mapping, true);
 }
 
 std::expected<void, std::string> check_driver(Dialect dialect, std::string_view driver) {
@@ -1109,6 +1109,26 @@ std::string without_secrets(std::string message, const std::vector<std::string>&
 }
 
 } // namespace
+
+std::expected<std::string, std::string> compose_native(std::string_view driver, std::string_view protocol,
+                                                       const std::vector<std::pair<std::string, std::string>>& parts) {
+    if (protocol != "postgresql" && protocol != "mysql")
+        return Failed(fmt::format("a {} string is not composed from parts: read it whole with key:", protocol));
+    bool postgres = protocol == "postgresql";
+    Draft draft;
+    for (const auto& [part, value] : parts)
+        draft.set(part == "database" ? (postgres ? "dbname" : option(driver, "database")) : part, value);
+    if (postgres)
+        return driver == "soci" ? soci_postgresql_string(draft) : libpq_string(draft);
+    if (driver == "soci")
+        return soci_mysql_string(draft);
+    if (!draft.get("host"))
+        return Failed(std::string("no host: name the key that holds it"));
+    if (!draft.get("port"))
+        draft.set("port", "3306");
+    std::vector<std::string> unused;
+    return mysqlcppconn_string(draft, unused, false);
+}
 
 bool is_jdbc_url(std::string_view text) {
     return text.size() >= 5 && lower(text.substr(0, 5)) == "jdbc:";

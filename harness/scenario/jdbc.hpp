@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace stagegate {
@@ -27,5 +28,12 @@ bool is_jdbc_url(std::string_view text);
 std::expected<JdbcTranslation, std::string> translate_jdbc(std::string_view url, std::string_view driver,
                                                            const std::optional<std::string>& user,
                                                            const std::optional<std::string>& password);
+
+// Writes separate parts of a connection (host, port, user, password, database, or service) as
+// the string `driver` reads for `protocol` ("postgresql" or "mysql"), quoted and encoded as
+// that client reads it: the writers JDBC translation uses. Fails with one line when the client
+// cannot take a value (SOCI's postgresql backend: a blank and a double quote together).
+std::expected<std::string, std::string> compose_native(std::string_view driver, std::string_view protocol,
+                                                       const std::vector<std::pair<std::string, std::string>>& parts);
 
 } // namespace stagegate
