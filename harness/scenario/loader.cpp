@@ -1,5 +1,6 @@
 #include "scenario/loader.hpp"
 
+#include "scenario/config_file.hpp"
 #include "scenario/interpolate.hpp"
 #include "stagegate/driver.hpp"
 #include "util/environment.hpp"
@@ -225,25 +226,18 @@ const std::vector<std::string> k_owned_settings{
     "ssl_cert", "ssl_key",          "tmpdir",       "pid_file",   "external_pid_file",       "skip_networking"};
 const std::vector<std::string> k_table_privileges{"SELECT", "INSERT", "UPDATE", "DELETE"};
 
-// Config file formats `from.format` names; the file name decides when it is left out.
+// Config file formats `from.format` names: config_file's, and PostgreSQL service files, which
+// libpq reads itself.
 const std::vector<std::string> k_formats{"env", "yaml", "json", "properties", "ini", "pg_service"};
 const std::vector<std::string> k_parts{"url", "host", "port", "user", "password", "database"};
 
+// The format a file's name says, when `from.format` is left out.
 std::optional<std::string> format_of(const std::filesystem::path& file) {
     std::string name = file.filename().string();
-    std::string ext = file.extension().string();
-    if (name == ".env" || name.starts_with(".env.") || ext == ".env")
-        return "env";
-    if (ext == ".yml" || ext == ".yaml")
-        return "yaml";
-    if (ext == ".json")
-        return "json";
-    if (ext == ".properties")
-        return "properties";
     if (name == "pg_service.conf" || name == ".pg_service.conf")
         return "pg_service";
-    if (ext == ".ini" || ext == ".cnf" || ext == ".conf")
-        return "ini";
+    if (auto format = format_from_name(file))
+        return std::string(to_string(*format));
     return std::nullopt;
 }
 
