@@ -19,20 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-CertificateKind kind_of(CertificateChoice choice) {
-    switch (choice) {
-    case CertificateChoice::valid:
-        return CertificateKind::valid;
-    case CertificateChoice::wrong_name:
-        return CertificateKind::wrong_name;
-    case CertificateChoice::expired:
-        return CertificateKind::expired;
-    case CertificateChoice::self_signed:
-        return CertificateKind::self_signed;
-    }
-    return CertificateKind::valid;
-}
-
 class LocalInstance final : public Instance {
   public:
     LocalInstance(LocalServers& owner, Reaper& reaper, LocalServers::Starting server, Database database,
@@ -216,7 +202,7 @@ std::expected<LocalServers::Starting, std::string> LocalServers::start(const fs:
         std::optional<std::pair<uid_t, gid_t>> owner;
         if (m_user)
             owner = std::pair{m_user->uid, m_user->gid};
-        auto issued = m_authority->issue(dir, database.certificate_names, kind_of(database.tls.certificate), owner);
+        auto issued = m_authority->issue(dir, database.certificate_names, database.tls.certificate, owner);
         if (!issued)
             return std::unexpected("cannot make the server certificate: " + issued.error());
         certificate = std::move(*issued);

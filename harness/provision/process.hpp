@@ -25,11 +25,11 @@ struct UnixUser {
 std::expected<UnixUser, std::string> lookup_user(const std::string& name);
 
 struct SpawnSpec {
-    std::vector<std::string> argv;   // argv[0] is an absolute path
-    std::optional<UnixUser> as_user; // drop to this account before exec
-    std::filesystem::path output;    // stdout and stderr appended here; empty = /dev/null
-    bool die_with_parent = false;    // the kernel signals the child when stagegate dies
-    int parent_death_signal = 9;     // SIGKILL unless the server has a cleaner one
+    std::vector<std::string> argv;                                // argv[0] is an absolute path
+    std::optional<UnixUser> as_user;                              // drop to this account before exec
+    std::filesystem::path output;                                 // stdout and stderr appended here; empty = /dev/null
+    bool die_with_parent = false;                                 // the kernel signals the child when stagegate dies
+    int parent_death_signal = 9;                                  // SIGKILL unless the server has a cleaner one
     std::vector<std::pair<std::string, std::string>> environment; // set in the child only, over stagegate's
 };
 

@@ -26,7 +26,8 @@ void Reaper::collect() {
         if (grave.server && grave.server->poll_exit()) {
             m_run_dir.forget_server(grave.server->pid());
             grave.server.reset();
-            auto remover = m_launcher.spawn(SpawnSpec{{"/bin/rm", "-rf", grave.dir.string()}, {}, {}, true, SIGKILL, {}});
+            auto remover =
+                m_launcher.spawn(SpawnSpec{{"/bin/rm", "-rf", grave.dir.string()}, {}, {}, true, SIGKILL, {}});
             if (remover)
                 grave.remover = std::move(*remover);
             else

@@ -55,9 +55,6 @@ struct Validity {
 constexpr Validity k_current{-k_hour, -k_hour + 2 * k_day};
 constexpr Validity k_expired{-30 * k_day, -k_day};
 
-constexpr std::array<CertificateKind, 4> k_kinds{CertificateKind::valid, CertificateKind::wrong_name,
-                                                 CertificateKind::expired, CertificateKind::self_signed};
-
 // Returns "<what>: <OpenSSL's first queued error>" and empties the queue, so a later failure
 // never reports this one's cause.
 std::string openssl_failure(std::string_view what) {
@@ -309,28 +306,6 @@ std::string describe_alt_names(X509* cert) {
 }
 
 } // namespace
-
-std::string_view to_string(CertificateKind kind) {
-    switch (kind) {
-    case CertificateKind::valid:
-        return "valid";
-    case CertificateKind::wrong_name:
-        return "wrong-name";
-    case CertificateKind::expired:
-        return "expired";
-    case CertificateKind::self_signed:
-        return "self-signed";
-    }
-    return "valid";
-}
-
-std::optional<CertificateKind> parse_certificate_kind(std::string_view text) {
-    for (auto kind : k_kinds) {
-        if (to_string(kind) == text)
-            return kind;
-    }
-    return std::nullopt;
-}
 
 void CertificateAuthority::KeyFree::operator()(evp_pkey_st* key) const {
     EVP_PKEY_free(key);

@@ -12,20 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "scenario/scenario.hpp" // CertificateKind
+
 // OpenSSL's own struct names, so this header needs none of OpenSSL's (EVP_PKEY and X509 are typedefs of these).
 struct evp_pkey_st;
 struct x509_st;
 
 namespace stagegate {
-
-// The certificate a throwaway TLS server presents.
-enum class CertificateKind { valid, wrong_name, expired, self_signed };
-
-// Returns the name scenarios use: "valid", "wrong-name", "expired", "self-signed".
-std::string_view to_string(CertificateKind kind);
-
-// Returns the kind named `text` (exactly one of the names to_string returns), or nothing.
-std::optional<CertificateKind> parse_certificate_kind(std::string_view text);
 
 // A server certificate and its key, as files a database server is pointed at.
 struct ServerCertificate {

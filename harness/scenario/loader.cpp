@@ -121,15 +121,15 @@ std::string MaintenanceStep::label() const {
     return "step";
 }
 
-std::string_view to_string(CertificateChoice choice) {
+std::string_view to_string(CertificateKind choice) {
     switch (choice) {
-    case CertificateChoice::valid:
+    case CertificateKind::valid:
         return "valid";
-    case CertificateChoice::wrong_name:
+    case CertificateKind::wrong_name:
         return "wrong-name";
-    case CertificateChoice::expired:
+    case CertificateKind::expired:
         return "expired";
-    case CertificateChoice::self_signed:
+    case CertificateKind::self_signed:
         return "self-signed";
     }
     return "valid";
@@ -200,11 +200,11 @@ constexpr std::array<std::pair<std::string_view, ProviderKind>, 2> k_providers{
 
 constexpr std::array<std::pair<std::string_view, ClientEnvironment>, 2> k_client_environments{
     {{"isolated", ClientEnvironment::isolated}, {"machine", ClientEnvironment::machine}}};
-constexpr std::array<std::pair<std::string_view, CertificateChoice>, 4> k_certificates{
-    {{"valid", CertificateChoice::valid},
-     {"wrong-name", CertificateChoice::wrong_name},
-     {"expired", CertificateChoice::expired},
-     {"self-signed", CertificateChoice::self_signed}}};
+constexpr std::array<std::pair<std::string_view, CertificateKind>, 4> k_certificates{
+    {{"valid", CertificateKind::valid},
+     {"wrong-name", CertificateKind::wrong_name},
+     {"expired", CertificateKind::expired},
+     {"self-signed", CertificateKind::self_signed}}};
 constexpr std::array<std::pair<std::string_view, bool>, 8> k_booleans{{{"true", true},
                                                                        {"false", false},
                                                                        {"yes", true},

@@ -48,15 +48,15 @@ struct SetupStep {
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
 // The certificate a TLS-enabled twin presents (database.tls.certificate).
-enum class CertificateChoice { valid, wrong_name, expired, self_signed };
+enum class CertificateKind { valid, wrong_name, expired, self_signed };
 
 // Returns the name scenarios use: "valid", "wrong-name", "expired", "self-signed".
-std::string_view to_string(CertificateChoice choice);
+std::string_view to_string(CertificateKind choice);
 
 // database.tls: the twin serves TLS with a certificate from a throwaway CA made for the run.
 struct TlsSetup {
     bool enabled = false;
-    CertificateChoice certificate = CertificateChoice::valid;
+    CertificateKind certificate = CertificateKind::valid;
     bool clients_must_verify = false; // candidates that do not check the certificate's name fail as `tls`
     SourceMark mark;
 };

@@ -54,7 +54,7 @@ TEST_SUITE("loader maintenance") {
         CHECK(scenario.maintenance[2].access.hba == std::vector<std::string>{"hostssl users app all scram-sha-256"});
         CHECK(scenario.maintenance[3].answers_as.at(0).port == 6432);
         CHECK(scenario.maintenance[3].answers_as.at(1).port == 5432);
-        CHECK(scenario.database.tls.certificate == CertificateChoice::wrong_name);
+        CHECK(scenario.database.tls.certificate == CertificateKind::wrong_name);
         CHECK(scenario.database.certificate_names == std::vector<std::string>{"db.internal", "pooler.internal"});
         REQUIRE(scenario.candidates[0].phases.before);
         CHECK(scenario.candidates[0].phases.before->pass);

@@ -154,14 +154,11 @@ bool is_one_line(const std::string& text) {
 } // namespace
 
 TEST_SUITE("tls_material") {
-    TEST_CASE("certificate kinds round-trip through their scenario names") {
-        for (auto kind : {CertificateKind::valid, CertificateKind::wrong_name, CertificateKind::expired,
-                          CertificateKind::self_signed})
-            CHECK(parse_certificate_kind(to_string(kind)) == kind);
+    TEST_CASE("certificate kinds have their scenario names") {
+        CHECK(to_string(CertificateKind::valid) == "valid");
         CHECK(to_string(CertificateKind::wrong_name) == "wrong-name");
+        CHECK(to_string(CertificateKind::expired) == "expired");
         CHECK(to_string(CertificateKind::self_signed) == "self-signed");
-        CHECK_FALSE(parse_certificate_kind("wrong_name").has_value());
-        CHECK_FALSE(parse_certificate_kind("").has_value());
     }
 
     TEST_CASE("the CA certificate is a CA with a per-run name") {
