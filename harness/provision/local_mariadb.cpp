@@ -1,6 +1,7 @@
 #include "provision/local_mariadb.hpp"
 
 #include "stagegate/driver.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -125,14 +126,8 @@ class MariadbRecipe final : public ServerRecipe {
         for (const auto& [name, value] : settings) {
             // Numbers must go unquoted ('50' is a wrong argument type for max_connections).
             bool number = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
-            std::string quoted = "'";
-            for (char c : value) {
-                if (c == '\'' || c == '\\')
-                    quoted += '\\';
-                quoted += c;
-            }
-            quoted += "'";
-            auto set = admin.execute(fmt::format("SET GLOBAL {} = {}", name, number ? value : quoted), deadline);
+            auto set = admin.execute(fmt::format("SET GLOBAL {} = {}", name, number ? value : sql_literal(value, true)),
+                                     deadline);
             if (set)
                 continue;
             if (set.error().native_code == 1238) // read-only variable: only the command line sets it

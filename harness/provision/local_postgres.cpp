@@ -1,6 +1,7 @@
 #include "provision/local_postgres.hpp"
 
 #include "stagegate/driver.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -47,15 +48,9 @@ std::string last_error_line(const fs::path& log) {
     return why.empty() ? last : why;
 }
 
-// Returns `text` as an SQL string literal (standard_conforming_strings is on).
-std::string literal(std::string_view text) {
-    std::string out = "'";
-    for (char c : text) {
-        out += c;
-        if (c == '\'')
-            out += '\'';
-    }
-    return out + "'";
+// Returns `text` as a literal in SQL and in postgresql.conf (standard_conforming_strings is on).
+std::string postgres_literal(std::string_view text) {
+    return sql_literal(text, false);
 }
 
 // Writes `text` to `file` through a temporary file and a rename, readable by the server's account.
@@ -128,15 +123,15 @@ class PostgresRecipe final : public ServerRecipe {
         // first), so the scenario's settings behave as in a real postgresql.conf: ALTER SYSTEM
         // (postgresql.auto.conf) overrides them, and a reload sees changes.
         std::string conf = "# written by stagegate\n";
-        conf += fmt::format("include {}\n", literal((dir / "data" / "postgresql.conf").string()));
-        conf += fmt::format("hba_file = {}\n", literal((dir / "pg_hba.conf").string()));
+        conf += fmt::format("include {}\n", postgres_literal((dir / "data" / "postgresql.conf").string()));
+        conf += fmt::format("hba_file = {}\n", postgres_literal((dir / "pg_hba.conf").string()));
         if (certificate) {
             conf += "ssl = on\n";
-            conf += fmt::format("ssl_cert_file = {}\n", literal(certificate->cert_file.string()));
-            conf += fmt::format("ssl_key_file = {}\n", literal(certificate->key_file.string()));
+            conf += fmt::format("ssl_cert_file = {}\n", postgres_literal(certificate->cert_file.string()));
+            conf += fmt::format("ssl_key_file = {}\n", postgres_literal(certificate->key_file.string()));
         }
         for (const auto& [name, value] : database.settings)
-            conf += fmt::format("{} = {}\n", name, literal(value));
+            conf += fmt::format("{} = {}\n", name, postgres_literal(value));
         if (auto written = write_file(dir / "postgresql.conf", conf); !written)
             return written;
         return write_file(dir / "pg_hba.conf", hba_file(database.access));
@@ -151,7 +146,8 @@ class PostgresRecipe final : public ServerRecipe {
                                                                         const Deadline& deadline) const override {
         std::vector<std::string> restart;
         for (const auto& [name, value] : settings) {
-            auto context = admin.execute("SELECT context FROM pg_settings WHERE name = " + literal(name), deadline);
+            auto context =
+                admin.execute("SELECT context FROM pg_settings WHERE name = " + postgres_literal(name), deadline);
             if (!context)
                 return std::unexpected(context.error().message);
             if (context->rows.empty()) {
@@ -167,7 +163,7 @@ class PostgresRecipe final : public ServerRecipe {
             std::string when = first_value(*context);
             if (when == "internal")
                 return std::unexpected(fmt::format("{} is fixed when PostgreSQL is built: it cannot be changed", name));
-            auto set = admin.execute(fmt::format("ALTER SYSTEM SET {} = {}", name, literal(value)), deadline);
+            auto set = admin.execute(fmt::format("ALTER SYSTEM SET {} = {}", name, postgres_literal(value)), deadline);
             if (!set)
                 return std::unexpected(fmt::format("{}: {}", name, set.error().message));
             if (when == "postmaster")

@@ -19,18 +19,8 @@ std::string cell(const std::optional<std::string>& value) {
     return value.value_or("NULL");
 }
 
-// Returns `text` as an SQL string literal for both engines (quotes doubled, backslashes too for
-// MySQL, whose default sql_mode reads them as escapes).
 std::string literal(std::string_view text, Engine engine) {
-    std::string out = "'";
-    for (char c : text) {
-        if (c == '\'')
-            out += '\'';
-        else if (c == '\\' && engine != Engine::postgres && engine != Engine::sqlite)
-            out += '\\';
-        out += c;
-    }
-    return out + "'";
+    return sql_literal(text, engine == Engine::mariadb || engine == Engine::mysql);
 }
 
 std::string first(const QueryResult& result) {

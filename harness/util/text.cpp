@@ -36,4 +36,14 @@ std::string percent_encode(std::string_view text, bool upper_hex) {
     return encoded;
 }
 
+std::string sql_literal(std::string_view text, bool backslash_escapes) {
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'' || (c == '\\' && backslash_escapes))
+            out += c;
+        out += c;
+    }
+    return out + "'";
+}
+
 } // namespace stagegate

@@ -18,4 +18,8 @@ std::string_view trim(std::string_view text);
 // Returns `text` percent-encoded the way URIs need it (unreserved characters kept).
 std::string percent_encode(std::string_view text, bool upper_hex = true);
 
+// Returns `text` as an SQL string literal: quotes doubled, and backslashes doubled too where the
+// server reads them as escapes (MariaDB and MySQL by default; not PostgreSQL or SQLite).
+std::string sql_literal(std::string_view text, bool backslash_escapes);
+
 } // namespace stagegate

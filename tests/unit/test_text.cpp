@@ -71,4 +71,11 @@ TEST_SUITE("text") {
         CHECK(percent_encode("p/ss", false) == "p%2fss");
         CHECK(percent_encode("\xC3\xA9") == "%C3%A9");
     }
+
+    TEST_CASE("sql_literal doubles quotes, and backslashes where the server reads them as escapes") {
+        CHECK(sql_literal("it's", false) == "'it''s'");
+        CHECK(sql_literal("a\\b", false) == "'a\\b'");
+        CHECK(sql_literal("a\\b'c", true) == "'a\\\\b''c'");
+        CHECK(sql_literal("", true) == "''");
+    }
 }
