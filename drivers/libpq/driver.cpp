@@ -120,6 +120,21 @@ std::vector<Endpoint> endpoints_of(const ParsedCandidate& parsed) {
     return endpoints;
 }
 
+// libpq's sslmode; `require` with a root certificate named checks the chain as verify-ca does.
+void set_tls_intent(ParsedCandidate& parsed) {
+    auto sslmode = parsed.get("sslmode");
+    std::string mode = sslmode.value_or("prefer");
+    parsed.tls_setting = sslmode ? "sslmode=" + mode : "no sslmode (libpq's default: prefer)";
+    if (mode == "disable")
+        parsed.tls = TlsIntent::none;
+    else if (mode == "allow" || mode == "prefer")
+        parsed.tls = TlsIntent::opportunistic;
+    else if (mode == "require")
+        parsed.tls = parsed.get("sslrootcert") ? TlsIntent::verify_ca : TlsIntent::encrypted;
+    else
+        parsed.tls = mode == "verify-ca" ? TlsIntent::verify_ca : TlsIntent::verify_full;
+}
+
 std::vector<std::string> warnings_of(const ParsedCandidate& parsed) {
     std::vector<std::string> warnings;
     auto sslmode = parsed.get("sslmode");
@@ -278,6 +293,7 @@ class LibpqDriver final : public Driver {
         }
         parsed.endpoints = endpoints_of(parsed);
         parsed.warnings = warnings_of(parsed);
+        set_tls_intent(parsed);
         return parsed;
     }
 

@@ -343,7 +343,24 @@ class UrlReader {
             m_endpoint.unix_socket = true;
         m_parsed.endpoints.push_back(m_endpoint);
         m_parsed.warnings = warnings();
+        set_tls_intent();
         return m_parsed;
+    }
+
+    // ssl-mode as MySQL's clients mean it (stored upper-cased); REQUIRED with a CA checks the
+    // chain, as MariaDB Connector/C does whenever a CA is set.
+    void set_tls_intent() {
+        auto mode = m_parsed.get("ssl-mode");
+        m_parsed.tls_setting = mode ? "ssl-mode=" + *mode : "no ssl-mode";
+        bool ca = m_parsed.get("ssl-ca") || m_parsed.get("ssl-capath");
+        if (!mode || *mode == "DISABLED")
+            m_parsed.tls = TlsIntent::none;
+        else if (*mode == "PREFERRED")
+            m_parsed.tls = TlsIntent::opportunistic;
+        else if (*mode == "REQUIRED")
+            m_parsed.tls = ca ? TlsIntent::verify_ca : TlsIntent::encrypted;
+        else
+            m_parsed.tls = *mode == "VERIFY_CA" ? TlsIntent::verify_ca : TlsIntent::verify_full;
     }
 
     std::vector<std::string> warnings() const {

@@ -283,6 +283,10 @@ Result<ParsedCandidate> parse_mysql(std::string_view rest) {
     if (!parsed.get("sslca") && !parsed.get("sslcert"))
         parsed.warnings.emplace_back("no sslca: SOCI 4.0's mysql backend has no ssl_mode, so the session is "
                                      "plaintext unless the server refuses it");
+    // SOCI's mysql backend has no ssl_mode: a CA or certificate asks for TLS, never for a name check.
+    bool tls = parsed.get("sslca") || parsed.get("sslcert");
+    parsed.tls = tls ? TlsIntent::encrypted : TlsIntent::none;
+    parsed.tls_setting = tls ? "sslca (SOCI's mysql backend never verifies the server's name)" : "no sslca";
     return parsed;
 }
 

@@ -25,56 +25,13 @@ Failure config_failure(std::string message, std::string hint) {
     return Failure{Category::config, std::move(message), std::move(hint), {}, 0};
 }
 
-// How strongly a string protects its session, whatever the driver calls it.
-enum class TlsIntent { none, opportunistic, encrypted, verify_ca, verify_full };
-
-std::string upper(std::string text) {
-    for (char& c : text)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return text;
-}
-
-// Returns the TLS intent of a parsed string and the setting that says so ("sslmode=require").
-std::pair<TlsIntent, std::string> tls_intent(const ParsedCandidate& parsed) {
-    if (parsed.protocol == "postgresql") {
-        std::string mode = parsed.get("sslmode").value_or("prefer");
-        std::string said = parsed.get("sslmode") ? "sslmode=" + mode : "no sslmode (libpq's default: prefer)";
-        if (mode == "disable")
-            return {TlsIntent::none, said};
-        if (mode == "allow" || mode == "prefer")
-            return {TlsIntent::opportunistic, said};
-        if (mode == "require") // with a root certificate named, libpq checks the chain as verify-ca does
-            return {parsed.get("sslrootcert") ? TlsIntent::verify_ca : TlsIntent::encrypted, said};
-        return {mode == "verify-ca" ? TlsIntent::verify_ca : TlsIntent::verify_full, said};
-    }
-    if (parsed.protocol == "mysql") {
-        if (auto mode = parsed.get("ssl-mode")) {
-            std::string said = "ssl-mode=" + *mode;
-            std::string value = upper(*mode);
-            if (value == "DISABLED")
-                return {TlsIntent::none, said};
-            if (value == "PREFERRED")
-                return {TlsIntent::opportunistic, said};
-            if (value == "REQUIRED") // with a CA, the client checks the chain, as libpq's require does
-                return {parsed.get("ssl-ca") || parsed.get("ssl-capath") ? TlsIntent::verify_ca : TlsIntent::encrypted,
-                        said};
-            return {value == "VERIFY_CA" ? TlsIntent::verify_ca : TlsIntent::verify_full, said};
-        }
-        if (parsed.get("sslca") || parsed.get("sslcert"))
-            return {TlsIntent::encrypted, "sslca (SOCI's mysql backend never verifies the server's name)"};
-        return {TlsIntent::none, "no ssl-mode"};
-    }
-    return {TlsIntent::verify_full, {}}; // a local file: nothing travels
-}
-
 } // namespace
 
 std::optional<Failure> tls_policy(const ParsedCandidate& parsed, const Database& database) {
     if (!database.tls.clients_must_verify)
         return std::nullopt;
-    auto [intent, said] = tls_intent(parsed);
     std::string why;
-    switch (intent) {
+    switch (parsed.tls) {
     case TlsIntent::none:
         why = "turns TLS off: credentials and data travel in plaintext";
         break;
@@ -88,11 +45,12 @@ std::optional<Failure> tls_policy(const ParsedCandidate& parsed, const Database&
         why = "checks the certificate's CA but not its name: any server with a certificate from that CA passes";
         break;
     case TlsIntent::verify_full:
+    case TlsIntent::not_applicable:
         return std::nullopt;
     }
     bool postgres = parsed.protocol == "postgresql";
     return Failure{Category::tls,
-                   fmt::format("{} {}; the scenario requires clients to verify the server", said, why),
+                   fmt::format("{} {}; the scenario requires clients to verify the server", parsed.tls_setting, why),
                    postgres ? "use sslmode=verify-full with sslrootcert=<the CA file>"
                             : "use ssl-mode=VERIFY_IDENTITY with ssl-ca=<the CA file>",
                    {},
@@ -104,7 +62,7 @@ namespace {
 // MySQL clients are handed the twin's address, not the application's host name, so they cannot
 // check the name in the certificate: stagegate checks it against the certificate the twin presents.
 std::optional<Failure> name_check(const ParsedCandidate& parsed, const TrialContext& context) {
-    if (parsed.protocol != "mysql" || !context.certificate || tls_intent(parsed).first != TlsIntent::verify_full)
+    if (parsed.protocol != "mysql" || !context.certificate || parsed.tls != TlsIntent::verify_full)
         return std::nullopt;
     for (const auto& endpoint : parsed.endpoints) {
         if (certificate_matches_host(*context.certificate, endpoint.host))
@@ -426,12 +384,11 @@ CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& ex
         Failure failure = session.error();
         // MariaDB answers a plaintext login under require_secure_transport with "Access denied"
         // (1045), which reads like a wrong password: the scenario knows better.
-        if (failure.category == Category::auth && context.tls_required &&
-            tls_intent(prepared->parsed).first == TlsIntent::none) {
+        if (failure.category == Category::auth && context.tls_required && prepared->parsed.tls == TlsIntent::none) {
             failure.category = Category::tls;
             failure.message =
                 fmt::format("the server accepts only TLS logins, and {} turns TLS off (the server said: {})",
-                            tls_intent(prepared->parsed).second, failure.message);
+                            prepared->parsed.tls_setting, failure.message);
             failure.hint =
                 "require TLS in the string, with verification (ssl-mode=VERIFY_IDENTITY, sslmode=verify-full)";
         }

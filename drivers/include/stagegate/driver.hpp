@@ -39,6 +39,16 @@ struct Endpoint {
     bool file = false; // an SQLite database file: `host` holds its path
 };
 
+// How strongly a string protects its session, whatever its client calls the setting.
+enum class TlsIntent {
+    not_applicable, // nothing travels over a network (an SQLite file)
+    none,           // TLS off
+    opportunistic,  // TLS when the server offers it, plaintext otherwise; the server is not verified
+    encrypted,      // TLS required; the server is not verified
+    verify_ca,      // the certificate's chain is checked, not its name
+    verify_full,    // the chain and the host name are checked
+};
+
 // A candidate string read the way its client reads it.
 struct ParsedCandidate {
     std::string form;                  // "uri", "keyword/value", "tcp://", "unix://", ...
@@ -47,7 +57,9 @@ struct ParsedCandidate {
     std::vector<Endpoint> endpoints;   // in the order the client tries them
     int default_port = 0;
     std::vector<std::string> warnings; // weak or suspicious settings, one line each
-    std::vector<std::string> secrets;  // every secret value found in the string
+    TlsIntent tls = TlsIntent::not_applicable;
+    std::string tls_setting;          // how the string says so, for messages: "sslmode=require"
+    std::vector<std::string> secrets; // every secret value found in the string
 
     // Returns the value of `key` when the string sets it.
     std::optional<std::string> get(std::string_view key) const;
