@@ -1,6 +1,7 @@
 #include "provision/local_postgres.hpp"
 
 #include "stagegate/driver.hpp"
+#include "util/files.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -51,25 +52,6 @@ std::string last_error_line(const fs::path& log) {
 // Returns `text` as a literal in SQL and in postgresql.conf (standard_conforming_strings is on).
 std::string postgres_literal(std::string_view text) {
     return sql_literal(text, false);
-}
-
-// Writes `text` to `file` through a temporary file and a rename, readable by the server's account.
-std::expected<void, std::string> write_file(const fs::path& file, const std::string& text) {
-    fs::path temporary = file;
-    temporary += ".new";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << text;
-        if (!out.flush())
-            return std::unexpected("cannot write " + file.string());
-    }
-    std::error_code ec;
-    fs::permissions(
-        temporary, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read, ec);
-    fs::rename(temporary, file, ec);
-    if (ec)
-        return std::unexpected("cannot write " + file.string() + ": " + ec.message());
-    return {};
 }
 
 std::string first_value(const QueryResult& result) {
@@ -132,9 +114,9 @@ class PostgresRecipe final : public ServerRecipe {
         }
         for (const auto& [name, value] : database.settings)
             conf += fmt::format("{} = {}\n", name, postgres_literal(value));
-        if (auto written = write_file(dir / "postgresql.conf", conf); !written)
+        if (auto written = write_file_atomically(dir / "postgresql.conf", 0644, conf); !written)
             return written;
-        return write_file(dir / "pg_hba.conf", hba_file(database.access));
+        return write_file_atomically(dir / "pg_hba.conf", 0644, hba_file(database.access));
     }
 
     std::vector<std::string> server_arguments(const fs::path& data, const fs::path& dir, int port,

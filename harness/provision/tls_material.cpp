@@ -1,5 +1,7 @@
 #include "provision/tls_material.hpp"
 
+#include "util/files.hpp"
+
 #include <fmt/format.h>
 
 #include <openssl/bn.h>
@@ -213,40 +215,14 @@ std::expected<void, std::string> sign(X509* cert, X509* issuer, EVP_PKEY* issuer
     return {};
 }
 
-// Writes what `write_pem` prints to `path` through a temporary file in the same folder renamed
-// over it, so a server never reads half a file; the file has `mode` (and `owner`) before it holds
-// a byte, so a key is never readable by others, not even for a moment.
-template <class WritePem>
+// Writes what `write_pem` prints to `path`, atomically and with its mode from the start; a
+// failure names OpenSSL's reason when OpenSSL has one.
 std::expected<void, std::string> write_pem_file(const fs::path& path, mode_t mode, std::optional<Owner> owner,
-                                                WritePem write_pem) {
-    std::string temporary = (path.parent_path() / fmt::format(".{}.XXXXXX", path.filename().string())).string();
-    int fd = ::mkostemp(temporary.data(), O_CLOEXEC); // 0600
-    if (fd < 0)
-        return std::unexpected(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-    auto fail = [&](std::string why) {
-        ::unlink(temporary.c_str());
-        return std::unexpected(std::move(why));
-    };
-    if (::fchmod(fd, mode) != 0 || (owner && ::fchown(fd, owner->first, owner->second) != 0)) {
-        std::string why = std::strerror(errno);
-        ::close(fd);
-        return fail(fmt::format("cannot set the mode or owner of {}: {}", path.string(), why));
-    }
-    std::FILE* out = ::fdopen(fd, "w");
-    if (!out) {
-        std::string why = std::strerror(errno);
-        ::close(fd);
-        return fail(fmt::format("cannot write {}: {}", path.string(), why));
-    }
-    bool written = write_pem(out) == 1;
-    bool closed = std::fclose(out) == 0; // a full disk shows here, when the buffer is flushed
-    if (!written)
-        return fail(openssl_failure(fmt::format("cannot write {}", path.string())));
-    if (!closed)
-        return fail(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-    if (::rename(temporary.c_str(), path.c_str()) != 0)
-        return fail(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-    return {};
+                                                const std::function<int(std::FILE*)>& write_pem) {
+    auto written = write_file_atomically(path, mode, owner, [&](std::FILE* out) { return write_pem(out) == 1; });
+    if (!written && ERR_peek_error() != 0)
+        return std::unexpected(openssl_failure(written.error()));
+    return written;
 }
 
 std::expected<void, std::string> write_certificate(const fs::path& path, X509* cert, std::optional<Owner> owner) {
