@@ -30,9 +30,7 @@ Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario&
         return parsed;
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
-    Database database = scenario.database;
-    database.answers_as = answers_as;
-    auto routes = route_candidate(*parsed, database, Route{"127.0.0.1", 0});
+    auto routes = route_candidate(*parsed, scenario.database.engine, answers_as, Route{"127.0.0.1", 0});
     if (!routes)
         return std::unexpected(routes.error());
     if (auto refused = tls_policy(*parsed, scenario.database))

@@ -168,9 +168,8 @@ Result<Prepared> prepare(const Candidate& candidate, const TrialContext& context
     for (const auto& secret : parsed->secrets)
         context.redactor.add(secret);
     prepared.parsed = std::move(*parsed);
-    Database database = context.scenario.database;
-    database.answers_as.assign(context.answers_as.begin(), context.answers_as.end());
-    auto routes = route_candidate(prepared.parsed, database, context.server);
+    auto routes =
+        route_candidate(prepared.parsed, context.scenario.database.engine, context.answers_as, context.server);
     if (!routes)
         return std::unexpected(routes.error());
     prepared.routes = std::move(*routes);

@@ -119,15 +119,14 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
     return routes;
 }
 
-Result<std::vector<Route>> route_candidate(const ParsedCandidate& candidate, const Database& database,
-                                           const Route& server) {
-    if (candidate.protocol != protocol_of(database.engine))
+Result<std::vector<Route>> route_candidate(const ParsedCandidate& candidate, Engine engine,
+                                           std::span<const HostName> answers_as, const Route& server) {
+    if (candidate.protocol != protocol_of(engine))
         return fail(Category::config,
                     fmt::format("the string speaks {}, but the scenario's database is {}", candidate.protocol,
-                                to_string(database.engine)),
-                    fmt::format("a {} database is reached with {}://...", to_string(database.engine),
-                                protocol_of(database.engine)));
-    return map_hosts(candidate, database.answers_as, server);
+                                to_string(engine)),
+                    fmt::format("a {} database is reached with {}://...", to_string(engine), protocol_of(engine)));
+    return map_hosts(candidate, answers_as, server);
 }
 
 } // namespace stagegate

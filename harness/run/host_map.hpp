@@ -15,10 +15,10 @@ namespace stagegate {
 Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span<const HostName> answers_as,
                                      const Route& server);
 
-// Routes a candidate to the scenario's database: fails as `config` when the string speaks
-// another protocol than the engine (a SOCI mysql:// string against PostgreSQL), then maps its
-// hosts as map_hosts does.
-Result<std::vector<Route>> route_candidate(const ParsedCandidate& candidate, const Database& database,
-                                           const Route& server);
+// Routes a candidate to the scenario's database of `engine`, which answers as `answers_as` (a
+// maintenance step may have moved it): fails as `config` when the string speaks another protocol
+// than the engine (a SOCI mysql:// string against PostgreSQL), then maps its hosts as map_hosts does.
+Result<std::vector<Route>> route_candidate(const ParsedCandidate& candidate, Engine engine,
+                                           std::span<const HostName> answers_as, const Route& server);
 
 } // namespace stagegate

@@ -120,7 +120,7 @@ StepOutcome apply_step(const MaintenanceStep& step, Instance& instance, std::vec
         break;
     case MaintenanceStep::Kind::answers_as:
         answers_as = step.answers_as;
-        result = std::string("clients now reach it as ") + step.label().substr(12);
+        result = "clients now reach it as " + step.label().substr(std::string_view("answers_as: ").size());
         break;
     }
     outcome.ok = result.has_value();
