@@ -12,118 +12,13 @@
 // data is thrown away). --breakdown prints the median of each phase to stderr as JSON.
 #include <mysql.h>
 
-#include <algorithm>
-#include <arpa/inet.h>
-#include <cerrno>
-#include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
-#include <filesystem>
-#include <grp.h>
-#include <netinet/in.h>
-#include <pwd.h>
-#include <string>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
-#include <vector>
 
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+#include "floor_common.hpp"
+
+using namespace floor_common;
 
 namespace {
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "floor_provision_mariadb: %s\n", what.c_str());
-    std::exit(1);
-}
-
-int free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
-        die("cannot find a free port on 127.0.0.1");
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-struct Account {
-    bool drop = false;
-    uid_t uid = 0;
-    gid_t gid = 0;
-    std::vector<gid_t> groups;
-};
-
-Account mysql_account() {
-    Account account;
-    if (::geteuid() != 0) return account;
-    passwd* entry = ::getpwnam("mysql");
-    if (!entry) die("no mysql account");
-    account.drop = true;
-    account.uid = entry->pw_uid;
-    account.gid = entry->pw_gid;
-    int count = 64;
-    account.groups.resize(count);
-    if (::getgrouplist("mysql", entry->pw_gid, account.groups.data(), &count) < 0) {
-        account.groups.resize(count);
-        ::getgrouplist("mysql", entry->pw_gid, account.groups.data(), &count);
-    }
-    account.groups.resize(count);
-    return account;
-}
-
-pid_t spawn(std::vector<std::string> args, const Account* as_user, const std::string& log) {
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    if (pid < 0) die(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        int null_fd = ::open("/dev/null", O_RDWR);
-        int out_fd = log.empty() ? null_fd : ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (as_user && !log.empty() && ::fchown(out_fd, as_user->uid, as_user->gid) != 0) ::_exit(126);
-        ::dup2(null_fd, 0);
-        ::dup2(out_fd, 1);
-        ::dup2(out_fd, 2);
-        if (as_user && as_user->drop) {
-            if (::setgroups(as_user->groups.size(), as_user->groups.data()) != 0 || ::setgid(as_user->gid) != 0 ||
-                ::setuid(as_user->uid) != 0)
-                ::_exit(126);
-        }
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL); // never outlive this program
-        if (::getppid() != parent) ::_exit(1);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
-int wait_for(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return status;
-}
-
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 fs::path find_server() {
     if (const char* path = std::getenv("STAGEGATE_MARIADBD"); path && *path) return path;
@@ -157,7 +52,7 @@ int main(int argc, char** argv) {
     if (k == 0) return 0; // process start-up only: the K=0 side of the difference
     if (mysql_library_init(0, nullptr, nullptr) != 0) die("mysql_library_init failed");
     fs::path server = find_server();
-    Account account = mysql_account();
+    Account account = floor_common::account("mysql");
     std::vector<double> copy_ms, ready_ms, stop_ms, remove_ms;
 
     for (int i = 0; i < k; ++i) {
@@ -166,7 +61,7 @@ int main(int argc, char** argv) {
         if (::mkdir(dir.c_str(), 0700) != 0) die("mkdir " + dir.string() + ": " + std::strerror(errno));
         if (account.drop && ::chown(dir.c_str(), account.uid, account.gid) != 0) die("chown " + dir.string());
         fs::path data = dir / "data";
-        pid_t cp = spawn({"/bin/cp", "-a", templ.string(), data.string()}, nullptr, "");
+        pid_t cp = spawn({"/bin/cp", "-a", templ.string(), data.string()}, nullptr, "", SIGKILL);
         int status = wait_for(cp);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("cp -a failed");
         auto t1 = Clock::now();
@@ -179,7 +74,7 @@ int main(int argc, char** argv) {
                                       "--skip-name-resolve", "--innodb-log-file-size=8M",
                                       "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0",
                                       "--innodb-doublewrite=0", "--skip-log-bin"};
-        pid_t pid = spawn(args, &account, (dir / "server.log").string());
+        pid_t pid = spawn(args, &account, (dir / "server.log").string(), SIGKILL);
         while (!try_login(port, password)) {
             int st = 0;
             if (::waitpid(pid, &st, WNOHANG) == pid) die("mariadbd exited; see " + (dir / "server.log").string());
