@@ -37,7 +37,12 @@ struct CandidateOutcome {
     std::string tls;                      // what the session negotiated: "TLSv1.3 (cipher)" or "none"
     std::vector<std::string> translation; // how a JDBC URL became the native string (redacted)
     std::vector<std::string> warnings;    // weak settings the string has, one line each (redacted)
-    SourceMark mark;
+    SourceMark mark;                      // the candidate in its scenario file
+    SourceMark origin;                    // the config file line the string came from (file empty: none)
+    // Why the candidate was not tried (then its checks are all `skipped`): "interrupted" (SIGINT or
+    // SIGTERM), "timeout" (the run's --timeout passed), "fail-fast" (an earlier candidate failed
+    // under --fail-fast), "scenario-error" (the scenario's server or setup failed). Empty: tried.
+    std::string not_run;
 };
 
 // What one maintenance step did to the running twin.
@@ -58,14 +63,17 @@ struct ScenarioOutcome {
     std::string client_environment;           // "machine" when the scenario opted in to the machine's client config
     std::vector<StepOutcome> maintenance;     // applied between the before and after phases
     std::vector<CandidateOutcome> candidates; // without maintenance; else before-phase ones, then after-phase ones
+                                              // (every candidate is listed, tried or not: see not_run)
 
     // Returns true when no infrastructure error occurred and every candidate met its expectation.
     bool verdict() const;
 };
 
 struct RunOutcome {
-    std::vector<ScenarioOutcome> scenarios;
-    int signal = 0; // SIGINT/SIGTERM when the run was interrupted
+    std::vector<ScenarioOutcome> scenarios; // in the order of the scenarios given, whatever the concurrency
+    int signal = 0;                         // SIGINT/SIGTERM when the run was interrupted
+    bool timed_out = false;                 // the run's --timeout passed before every candidate was tried
+    bool stopped_early = false;             // --fail-fast stopped the run after a failure
 
     // Returns true when every scenario met its expectations.
     bool verdict() const;
@@ -73,7 +81,18 @@ struct RunOutcome {
     int exit_code() const;
 };
 
-// Receives run events as they happen; reporters are observers. Calls come from one thread.
+// How far a run is, for progress lines: trials finished, in flight, and how many failed.
+struct Progress {
+    std::size_t done = 0;
+    std::size_t total = 0;
+    std::size_t running = 0;
+    std::size_t failed = 0; // expectations not met so far
+};
+
+// Receives run events; reporters are observers. Calls never overlap (the runner serialises them
+// whatever --jobs says), and scenario events arrive in scenario order: a scenario's events are
+// held back until every scenario before it has finished, so reports read the same at any
+// concurrency. progress() is the exception: it comes as trials finish, in any order.
 class RunObserver {
   public:
     virtual ~RunObserver() = default;
@@ -85,6 +104,8 @@ class RunObserver {
     virtual void step_finished(const ScenarioOutcome& scenario, const StepOutcome& step) = 0;
     virtual void scenario_finished(const ScenarioOutcome& outcome) = 0;
     virtual void run_finished(const RunOutcome& outcome) = 0;
+    // A trial finished somewhere in the run (not necessarily in the scenario being reported).
+    virtual void progress(const Progress& progress) { (void)progress; }
 };
 
 } // namespace stagegate

@@ -1,0 +1,142 @@
+#include "report/github.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <regex>
+#include <string_view>
+
+namespace stagegate {
+
+namespace {
+
+struct Location {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+std::string escaped_data(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+        case '%':
+            out += "%25";
+            break;
+        case '\r':
+            out += "%0D";
+            break;
+        case '\n':
+            out += "%0A";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string escaped_property(std::string_view text) {
+    std::string out;
+    for (char c : escaped_data(text)) {
+        if (c == ':')
+            out += "%3A";
+        else if (c == ',')
+            out += "%2C";
+        else
+            out += c;
+    }
+    return out;
+}
+
+// Returns one workflow command line. Strings are redacted before escaping; should the escaped
+// form still show a secret, the whole value is masked, so the command itself is never cut.
+std::string command(std::string_view level, const Location& where, std::string_view title, std::string_view message,
+                    const Redactor& redactor) {
+    auto safe = [&](std::string escaped) {
+        return redactor.apply(escaped) == escaped ? escaped : std::string(Redactor::k_mask);
+    };
+    auto property = [&](std::string_view text) { return safe(escaped_property(redactor.apply(text))); };
+    std::string properties = fmt::format("file={},line={}", property(where.file), std::max(where.line, 1));
+    if (where.column > 0)
+        properties += fmt::format(",col={}", where.column);
+    return fmt::format("::{} {},title={}::{}\n", level, properties, property(title),
+                       safe(escaped_data(redactor.apply(message))));
+}
+
+std::string signal_name(int signal) {
+    switch (signal) {
+    case 0:
+        return "a signal";
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    default:
+        return fmt::format("signal {}", signal);
+    }
+}
+
+// Returns where a scenario error points ("file:line:col: " at its start) and the rest of it; else
+// the scenario file's first line and the whole error.
+std::pair<Location, std::string> located_error(const ScenarioOutcome& scenario) {
+    static const std::regex k_position(R"(^([^\n]+?):([0-9]{1,9}):([0-9]{1,9}): )");
+    const std::string& error = *scenario.error;
+    std::smatch match;
+    if (!std::regex_search(error, match, k_position))
+        return {Location{scenario.file, 1, 0}, error};
+    return {Location{match[1], std::stoi(match[2]), std::stoi(match[3])}, match.suffix()};
+}
+
+// A failed candidate points at the config file line its string came from when there is one (the
+// line to fix), else at the candidate; an untried one points at the candidate.
+std::string candidate_annotation(const ScenarioOutcome& scenario, const CandidateOutcome& candidate,
+                                 const RunOutcome& run, const Redactor& redactor) {
+    const SourceMark& mark = candidate.mark;
+    Location at_candidate{mark.file.empty() ? scenario.file : mark.file, mark.line, mark.column};
+    std::string title = fmt::format("stagegate: {} › {}", scenario.name, candidate.name);
+    if (!candidate.phase.empty())
+        title += fmt::format(" [{}]", candidate.phase);
+    if (candidate.not_run == "interrupted")
+        return command("warning", at_candidate, title,
+                       fmt::format("not run: interrupted by {}", signal_name(run.signal)), redactor);
+    if (candidate.not_run == "timeout")
+        return command("warning", at_candidate, title, "not run: the run's --timeout passed", redactor);
+    if (!candidate.not_run.empty() || candidate.verdict)
+        return {};
+    std::string message = candidate.message.empty()
+                              ? fmt::format("expected {}, but the outcome differs", candidate.expected.to_string())
+                              : candidate.message;
+    if (!candidate.hint.empty())
+        message += fmt::format("\nhint: {}", candidate.hint);
+    if (candidate.origin.file.empty())
+        return command("error", at_candidate, title, message, redactor);
+    if (!mark.file.empty())
+        message += fmt::format("\ncandidate: {}", mark.to_string());
+    const SourceMark& origin = candidate.origin;
+    return command("error", Location{origin.file, origin.line, origin.column}, title, message, redactor);
+}
+
+} // namespace
+
+std::string github_annotations(const RunOutcome& outcome, const Redactor& redactor) {
+    std::string out;
+    for (const auto& scenario : outcome.scenarios) {
+        if (scenario.error) {
+            auto [where, message] = located_error(scenario);
+            out += command("error", where, fmt::format("stagegate: {}", scenario.name), message, redactor);
+        }
+        for (const auto& candidate : scenario.candidates)
+            out += candidate_annotation(scenario, candidate, outcome, redactor);
+    }
+    return out;
+}
+
+bool running_under_github_actions() {
+    const char* value = std::getenv("GITHUB_ACTIONS");
+    return value != nullptr && std::string_view(value) == "true";
+}
+
+} // namespace stagegate

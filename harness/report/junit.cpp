@@ -1,0 +1,410 @@
+#include "report/junit.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdint>
+#include <iterator>
+#include <set>
+
+namespace stagegate {
+
+namespace {
+
+// One <testcase>. Strings are raw until cleaned(); escaping happens when written.
+struct TestCase {
+    enum class Kind { pass, failure, error, skipped };
+    std::string name;
+    int line = 0;
+    Millis elapsed{0};
+    Kind kind = Kind::pass;
+    std::string message; // failure, error, skipped
+    std::string type;    // failure, error
+    std::string body;    // failure, error: the details
+    std::string output;  // <system-out>
+};
+
+// One <testsuite>: a scenario.
+struct Suite {
+    std::string name;
+    std::string file;
+    std::vector<TestCase> cases;
+};
+
+struct Totals {
+    long tests = 0;
+    long failures = 0;
+    long errors = 0;
+    long skipped = 0;
+    Millis elapsed{0};
+
+    void add(const Totals& other) {
+        tests += other.tests;
+        failures += other.failures;
+        errors += other.errors;
+        skipped += other.skipped;
+        elapsed += other.elapsed;
+    }
+};
+
+// Returns the length of the well-formed UTF-8 sequence at `at` (its code point in `code`), or 0.
+std::size_t utf8_sequence(std::string_view text, std::size_t at, std::uint32_t& code) {
+    struct Lead {
+        unsigned mask;
+        unsigned bits;
+        std::size_t length;
+        std::uint32_t lowest; // smaller code points in this length are overlong
+    };
+    static constexpr Lead k_leads[] = {
+        {0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800}, {0xF8, 0xF0, 4, 0x10000}};
+    auto byte = static_cast<unsigned char>(text[at]);
+    const auto* lead =
+        std::find_if(std::begin(k_leads), std::end(k_leads), [&](const Lead& l) { return (byte & l.mask) == l.bits; });
+    if (lead == std::end(k_leads))
+        return 0;
+    std::size_t length = lead->length;
+    code = byte & ~lead->mask & 0xFFu;
+    if (at + length > text.size())
+        return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        auto next = static_cast<unsigned char>(text[at + i]);
+        if ((next & 0xC0) != 0x80)
+            return 0;
+        code = (code << 6) | (next & 0x3Fu);
+    }
+    bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+    return code < lead->lowest || code > 0x10FFFF || surrogate ? 0 : length;
+}
+
+// Returns true for the characters XML 1.0 allows (its Char production).
+bool xml_char(std::uint32_t code) {
+    return code == 0x9 || code == 0xA || code == 0xD || (code >= 0x20 && code <= 0xD7FF) ||
+           (code >= 0xE000 && code <= 0xFFFD) || (code >= 0x10000 && code <= 0x10FFFF);
+}
+
+// Returns `text` with the characters XML 1.0 forbids dropped and invalid UTF-8 replaced by U+FFFD.
+std::string xml_sanitized(std::string_view text) {
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+        std::uint32_t code = 0;
+        std::size_t length = utf8_sequence(text, at, code);
+        if (length == 0) {
+            out += "\xEF\xBF\xBD";
+            ++at;
+            continue;
+        }
+        if (xml_char(code))
+            out.append(text.substr(at, length));
+        at += length;
+    }
+    return out;
+}
+
+// Returns `text` escaped for an attribute value or element content. Line breaks and tabs in
+// attributes are written as references, since parsers turn them into spaces otherwise.
+std::string xml_escaped(std::string_view text, bool attribute) {
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&apos;";
+            break;
+        case '\r':
+            out += "&#13;";
+            break;
+        case '\n':
+            out += attribute ? "&#10;" : "\n";
+            break;
+        case '\t':
+            out += attribute ? "&#9;" : "\t";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
+// Sanitised before redaction, so a secret split by a dropped control character is whole again.
+void clean(std::string& text, const Redactor& redactor) {
+    text = redactor.apply(xml_sanitized(text));
+}
+
+std::string seconds(Millis elapsed) {
+    long ms = std::max<long>(elapsed.count(), 0);
+    return fmt::format("{}.{:03}", ms / 1000, ms % 1000);
+}
+
+std::string signal_name(int signal) {
+    switch (signal) {
+    case 0:
+        return "a signal";
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    default:
+        return fmt::format("signal {}", signal);
+    }
+}
+
+TestCase passing_case(std::string name, int line, Millis elapsed) {
+    TestCase testcase;
+    testcase.name = std::move(name);
+    testcase.line = line;
+    testcase.elapsed = elapsed;
+    return testcase;
+}
+
+std::string candidate_title(const CandidateOutcome& candidate) {
+    return candidate.phase.empty() ? candidate.name : fmt::format("{} [{}]", candidate.name, candidate.phase);
+}
+
+// A candidate left untried: every testcase is skipped (fail-fast) or in error.
+void judge_not_run(std::vector<TestCase>& cases, const CandidateOutcome& candidate, const ScenarioOutcome& scenario,
+                   const RunOutcome& run) {
+    TestCase::Kind kind = TestCase::Kind::error;
+    std::string message = fmt::format("not run: {}", candidate.not_run);
+    if (candidate.not_run == "fail-fast") {
+        kind = TestCase::Kind::skipped;
+        message = "not run: --fail-fast stopped the run after an earlier failure";
+    } else if (candidate.not_run == "interrupted") {
+        message = fmt::format("interrupted by {} before this check ran", signal_name(run.signal));
+    } else if (candidate.not_run == "timeout") {
+        message = "not run: the run's --timeout passed";
+    } else if (candidate.not_run == "scenario-error" && scenario.error) {
+        message = *scenario.error;
+    }
+    for (auto& testcase : cases) {
+        testcase.kind = kind;
+        testcase.message = message;
+        testcase.type = kind == TestCase::Kind::error ? candidate.not_run : "";
+        // A scenario error may span lines: the body shows it whole.
+        testcase.body = candidate.not_run == "scenario-error" ? message : "";
+    }
+}
+
+// A candidate that met its expectation passes, checks that failed as expected included.
+void judge_met(std::vector<TestCase>& cases, const CandidateOutcome& candidate) {
+    for (std::size_t i = 0; i < candidate.checks.size(); ++i) {
+        const CheckOutcome& check = candidate.checks[i];
+        std::optional<Category> category = check.category ? check.category : candidate.category;
+        if (check.status == CheckOutcome::Status::fail)
+            cases[i].output = fmt::format("failed as expected: {}: {}", category ? to_string(*category) : "fail",
+                                          check.message.empty() ? candidate.message : check.message);
+        else if (check.status == CheckOutcome::Status::skipped)
+            cases[i].output = "not run: an earlier check failed as expected";
+    }
+}
+
+// A candidate that did not meet its expectation: the failure goes on its first failing check (or
+// the last check when everything passed against a fail: expectation); later checks are skipped.
+void judge_unmet(std::vector<TestCase>& cases, const CandidateOutcome& candidate) {
+    const auto& checks = candidate.checks;
+    auto status_at = [&](CheckOutcome::Status status) {
+        return std::find_if(checks.begin(), checks.end(), [&](const auto& c) { return c.status == status; }) -
+               checks.begin();
+    };
+    auto index = static_cast<std::size_t>(status_at(CheckOutcome::Status::fail));
+    if (index >= checks.size())
+        index = static_cast<std::size_t>(status_at(CheckOutcome::Status::skipped));
+    index = std::min(index, cases.size() - 1);
+
+    std::string outcome = candidate.passed     ? "pass"
+                          : candidate.category ? fmt::format("fail:{}", to_string(*candidate.category))
+                                               : "fail";
+    TestCase& failed = cases[index];
+    failed.kind = TestCase::Kind::failure;
+    failed.message = candidate.message.empty()
+                         ? fmt::format("expected {}, but the outcome was {}", candidate.expected.to_string(), outcome)
+                         : candidate.message;
+    failed.type = candidate.passed || !candidate.category ? "expectation" : std::string(to_string(*candidate.category));
+    failed.body = failed.message;
+    if (!candidate.hint.empty())
+        failed.body += fmt::format("\nhint: {}", candidate.hint);
+    failed.body += fmt::format("\nexpected: {}\noutcome: {}", candidate.expected.to_string(), outcome);
+    if (!candidate.origin.file.empty())
+        failed.body += fmt::format("\nstring from: {}", candidate.origin.to_string());
+    for (std::size_t i = index + 1; i < cases.size(); ++i) {
+        cases[i].kind = TestCase::Kind::skipped;
+        cases[i].message = "not run: an earlier check failed";
+    }
+}
+
+// Returns one testcase per check of the candidate (one for the candidate itself when it has none).
+std::vector<TestCase> candidate_cases(const CandidateOutcome& candidate, const ScenarioOutcome& scenario,
+                                      const RunOutcome& run) {
+    std::vector<TestCase> cases;
+    std::string title = candidate_title(candidate);
+    for (const auto& check : candidate.checks)
+        cases.push_back(passing_case(fmt::format("{} › {}", title, check.check), candidate.mark.line, check.elapsed));
+    if (cases.empty())
+        cases.push_back(passing_case(title, candidate.mark.line, candidate.elapsed));
+    if (!candidate.not_run.empty())
+        judge_not_run(cases, candidate, scenario, run);
+    else if (candidate.verdict)
+        judge_met(cases, candidate);
+    else
+        judge_unmet(cases, candidate);
+    return cases;
+}
+
+TestCase maintenance_case(const StepOutcome& step) {
+    TestCase testcase = passing_case(fmt::format("maintenance › {}", step.step), step.mark.line, step.elapsed);
+    if (step.ok) {
+        testcase.output = step.result;
+    } else {
+        testcase.kind = TestCase::Kind::failure;
+        testcase.message = step.result;
+        testcase.type = "maintenance";
+        testcase.body = step.result;
+    }
+    return testcase;
+}
+
+// Appends " (2)", " (3)", ... to names already taken, so every testcase of a suite is distinct.
+void make_names_unique(std::vector<TestCase>& cases) {
+    std::set<std::string> taken;
+    for (auto& testcase : cases) {
+        std::string name = testcase.name;
+        for (int n = 2; taken.contains(name); ++n)
+            name = fmt::format("{} ({})", testcase.name, n);
+        testcase.name = name;
+        taken.insert(name);
+    }
+}
+
+// Candidates in order, the maintenance steps between the before and the after phase. A scenario
+// error no testcase carries (none reached a candidate) gets a testcase of its own, first.
+Suite suite_of(const ScenarioOutcome& scenario, const RunOutcome& run, const Redactor& redactor) {
+    Suite suite{scenario.name, scenario.file, {}};
+    bool maintenance_written = scenario.maintenance.empty();
+    for (const auto& candidate : scenario.candidates) {
+        if (!maintenance_written && candidate.phase != "before") {
+            std::ranges::transform(scenario.maintenance, std::back_inserter(suite.cases), maintenance_case);
+            maintenance_written = true;
+        }
+        std::ranges::move(candidate_cases(candidate, scenario, run), std::back_inserter(suite.cases));
+    }
+    if (!maintenance_written)
+        std::ranges::transform(scenario.maintenance, std::back_inserter(suite.cases), maintenance_case);
+    bool error_shown = std::ranges::any_of(suite.cases, [](const auto& c) { return c.type == "scenario-error"; });
+    if (scenario.error && !error_shown)
+        suite.cases.insert(suite.cases.begin(),
+                           TestCase{fmt::format("{} › server and setup", scenario.name), 0, scenario.ready_after,
+                                    TestCase::Kind::error, *scenario.error, "scenario-error", *scenario.error, ""});
+    clean(suite.name, redactor);
+    clean(suite.file, redactor);
+    for (auto& testcase : suite.cases) {
+        for (auto* text : {&testcase.name, &testcase.message, &testcase.type, &testcase.body, &testcase.output})
+            clean(*text, redactor);
+    }
+    make_names_unique(suite.cases);
+    return suite;
+}
+
+Totals totals_of(const Suite& suite) {
+    Totals totals;
+    for (const auto& testcase : suite.cases) {
+        ++totals.tests;
+        totals.failures += testcase.kind == TestCase::Kind::failure;
+        totals.errors += testcase.kind == TestCase::Kind::error;
+        totals.skipped += testcase.kind == TestCase::Kind::skipped;
+        totals.elapsed += testcase.elapsed;
+    }
+    return totals;
+}
+
+// Writes cleaned text escaped. The text was redacted before escaping; should the escaped form
+// still show a secret (one straddling an entity), the whole value is masked: markup is never cut.
+class XmlWriter {
+  public:
+    explicit XmlWriter(const Redactor& redactor) : m_redactor(redactor) {}
+
+    std::string attribute(std::string_view name, std::string_view text) const {
+        return fmt::format(" {}=\"{}\"", name, safe(xml_escaped(text, true)));
+    }
+    std::string content(std::string_view text) const { return safe(xml_escaped(text, false)); }
+    static std::string totals(const Totals& t) {
+        return fmt::format(" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\"", t.tests,
+                           t.failures, t.errors, t.skipped, seconds(t.elapsed));
+    }
+
+  private:
+    std::string safe(std::string escaped) const {
+        return m_redactor.apply(escaped) == escaped ? escaped : std::string(Redactor::k_mask);
+    }
+
+    const Redactor& m_redactor;
+};
+
+std::string verdict_xml(const TestCase& testcase, const XmlWriter& xml) {
+    switch (testcase.kind) {
+    case TestCase::Kind::pass:
+        return {};
+    case TestCase::Kind::skipped:
+        return testcase.message.empty()
+                   ? "      <skipped/>\n"
+                   : fmt::format("      <skipped{}/>\n", xml.attribute("message", testcase.message));
+    case TestCase::Kind::failure:
+    case TestCase::Kind::error:
+        break;
+    }
+    std::string_view element = testcase.kind == TestCase::Kind::failure ? "failure" : "error";
+    std::string head = fmt::format("      <{}{}{}", element, xml.attribute("message", testcase.message),
+                                   xml.attribute("type", testcase.type));
+    if (testcase.body.empty())
+        return head + "/>\n";
+    return fmt::format("{}>{}</{}>\n", head, xml.content(testcase.body), element);
+}
+
+std::string testcase_xml(const TestCase& testcase, const Suite& suite, const XmlWriter& xml) {
+    // classname is the scenario's name, as the suite's: tools that group by class show the scenario.
+    std::string out = fmt::format("    <testcase{}{}{}", xml.attribute("classname", suite.name),
+                                  xml.attribute("name", testcase.name), xml.attribute("file", suite.file));
+    if (testcase.line > 0)
+        out += fmt::format(" line=\"{}\"", testcase.line);
+    out += fmt::format(" time=\"{}\"", seconds(testcase.elapsed));
+    std::string inside = verdict_xml(testcase, xml);
+    if (!testcase.output.empty())
+        inside += fmt::format("      <system-out>{}</system-out>\n", xml.content(testcase.output));
+    if (inside.empty())
+        return out + "/>\n";
+    return fmt::format("{}>\n{}    </testcase>\n", out, inside);
+}
+
+} // namespace
+
+std::string junit_report(const RunOutcome& outcome, const Redactor& redactor) {
+    XmlWriter xml(redactor);
+    Totals run_totals;
+    std::string suites;
+    for (const auto& scenario : outcome.scenarios) {
+        Suite suite = suite_of(scenario, outcome, redactor);
+        Totals totals = totals_of(suite);
+        run_totals.add(totals);
+        suites += fmt::format("  <testsuite{}{}{}>\n", xml.attribute("name", suite.name), XmlWriter::totals(totals),
+                              xml.attribute("file", suite.file));
+        for (const auto& testcase : suite.cases)
+            suites += testcase_xml(testcase, suite, xml);
+        suites += "  </testsuite>\n";
+    }
+    return fmt::format(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"stagegate\"{}>\n{}</testsuites>\n",
+        XmlWriter::totals(run_totals), suites);
+}
+
+} // namespace stagegate
