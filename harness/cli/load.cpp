@@ -1,12 +1,14 @@
 #include "cli/load.hpp"
 
 #include "provision/process.hpp"
+#include "run/signals.hpp"
 #include "provision/setting_catalog.hpp"
 #include "scenario/discover.hpp"
 #include "scenario/loader.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace stagegate::cli {
@@ -40,6 +42,38 @@ std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& pa
         return std::nullopt;
     }
     return scenarios;
+}
+
+} // namespace stagegate::cli
+
+namespace stagegate::cli {
+
+std::expected<RunSetup, int> set_up_run(const std::vector<std::string>& paths) {
+    // An invalid scenario must not start anything: check the files before the run folder exists,
+    // then read them again with ${STAGEGATE_CA_FILE} naming the CA file inside it.
+    if (!load_all(paths, "/nonexistent/stagegate-throwaway-ca.pem"))
+        return std::unexpected(2);
+    install_signal_handlers();
+    auto run_dir = RunDir::create();
+    if (!run_dir) {
+        fmt::print(stderr, "stagegate: infrastructure error: {}\n", run_dir.error());
+        return std::unexpected(3);
+    }
+    std::filesystem::path ca_file = run_dir->path() / "stagegate-ca.pem";
+    auto scenarios = load_all(paths, ca_file.string());
+    if (!scenarios)
+        return std::unexpected(2);
+    RunSetup setup{std::move(*scenarios), std::move(*run_dir), std::nullopt};
+    if (std::any_of(setup.scenarios.begin(), setup.scenarios.end(),
+                    [](const Scenario& s) { return s.database.tls.enabled; })) {
+        auto made = CertificateAuthority::create(ca_file);
+        if (!made) {
+            fmt::print(stderr, "stagegate: infrastructure error: cannot make the throwaway CA: {}\n", made.error());
+            return std::unexpected(3);
+        }
+        setup.authority = std::move(*made);
+    }
+    return setup;
 }
 
 } // namespace stagegate::cli

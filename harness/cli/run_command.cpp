@@ -1,18 +1,21 @@
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
 #include "provision/process.hpp"
-#include "provision/run_dir.hpp"
-#include "provision/tls_material.hpp"
 #include "report/console.hpp"
+#include "report/github.hpp"
 #include "report/json.hpp"
+#include "report/junit.hpp"
 #include "run/runner.hpp"
+#include "run/shard.hpp"
 #include "run/signals.hpp"
+#include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 namespace stagegate::cli {
 
@@ -21,46 +24,92 @@ namespace {
 struct RunArgs {
     std::vector<std::string> paths;
     std::string json;
+    std::string junit;
+    unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+    bool fail_fast = false;
+    std::string timeout;
+    std::string shard;
 };
 
+// Keeps the scenarios of `shard`; says on `console` how many of how many that is.
+std::vector<Scenario> select_shard(std::vector<Scenario> all, Shard shard, std::FILE* console) {
+    std::vector<std::string> keys;
+    for (const auto& scenario : all)
+        keys.push_back(shard_key(scenario.file));
+    std::vector<Scenario> mine;
+    for (std::size_t index : shard_selection(keys, shard))
+        mine.push_back(std::move(all[index]));
+    fmt::print(console, "shard {}/{}: {} of {} scenarios\n\n", shard.index, shard.count, mine.size(), all.size());
+    return mine;
+}
+
 int run(const RunArgs& args) {
-    // An invalid scenario must not start anything: check the files before the run folder exists,
-    // then read them again with ${STAGEGATE_CA_FILE} naming the CA file inside it.
-    if (!load_all(args.paths, "/nonexistent/stagegate-throwaway-ca.pem"))
+    auto same_place = [](const std::string& a, const std::string& b) {
+        if (a.empty() || b.empty())
+            return false;
+        if (a == "-" || b == "-")
+            return a == b;
+        std::error_code ec;
+        return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
+    };
+    if (same_place(args.json, args.junit)) {
+        fmt::print(stderr, "stagegate: error: --json and --junit both name {}; give each report its own place\n",
+                   args.json == "-" ? "standard output" : args.json);
         return k_exit_invalid;
-    install_signal_handlers();
-    auto run_dir = RunDir::create();
-    if (!run_dir) {
-        fmt::print(stderr, "stagegate: infrastructure error: {}\n", run_dir.error());
-        return k_exit_infrastructure;
     }
-    std::filesystem::path ca_file = run_dir->path() / "stagegate-ca.pem";
-    auto scenarios = load_all(args.paths, ca_file.string());
-    if (!scenarios)
-        return k_exit_invalid;
-    std::optional<CertificateAuthority> authority;
-    if (std::any_of(scenarios->begin(), scenarios->end(), [](const Scenario& s) { return s.database.tls.enabled; })) {
-        auto made = CertificateAuthority::create(ca_file);
-        if (!made) {
-            fmt::print(stderr, "stagegate: infrastructure error: cannot make the throwaway CA: {}\n", made.error());
-            return k_exit_infrastructure;
+    std::optional<Millis> timeout;
+    if (!args.timeout.empty()) {
+        timeout = parse_duration(args.timeout);
+        if (!timeout) {
+            fmt::print(stderr,
+                       "stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"\n",
+                       args.timeout);
+            return k_exit_invalid;
         }
-        authority = std::move(*made);
     }
+    std::optional<Shard> shard;
+    if (!args.shard.empty()) {
+        auto parsed = parse_shard(args.shard);
+        if (!parsed) {
+            fmt::print(stderr, "stagegate: error: {}\n", parsed.error());
+            return k_exit_invalid;
+        }
+        shard = *parsed;
+    }
+    auto setup = set_up_run(args.paths);
+    if (!setup)
+        return setup.error();
+    std::FILE* console = args.json == "-" || args.junit == "-" ? stderr : stdout;
+    if (shard)
+        setup->scenarios = select_shard(std::move(setup->scenarios), *shard, console);
     Redactor redactor;
-    std::FILE* console = args.json == "-" ? stderr : stdout;
     ConsoleReporter reporter(console, ConsoleReporter::wants_color(console), redactor);
+    reporter.show_progress(ConsoleReporter::wants_progress(console));
     RunOptions options;
     options.interrupted = interruption_flag();
-    options.authority = authority ? &*authority : nullptr;
-    RunOutcome outcome = run_scenarios(*scenarios, *run_dir, system_launcher(), redactor, reporter, options);
+    options.authority = setup->authority ? &*setup->authority : nullptr;
+    options.jobs = args.jobs;
+    options.fail_fast = args.fail_fast;
+    options.timeout = timeout;
+    RunOutcome outcome =
+        run_scenarios(setup->scenarios, setup->run_dir, system_launcher(), redactor, reporter, options);
+    // The exit code is the verdict; a report that cannot be written turns only a pass into an error.
     int code = outcome.exit_code();
-    if (!args.json.empty()) {
-        if (auto written = write_report(json_report(outcome, redactor), args.json); !written) {
+    auto write = [&](const std::string& target, const std::string& text) {
+        if (target.empty())
+            return;
+        if (auto written = write_report(text, target); !written) {
             fmt::print(stderr, "stagegate: error: {}\n", written.error());
             if (code == k_exit_pass)
                 code = k_exit_infrastructure;
         }
+    };
+    write(args.json, args.json.empty() ? "" : json_report(outcome, redactor));
+    write(args.junit, args.junit.empty() ? "" : junit_report(outcome, redactor));
+    if (running_under_github_actions()) {
+        std::string annotations = github_annotations(outcome, redactor);
+        std::fputs(annotations.c_str(), console);
+        std::fflush(console);
     }
     return code;
 }
@@ -73,6 +122,20 @@ void add_run_command(CLI::App& app, Action& action) {
     command->add_option("paths", args->paths, "Scenario files or folders of *.yaml / *.yml")->required();
     command->add_option("--json", args->json, "Write the JSON report (stagegate-report/1) to FILE, or - for stdout")
         ->type_name("FILE|-");
+    command->add_option("--junit", args->junit, "Write a JUnit XML report to FILE, or - for stdout")
+        ->type_name("FILE|-");
+    command
+        ->add_option("--jobs,-j", args->jobs,
+                     "Servers and candidates in flight at once (default: the number of cores)")
+        ->check(CLI::Range(1u, 256u))
+        ->type_name("N");
+    command->add_flag("--fail-fast", args->fail_fast,
+                      "Start nothing new after the first expectation not met (the rest is reported as not tried)");
+    command->add_option("--timeout", args->timeout,
+                        "Deadline for the whole run (90s, 15m, 1h): what is unfinished then is an error (exit 3)")
+        ->type_name("DURATION");
+    command->add_option("--shard", args->shard, "Run only part K of N of the scenarios (CI matrices): stable split")
+        ->type_name("K/N");
     command->callback([args, &action] { action = [args] { return run(*args); }; });
 }
 

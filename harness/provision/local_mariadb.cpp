@@ -152,6 +152,68 @@ class MariadbRecipe final : public ServerRecipe {
         return {}; // SET GLOBAL is in effect for the next login at once
     }
 
+    std::expected<Catalog, std::string> catalog(Session& admin, const Deadline& deadline) const override {
+        // Accounts are kept in the form DROP USER takes ('app'@'%'); roles have an empty host.
+        static constexpr std::string_view k_fingerprint = R"(
+SELECT MD5(COALESCE(GROUP_CONCAT(x ORDER BY x SEPARATOR '
+'), '')) FROM (
+  SELECT CONCAT_WS(' ', 'account', User, Host, Priv) AS x FROM mysql.global_priv
+  UNION ALL SELECT CONCAT_WS(' ', 'schema', schema_name, default_character_set_name, default_collation_name)
+    FROM information_schema.schemata
+  UNION ALL SELECT CONCAT_WS(' ', 'db grant', Host, Db, User, Select_priv, Insert_priv, Update_priv, Delete_priv,
+                             Create_priv, Drop_priv, Grant_priv, Alter_priv, Execute_priv) FROM mysql.db
+  UNION ALL SELECT CONCAT_WS(' ', 'table grant', Host, Db, User, Table_name, Table_priv, Column_priv)
+    FROM mysql.tables_priv
+  UNION ALL SELECT CONCAT_WS(' ', 'column grant', Host, Db, User, Table_name, Column_name, Column_priv)
+    FROM mysql.columns_priv
+  UNION ALL SELECT CONCAT_WS(' ', 'routine grant', Host, Db, User, Routine_name, Proc_priv) FROM mysql.procs_priv
+  UNION ALL SELECT CONCAT_WS(' ', 'proxy', Host, User, Proxied_host, Proxied_user) FROM mysql.proxies_priv
+  UNION ALL SELECT CONCAT_WS(' ', 'role', Host, User, Role, Admin_option) FROM mysql.roles_mapping
+  UNION ALL SELECT CONCAT_WS(' ', 'variable', VARIABLE_NAME, VARIABLE_VALUE) FROM information_schema.GLOBAL_VARIABLES
+    WHERE VARIABLE_NAME NOT LIKE 'GTID%'
+  UNION ALL SELECT CONCAT_WS(' ', 'table', table_schema, table_name) FROM information_schema.tables
+    WHERE table_schema IN ('mysql', 'sys', 'test')
+  UNION ALL SELECT CONCAT_WS(' ', 'routine', routine_schema, routine_name) FROM information_schema.routines
+  UNION ALL SELECT CONCAT_WS(' ', 'event', event_schema, event_name) FROM information_schema.events
+) AS catalog)";
+        return read_catalog(admin, "SELECT CONCAT(QUOTE(User), '@', QUOTE(Host)) FROM mysql.global_priv",
+                            "SELECT schema_name FROM information_schema.schemata", k_fingerprint, deadline);
+    }
+
+    std::expected<void, std::string> reset(Session& admin, const Catalog& fresh, const Catalog& now,
+                                           const Deadline& deadline) const override {
+        auto run = [&](const std::string& sql) -> std::expected<void, std::string> {
+            auto done = admin.execute(sql, deadline);
+            if (!done)
+                return std::unexpected(fmt::format("reset: {}", done.error().message));
+            return {};
+        };
+        auto others = admin.execute(
+            "SELECT id FROM information_schema.processlist WHERE id <> CONNECTION_ID() AND command <> 'Daemon' "
+            "AND user <> 'system user'",
+            deadline);
+        if (!others)
+            return std::unexpected(fmt::format("reset: {}", others.error().message));
+        for (const auto& row : others->rows)
+            if (!row.empty() && row[0])
+                (void)admin.execute(fmt::format("KILL CONNECTION {}", *row[0]), deadline); // it may be gone already
+        for (const auto& database : added_since(fresh.databases, now.databases)) {
+            std::string quoted = "`";
+            for (char c : database)
+                quoted += c == '`' ? std::string("``") : std::string(1, c);
+            if (auto dropped = run(fmt::format("DROP DATABASE {}`", quoted)); !dropped)
+                return dropped;
+        }
+        for (const auto& account : added_since(fresh.roles, now.roles)) {
+            bool role = account.ends_with("@''");
+            std::string statement =
+                role ? fmt::format("DROP ROLE {}", account.substr(0, account.size() - 3)) : "DROP USER " + account;
+            if (auto dropped = run(statement); !dropped)
+                return dropped;
+        }
+        return {};
+    }
+
     int restart_signal() const override { return SIGTERM; } // clean shutdown: the data stays
 
     int parent_death_signal() const override { return SIGKILL; }

@@ -22,6 +22,14 @@ namespace {
 
 constexpr std::string_view k_superuser = "postgres";
 
+// Returns `name` as a quoted SQL identifier ("my ""role""").
+std::string quote_identifier(std::string_view name) {
+    std::string quoted = "\"";
+    for (char c : name)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
 // The last FATAL/ERROR/PANIC line of a server log: why a server did not come up. When that only
 // says a configuration file "contains errors", the LOG line before it says which.
 std::string last_error_line(const fs::path& log) {
@@ -185,6 +193,73 @@ class PostgresRecipe final : public ServerRecipe {
             std::this_thread::sleep_for(Millis(5));
         }
         return std::unexpected(std::string("PostgreSQL did not reload its configuration in time"));
+    }
+
+    std::expected<Catalog, std::string> catalog(Session& admin, const Deadline& deadline) const override {
+        // Every object a scenario creates has an OID from 16384 up (FirstNormalObjectId); shared
+        // catalogs (roles, databases, memberships, settings) are read whole.
+        static constexpr std::string_view k_fingerprint = R"(
+SELECT md5(coalesce(string_agg(x, E'
+' ORDER BY x), '')) FROM (
+  SELECT format('role %s %s %s %s %s %s %s %s %s %s %s', rolname, rolsuper, rolinherit, rolcreaterole,
+                rolcreatedb, rolcanlogin, rolreplication, rolbypassrls, rolconnlimit, rolpassword, rolvaliduntil)
+    FROM pg_authid
+  UNION ALL SELECT format('database %s %s %s %s %s', datname, datallowconn, datconnlimit, datacl,
+                          pg_get_userbyid(datdba)) FROM pg_database
+  UNION ALL SELECT format('member %s %s %s', roleid, member, admin_option) FROM pg_auth_members
+  UNION ALL SELECT format('role setting %s %s %s', setdatabase, setrole, setconfig) FROM pg_db_role_setting
+  UNION ALL SELECT format('file %s %s %s', sourcefile, name, setting) FROM pg_file_settings
+  UNION ALL SELECT format('setting %s %s', name, setting) FROM pg_settings
+    WHERE source NOT IN ('default', 'client', 'session')
+  UNION ALL SELECT format('schema %s %s %s', nspname, pg_get_userbyid(nspowner), nspacl) FROM pg_namespace
+  UNION ALL SELECT format('relation %s %s %s', relname, relkind, relacl) FROM pg_class
+    WHERE oid >= 16384 OR relacl IS NOT NULL
+  UNION ALL SELECT format('function %s %s', oid::regprocedure, proacl) FROM pg_proc
+    WHERE oid >= 16384 OR proacl IS NOT NULL
+  UNION ALL SELECT format('type %s', oid) FROM pg_type WHERE oid >= 16384
+  UNION ALL SELECT format('extension %s %s', extname, extversion) FROM pg_extension
+  UNION ALL SELECT format('default acl %s %s', defaclrole, defaclacl) FROM pg_default_acl
+  UNION ALL SELECT format('language %s %s', lanname, lanacl) FROM pg_language
+  UNION ALL SELECT format('tablespace %s %s', spcname, spcacl) FROM pg_tablespace
+) AS catalog(x))";
+        return read_catalog(admin, "SELECT rolname FROM pg_roles", "SELECT datname FROM pg_database", k_fingerprint,
+                            deadline);
+    }
+
+    std::expected<void, std::string> reset(Session& admin, const Catalog& fresh, const Catalog& now,
+                                           const Deadline& deadline) const override {
+        static constexpr std::string_view k_others =
+            "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'";
+        auto run = [&](const std::string& sql) -> std::expected<void, std::string> {
+            auto done = admin.execute(sql, deadline);
+            if (!done)
+                return std::unexpected(fmt::format("reset: {}", done.error().message));
+            return {};
+        };
+        if (auto ended = run(fmt::format("SELECT pg_terminate_backend(pid) {}", k_others)); !ended)
+            return ended;
+        // Terminated sessions clean up (temporary tables) on their way out: wait until they are gone.
+        while (true) {
+            auto left = admin.execute(fmt::format("SELECT count(*) {}", k_others), deadline);
+            if (!left)
+                return std::unexpected(fmt::format("reset: {}", left.error().message));
+            if (first_value(*left) == "0")
+                break;
+            if (deadline.expired() || deadline.stopped())
+                return std::unexpected(std::string("reset: sessions of the last scenario did not end in time"));
+            std::this_thread::sleep_for(Millis(5));
+        }
+        for (const auto& database : added_since(fresh.databases, now.databases))
+            if (auto dropped = run(fmt::format("DROP DATABASE {} WITH (FORCE)", quote_identifier(database))); !dropped)
+                return dropped;
+        for (const auto& role : added_since(fresh.roles, now.roles)) {
+            // What the role owns or was granted in the default database goes with it.
+            if (auto dropped = run(fmt::format("DROP OWNED BY {}", quote_identifier(role))); !dropped)
+                return dropped;
+            if (auto dropped = run(fmt::format("DROP ROLE {}", quote_identifier(role))); !dropped)
+                return dropped;
+        }
+        return {};
     }
 
     int restart_signal() const override { return SIGINT; } // fast shutdown: sessions end, data stays

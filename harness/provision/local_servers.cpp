@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
+#include <algorithm>
+#include <iterator>
 #include <fstream>
 #include <netinet/in.h>
 #include <random>
@@ -22,10 +24,11 @@ namespace {
 class LocalInstance final : public Instance {
   public:
     LocalInstance(LocalServers& owner, Reaper& reaper, LocalServers::Starting server, Database database,
-                  std::string password, std::string description, Millis ready_after, std::unique_ptr<Session> session)
+                  std::string password, std::string description, Millis ready_after, std::unique_ptr<Session> session,
+                  std::optional<Catalog> fresh)
         : m_owner(owner), m_recipe(owner.recipe()), m_reaper(reaper), m_server(std::move(server)),
           m_database(std::move(database)), m_password(std::move(password)), m_description(std::move(description)),
-          m_ready_after(ready_after), m_session(std::move(session)) {}
+          m_ready_after(ready_after), m_session(std::move(session)), m_fresh(std::move(fresh)) {}
 
     ~LocalInstance() override {
         m_session.reset();
@@ -39,9 +42,14 @@ class LocalInstance final : public Instance {
     }
     const Driver& admin_driver() const override { return m_recipe.admin_driver(); }
     Route route() const override { return Route{"127.0.0.1", m_server.port}; }
-    std::string description() const override { return m_description; }
+    std::string description() const override {
+        if (m_uses <= 1)
+            return m_description;
+        return fmt::format("{} (shared: scenario #{} on this server, which was reset and checked clean first)", m_description, m_uses);
+    }
     Millis ready_after() const override { return m_ready_after; }
     std::unique_ptr<Session> take_admin_session() override { return std::move(m_session); }
+    const Database& database() const { return m_database; }
     std::optional<fs::path> certificate() const override {
         if (!m_server.certificate)
             return std::nullopt;
@@ -56,6 +64,7 @@ class LocalInstance final : public Instance {
         auto restart_for = m_recipe.apply_settings(**admin, settings, deadline);
         if (!restart_for)
             return std::unexpected(restart_for.error());
+        m_changed = true;
         for (const auto& [name, value] : settings) {
             auto same = [&](const auto& item) { return item.first == name; };
             std::erase_if(m_database.settings, same);
@@ -79,6 +88,7 @@ class LocalInstance final : public Instance {
         auto admin = admin_session(deadline);
         if (!admin)
             return std::unexpected(admin.error());
+        m_changed = true;
         m_database.access = access;
         if (auto written = write_config(); !written)
             return std::unexpected(written.error());
@@ -87,6 +97,38 @@ class LocalInstance final : public Instance {
         m_server.tls_only = access.require_tls;
         m_admin.reset(); // a plaintext admin session may no longer be allowed: the next one follows the rules
         return std::string("reload");
+    }
+
+    // Resets the server for another scenario and proves it is as it started; returns why not.
+    std::optional<std::string> reset(const Deadline& deadline) {
+        if (m_changed || !m_fresh)
+            return "its configuration was changed";
+        m_session.reset();
+        m_admin.reset();
+        auto session = m_recipe.admin_driver().connect_admin(admin(""), deadline);
+        if (!session)
+            return "cannot log in as superuser: " + session.error().message;
+        auto now = m_recipe.catalog(**session, deadline);
+        if (!now)
+            return now.error();
+        if (*now != *m_fresh) {
+            if (auto done = m_recipe.reset(**session, *m_fresh, *now, deadline); !done)
+                return done.error();
+            now = m_recipe.catalog(**session, deadline);
+            if (!now)
+                return now.error();
+            if (*now != *m_fresh)
+                return "the catalog differs from a fresh server's after the reset";
+        }
+        m_session = std::move(*session); // the next scenario's setup starts with it
+        return std::nullopt;
+    }
+
+    // The next scenario takes the server: its readiness is the reset's duration.
+    void reuse(Database database, Millis ready_after) {
+        m_database = std::move(database);
+        m_ready_after = ready_after;
+        ++m_uses;
     }
 
   private:
@@ -125,13 +167,54 @@ class LocalInstance final : public Instance {
     Millis m_ready_after;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<Session> m_admin; // maintenance steps' superuser session
+    std::optional<Catalog> m_fresh;   // as the server started; none: it cannot be reused
+    bool m_changed = false;           // a maintenance step changed its configuration
+    int m_uses = 1;                   // scenarios served, this one included
 };
+
+// Idle servers kept per configuration: enough for a few workers, few enough to cost little memory.
+constexpr long k_idle_per_configuration = 4;
 
 bool port_taken(const std::string& why) {
     return why.find("could not bind") != std::string::npos || why.find("Address already in use") != std::string::npos;
 }
 
 } // namespace
+
+std::expected<Catalog, std::string> read_catalog(Session& admin, std::string_view roles_sql,
+                                                 std::string_view databases_sql, std::string_view fingerprint_sql,
+                                                 const Deadline& deadline) {
+    auto column = [&](std::string_view sql) -> std::expected<std::vector<std::string>, std::string> {
+        auto result = admin.execute(sql, deadline);
+        if (!result)
+            return std::unexpected("cannot read the catalog: " + result.error().message);
+        std::vector<std::string> values;
+        for (const auto& row : result->rows)
+            values.push_back(row.empty() ? "" : row[0].value_or("NULL"));
+        std::sort(values.begin(), values.end());
+        return values;
+    };
+    Catalog catalog;
+    auto roles = column(roles_sql);
+    if (!roles)
+        return std::unexpected(roles.error());
+    auto databases = column(databases_sql);
+    if (!databases)
+        return std::unexpected(databases.error());
+    auto fingerprint = column(fingerprint_sql);
+    if (!fingerprint)
+        return std::unexpected(fingerprint.error());
+    catalog.roles = std::move(*roles);
+    catalog.databases = std::move(*databases);
+    catalog.fingerprint = fingerprint->empty() ? "" : fingerprint->front();
+    return catalog;
+}
+
+std::vector<std::string> added_since(const std::vector<std::string>& fresh, const std::vector<std::string>& now) {
+    std::vector<std::string> added;
+    std::set_difference(now.begin(), now.end(), fresh.begin(), fresh.end(), std::back_inserter(added));
+    return added;
+}
 
 std::string random_password() {
     std::random_device device;
@@ -162,12 +245,33 @@ LocalServers::LocalServers(std::unique_ptr<ServerRecipe> recipe, const RunDir& r
     : m_recipe(std::move(recipe)), m_run_dir(run_dir), m_launcher(launcher), m_authority(authority),
       m_reaper(run_dir, launcher) {}
 
+void LocalServers::release(std::unique_ptr<Instance> instance) {
+    auto* local = dynamic_cast<LocalInstance*>(instance.get());
+    if (!local)
+        return;
+    std::string key = server_config_key(local->database());
+    {
+        std::lock_guard lock(m_mutex);
+        // Enough idle servers of this configuration for every worker: stop the rest.
+        if (std::count_if(m_idle.begin(), m_idle.end(), [&](const Idle& idle) { return idle.config_key == key; }) >=
+            k_idle_per_configuration)
+            return;
+    }
+    if (local->reset(Deadline::in(Millis(10000))))
+        return; // it could not be proved clean: it stops here
+    std::lock_guard lock(m_mutex);
+    m_idle.push_back(Idle{std::move(instance), std::move(key)});
+}
+
 LocalServers::~LocalServers() {
+    std::lock_guard lock(m_mutex);
+    m_idle.clear();
     while (!m_prepared.empty())
         discard_oldest_prepared();
 }
 
 std::expected<fs::path, std::string> LocalServers::make_dir(const std::string& name) {
+    std::lock_guard lock(m_mutex);
     uid_t uid = m_user ? m_user->uid : ::geteuid();
     gid_t gid = m_user ? m_user->gid : ::getegid();
     return m_run_dir.make_dir(name, uid, gid);
@@ -181,8 +285,12 @@ void LocalServers::discard_oldest_prepared() {
 }
 
 void LocalServers::prepare(const Database& next) {
+    std::lock_guard lock(m_mutex);
     if (m_template.empty())
         return;
+    std::string key = server_config_key(next);
+    if (std::any_of(m_idle.begin(), m_idle.end(), [&](const Idle& idle) { return idle.config_key == key; }))
+        return; // a server kept from an earlier scenario will do
     auto dir = make_dir(fmt::format("{}-{}", m_recipe->folder_prefix(), ++m_instances));
     if (!dir)
         return; // provision() will start in the foreground and report the problem
@@ -192,6 +300,7 @@ void LocalServers::prepare(const Database& next) {
 
 std::expected<LocalServers::Starting, std::string> LocalServers::start(const fs::path& dir, const Database& database,
                                                                        bool copy_first, int fixed_port) {
+    std::lock_guard lock(m_mutex);
     auto port = fixed_port > 0 ? std::expected<int, std::string>(fixed_port) : free_loopback_port();
     if (!port)
         return std::unexpected(port.error());
@@ -277,6 +386,7 @@ std::expected<std::unique_ptr<Session>, std::string> LocalServers::wait_ready(St
 }
 
 std::expected<void, std::string> LocalServers::ensure_template(const Deadline& deadline) {
+    std::lock_guard lock(m_mutex); // the first scenario builds it; the others wait for it
     if (!m_template.empty())
         return {};
     if (auto found = m_recipe->find_binaries(); !found)
@@ -317,16 +427,41 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalServers::provision(co
     m_reaper.collect();
     if (auto ready = ensure_template(deadline); !ready)
         return std::unexpected(ready.error());
-    // Prepared servers come in the order of the scenarios that asked for them.
-    while (!m_prepared.empty() && m_prepared.front().config_key != server_config_key(database))
-        discard_oldest_prepared();
     std::optional<Starting> server;
-    if (!m_prepared.empty()) {
-        server = std::move(m_prepared.front());
-        m_prepared.pop_front();
+    std::string key = server_config_key(database);
+    {
+        std::lock_guard lock(m_mutex);
+        auto ahead = std::find_if(m_prepared.begin(), m_prepared.end(),
+                                  [&](const Starting& prepared) { return prepared.config_key == key; });
+        auto reusable =
+            std::find_if(m_idle.begin(), m_idle.end(), [&](const Idle& entry) { return entry.config_key == key; });
+        // A server started ahead for this configuration is already paid for: it goes first.
+        if (ahead == m_prepared.end() && reusable != m_idle.end()) {
+            auto instance = std::move(reusable->instance);
+            m_idle.erase(reusable);
+            auto* local = static_cast<LocalInstance*>(instance.get());
+            local->reuse(database, std::chrono::duration_cast<Millis>(Clock::now() - started));
+            return instance;
+        }
+    }
+    {
+        // Prepared servers come in the order of the scenarios that asked for them; with several
+        // scenarios provisioning at once, each takes the oldest one of its configuration.
+        std::lock_guard lock(m_mutex);
+        auto match = std::find_if(m_prepared.begin(), m_prepared.end(),
+                                  [&](const Starting& prepared) { return prepared.config_key == key; });
+        if (match != m_prepared.end()) {
+            server = std::move(*match);
+            m_prepared.erase(match);
+        }
     }
     if (!server) {
-        auto dir = make_dir(fmt::format("{}-{}", m_recipe->folder_prefix(), ++m_instances));
+        int number = 0;
+        {
+            std::lock_guard lock(m_mutex);
+            number = ++m_instances;
+        }
+        auto dir = make_dir(fmt::format("{}-{}", m_recipe->folder_prefix(), number));
         if (!dir)
             return std::unexpected(dir.error());
         auto starting = start(*dir, database, true);
@@ -340,10 +475,13 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalServers::provision(co
         if (session) {
             auto identity = (*session)->identity(deadline.capped(Millis(5000)));
             std::string version = identity ? identity->version : "?";
+            // What a fresh server holds: a later scenario may use this one only once it holds that again.
+            auto fresh = m_recipe->catalog(**session, deadline.capped(Millis(5000)));
             auto ready = std::chrono::duration_cast<Millis>(Clock::now() - started);
             std::string description = m_recipe->description(version, server->port, database);
             return std::make_unique<LocalInstance>(*this, m_reaper, std::move(*server), database, m_password,
-                                                   std::move(description), ready, std::move(*session));
+                                                   std::move(description), ready, std::move(*session),
+                                                   fresh ? std::optional(std::move(*fresh)) : std::nullopt);
         }
         if (!port_taken(session.error()) || attempt == 2)
             return std::unexpected(fmt::format("{} did not start: {}", m_recipe->title(), session.error()));

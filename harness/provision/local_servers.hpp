@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <mutex>
 #include <filesystem>
 #include <optional>
 
@@ -10,6 +11,17 @@
 #include "provision/tls_material.hpp"
 
 namespace stagegate {
+
+// What a server holds that scenarios can change: its roles (accounts), its databases, and a
+// digest of everything else that could leak from one scenario into the next (privileges,
+// objects in the default database, per-role and per-database settings, configuration).
+struct Catalog {
+    std::vector<std::string> roles;     // sorted
+    std::vector<std::string> databases; // sorted
+    std::string fingerprint;            // equal for two servers no scenario could tell apart
+
+    bool operator==(const Catalog&) const = default;
+};
 
 // What differs between engines that LocalServers runs: binaries, the template, the server's
 // command line, the superuser login and how the server explains a failed start.
@@ -52,6 +64,13 @@ class ServerRecipe {
     // Returns after a reload requested through `admin` is in effect for new logins.
     virtual std::expected<void, std::string> reload(Session& admin, const AdminLogin& login,
                                                     const Deadline& deadline) const = 0;
+    // Reuse: returns what the server holds now, read through the superuser session `admin`.
+    virtual std::expected<Catalog, std::string> catalog(Session& admin, const Deadline& deadline) const = 0;
+    // Reuse: ends every other session, then drops the databases and roles of `now` that
+    // `fresh` (the server as it started) does not have. The caller reads the catalog again to
+    // prove the server is as it started.
+    virtual std::expected<void, std::string> reset(Session& admin, const Catalog& fresh, const Catalog& now,
+                                                   const Deadline& deadline) const = 0;
     // Returns the signal that shuts the server down cleanly for a restart (its data is kept).
     virtual int restart_signal() const = 0;
     // Returns the signal that ends the server when stagegate dies, and the one that stops it.
@@ -75,7 +94,7 @@ class ServerRecipe {
 // parent-death signal so it dies with stagegate. Ready means a real superuser login
 // succeeded. Off the critical path: prepare() copies and starts upcoming scenarios' servers
 // while the current one is tried, and stopped servers are reaped and removed in the
-// background (Reaper); destroying the provider finishes all of it.
+// background (Reaper); destroying the provider finishes all of it. Thread-safe.
 class LocalServers : public Provider {
   public:
     LocalServers(std::unique_ptr<ServerRecipe> recipe, const RunDir& run_dir, ProcessLauncher& launcher,
@@ -85,6 +104,11 @@ class LocalServers : public Provider {
     std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
                                                                     const Deadline& deadline) override;
     void prepare(const Database& next) override;
+    bool thread_safe() const override { return true; }
+    // Takes back a scenario's server: when the scenario did not change its configuration, the
+    // server is reset to its fresh catalog and, once the catalog reads back equal, kept for the
+    // next scenario of the same configuration; otherwise (or on any doubt) it is stopped.
+    void release(std::unique_ptr<Instance> instance) override;
 
     // A server on its way up: its folder, port and process, and the configuration it runs with.
     struct Starting {
@@ -124,8 +148,25 @@ class LocalServers : public Provider {
     std::string m_password;
     int m_instances = 0;
     std::deque<Starting> m_prepared; // oldest first
+    struct Idle {
+        std::unique_ptr<Instance> instance;
+        std::string config_key;
+    };
+    std::vector<Idle> m_idle; // servers reset and verified clean, waiting for a scenario
+    // Guards the template, the prepared servers and the instance count; never held while a
+    // server is waited for, so several scenarios' servers come up at once.
+    std::recursive_mutex m_mutex;
     Reaper m_reaper;
 };
+
+// Reads a Catalog through `admin` with three queries, keeping the first column of every row:
+// one for the roles, one for the databases, one whose single value is the fingerprint.
+std::expected<Catalog, std::string> read_catalog(Session& admin, std::string_view roles_sql,
+                                                 std::string_view databases_sql, std::string_view fingerprint_sql,
+                                                 const Deadline& deadline);
+
+// Returns the entries of sorted `now` that sorted `fresh` lacks.
+std::vector<std::string> added_since(const std::vector<std::string>& fresh, const std::vector<std::string>& now);
 
 // Returns a port on 127.0.0.1 that was free a moment ago (the kernel's choice).
 std::expected<int, std::string> free_loopback_port();

@@ -52,10 +52,16 @@ class Provider {
     virtual std::expected<std::unique_ptr<Instance>, std::string> provision(const Database& database,
                                                                             const Deadline& deadline) = 0;
     // Starts standing up an upcoming scenario's database ahead of time, without waiting; calls
-    // come in scenario order, and provision() uses the oldest prepared database when asked for
-    // the same configuration (discarding older ones that do not match). Only a hint: a provider
+    // come in scenario order, and provision() uses the oldest prepared database of the same
+    // configuration. Only a hint: a provider
     // may do nothing, and any failure shows up in provision().
     virtual void prepare(const Database& next) = 0;
+    // Takes back an instance whose scenario is over. The default stops it; a provider may keep
+    // it for a later scenario when it can prove that scenario cannot tell it from a fresh one.
+    virtual void release(std::unique_ptr<Instance> instance) { instance.reset(); }
+    // Returns true when provision() and prepare() may be called from several threads at once
+    // (and the instances used and destroyed on any thread); else the runner serialises them.
+    virtual bool thread_safe() const { return false; }
 };
 
 // Returns the provider for `database`'s engine and provider kind, sharing `run_dir`. Every

@@ -12,16 +12,23 @@ namespace fs = std::filesystem;
 Reaper::Reaper(const RunDir& run_dir, ProcessLauncher& launcher) : m_run_dir(run_dir), m_launcher(launcher) {}
 
 Reaper::~Reaper() {
+    std::lock_guard lock(m_mutex);
     for (auto& grave : m_graves)
         finish(grave);
 }
 
 void Reaper::bury(std::unique_ptr<Process> server, fs::path dir) {
+    std::lock_guard lock(m_mutex);
     m_graves.push_back(Grave{std::move(server), nullptr, std::move(dir)});
-    collect();
+    collect_locked();
 }
 
 void Reaper::collect() {
+    std::lock_guard lock(m_mutex);
+    collect_locked();
+}
+
+void Reaper::collect_locked() {
     for (auto& grave : m_graves) {
         if (grave.server && grave.server->poll_exit()) {
             m_run_dir.forget_server(grave.server->pid());

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "provision/process.hpp"
@@ -14,6 +15,7 @@ class RunDir;
 // already been told to stop; the Reaper notices its exit, removes its folder with a background
 // `rm -rf`, and forgets it in the run dir. Destroying the Reaper waits for all of it (escalating
 // to SIGQUIT and SIGKILL for a server that does not stop), so nothing outlives the provider.
+// Thread-safe.
 class Reaper {
   public:
     Reaper(const RunDir& run_dir, ProcessLauncher& launcher);
@@ -33,9 +35,11 @@ class Reaper {
         std::filesystem::path dir;
     };
     void finish(Grave& grave);
+    void collect_locked();
 
     const RunDir& m_run_dir;
     ProcessLauncher& m_launcher;
+    std::mutex m_mutex;
     std::vector<Grave> m_graves;
 };
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -34,7 +35,31 @@ bool ConsoleReporter::wants_color(std::FILE* stream) {
     return ::isatty(::fileno(stream)) == 1;
 }
 
+bool ConsoleReporter::wants_progress(std::FILE* stream) {
+    const char* term = std::getenv("TERM");
+    const char* ci = std::getenv("CI");
+    if ((term && std::string_view(term) == "dumb") || (ci && *ci))
+        return false;
+    return ::isatty(::fileno(stream)) == 1;
+}
+
+void ConsoleReporter::progress(const Progress& progress) {
+    if (!m_show_progress)
+        return;
+    std::string text = fmt::format("[{:>{}}/{}] {} running", progress.done, fmt::to_string(progress.total).size(),
+                                   progress.total, progress.running);
+    if (progress.failed > 0)
+        text += fmt::format(", {} not as expected", progress.failed);
+    std::fputs(fmt::format("\r\x1b[2K{}", paint(text, k_dim)).c_str(), m_out);
+    std::fflush(m_out);
+    m_progress_drawn = true;
+}
+
 void ConsoleReporter::line(const std::string& text) {
+    if (m_progress_drawn) {
+        std::fputs("\r\x1b[2K", m_out);
+        m_progress_drawn = false;
+    }
     std::string safe = m_redactor.apply(text);
     std::fputs(safe.c_str(), m_out);
     std::fputc('\n', m_out);
@@ -63,6 +88,8 @@ void ConsoleReporter::scenario_ready(const ScenarioOutcome& outcome) {
         line(fmt::format("  {}  could not stand up the database: {}", paint("ERROR", k_red), *outcome.error));
         return;
     }
+    if (outcome.server.empty())
+        return; // never started: the run stopped first
     line(paint(fmt::format("  server {}, ready in {} ms, answers as {}", outcome.server, outcome.ready_after.count(),
                            m_answers_as),
                k_dim));
@@ -84,6 +111,8 @@ void ConsoleReporter::step_finished(const ScenarioOutcome&, const StepOutcome& s
 }
 
 void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) {
+    if (!candidate.not_run.empty())
+        return; // counted in the scenario's closing line
     if (candidate.phase != m_phase && !candidate.phase.empty()) {
         m_phase = candidate.phase;
         line(fmt::format("  {} maintenance:", candidate.phase));
@@ -120,7 +149,18 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
     }
 }
 
-void ConsoleReporter::scenario_finished(const ScenarioOutcome&) {
+void ConsoleReporter::scenario_finished(const ScenarioOutcome& outcome) {
+    std::map<std::string, std::size_t> untried;
+    for (const auto& candidate : outcome.candidates)
+        if (!candidate.not_run.empty())
+            ++untried[candidate.not_run];
+    for (const auto& [reason, count] : untried) {
+        std::string why = reason == "interrupted" ? "the run was interrupted"
+                          : reason == "timeout"   ? "the run's --timeout passed"
+                          : reason == "fail-fast" ? "--fail-fast stopped the run after an earlier failure"
+                                                  : "the scenario's server or setup failed";
+        line(fmt::format("  {}  {} not tried: {}", paint("SKIP", k_dim), plural(count, "candidate"), why));
+    }
     line("");
 }
 
@@ -130,10 +170,15 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
     std::size_t met = 0;
     std::size_t caught = 0;
     std::size_t errors = 0;
+    std::size_t untried = 0;
     for (const auto& scenario : outcome.scenarios) {
         if (scenario.error)
             ++errors;
         for (const auto& candidate : scenario.candidates) {
+            if (!candidate.not_run.empty()) {
+                ++untried;
+                continue;
+            }
             ++candidates;
             if (candidate.phase == "after" &&
                 std::any_of(scenario.candidates.begin(), scenario.candidates.end(),
@@ -154,7 +199,7 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
         verdict = paint("gate: FAIL", k_red);
         break;
     case 3:
-        verdict = paint("gate: ERROR (infrastructure)", k_red);
+        verdict = paint(outcome.timed_out ? "gate: ERROR (--timeout passed)" : "gate: ERROR (infrastructure)", k_red);
         break;
     default:
         verdict = paint("gate: INTERRUPTED", k_red);
@@ -164,10 +209,13 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
     if (both_phases > 0)
         tried = fmt::format("{} ({} tried before and after maintenance: {} trials)",
                             plural(candidates - both_phases, "candidate"), both_phases, candidates);
-    line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{} (exit {})", verdict,
+    line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{}{} (exit {})", verdict,
                      tried, plural(outcome.scenarios.size(), "scenario"), met, caught, caught == 1 ? "" : "s",
                      candidates - met,
                      errors ? fmt::format(", {} scenario{} could not run", errors, errors == 1 ? "" : "s") : "",
+                     untried ? fmt::format(", {} not tried{}", untried,
+                                           outcome.stopped_early ? " (--fail-fast)" : "")
+                             : "",
                      outcome.exit_code()));
 }
 

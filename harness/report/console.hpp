@@ -20,9 +20,16 @@ class ConsoleReporter final : public RunObserver {
     void step_finished(const ScenarioOutcome& scenario, const StepOutcome& step) override;
     void scenario_finished(const ScenarioOutcome& outcome) override;
     void run_finished(const RunOutcome& outcome) override;
+    // On a terminal: redraws one progress line ("[ 37/200] 2 running, 1 failed") under the
+    // reported lines; elsewhere nothing, so CI logs get plain lines only.
+    void progress(const Progress& progress) override;
 
     // Returns whether `stream` should get colour: a terminal, NO_COLOR unset, TERM not dumb.
     static bool wants_color(std::FILE* stream);
+    // Returns whether `stream` should get the live progress line: a terminal, TERM not dumb, and
+    // not in CI (CI set: GitHub Actions, GitLab and Jenkins set it or run without a terminal).
+    static bool wants_progress(std::FILE* stream);
+    void show_progress(bool on) { m_show_progress = on; }
 
   private:
     void line(const std::string& text);
@@ -34,6 +41,8 @@ class ConsoleReporter final : public RunObserver {
     std::string m_answers_as;
     std::string m_phase; // the phase whose heading was printed last
     std::size_t m_name_width = 24;
+    bool m_show_progress = false;
+    bool m_progress_drawn = false; // a progress line stands at the bottom and must be wiped first
 };
 
 } // namespace stagegate

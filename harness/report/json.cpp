@@ -46,6 +46,8 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
             {"tls", candidate.tls.empty() ? json(nullptr) : json(candidate.tls)},
             {"translation", translation},
             {"warnings", warnings},
+            {"origin", candidate.origin.file.empty() ? json(nullptr) : json(redactor.apply(candidate.origin.to_string()))},
+            {"not_run", candidate.not_run.empty() ? json(nullptr) : json(candidate.not_run)},
             {"checks", checks}};
 }
 
@@ -73,8 +75,14 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
              {"maintenance", maintenance},
              {"candidates", candidates}});
     }
+    json stopped = outcome.signal != 0   ? json("interrupted")
+                   : outcome.timed_out   ? json("timeout")
+                   : outcome.stopped_early ? json("fail-fast")
+                                         : json(nullptr);
     json report = {{"format", "stagegate-report/1"},
-                   {"verdict", outcome.verdict() && outcome.signal == 0 ? "pass" : "fail"},
+                   {"verdict", outcome.verdict() && outcome.signal == 0 && !outcome.timed_out ? "pass" : "fail"},
+                   {"exit_code", outcome.exit_code()},
+                   {"stopped", stopped},
                    {"scenarios", scenarios}};
     // Strings are redacted going in (JSON escaping would hide a secret's \ and " forms) and the
     // text once more coming out. Invalid UTF-8 from a server is replaced, never a lost report.

@@ -153,12 +153,14 @@ struct Prepared {
     std::vector<std::string> translation;
 };
 
-Result<Prepared> prepare(const Candidate& candidate, const TrialContext& context) {
+// `origin` learns the config file line the string came from, even when the string fails.
+Result<Prepared> prepare(const Candidate& candidate, const TrialContext& context, SourceMark& origin) {
     Prepared prepared;
     prepared.driver = find_driver(candidate.driver);
     auto text = candidate_text(candidate, protocol_of(context.scenario.database.engine));
     if (!text)
         return std::unexpected(text.error());
+    origin = text->origin;
     for (const auto& secret : text->secrets)
         context.redactor.add(secret);
     prepared.translation = text->translation;
@@ -198,7 +200,8 @@ std::optional<Failure> check_identity(const Check& check, Session& session, cons
     if (!mine)
         return mine.error();
     ServiceFileScope service(*reference);
-    auto prepared = prepare(*reference, context);
+    SourceMark origin;
+    auto prepared = prepare(*reference, context, origin);
     if (!prepared)
         return Failure{Category::expectation,
                        fmt::format("the reference \"{}\" cannot be tried: {}", check.name, prepared.error().message),
@@ -309,6 +312,8 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
             if (!value)
                 return std::unexpected(config_failure(
                     value.error(), "the application would start without this setting: fix its config file"));
+            if (out.origin.file.empty() && value->line > 0)
+                out.origin = SourceMark{source.file.string(), value->line, 1};
             return value->value;
         };
         if (!source.key.empty()) {
@@ -366,7 +371,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& ex
     auto start = Clock::now();
     Trial trial(candidate, expect, phase, context.redactor);
     ServiceFileScope service(candidate);
-    auto prepared = prepare(candidate, context);
+    auto prepared = prepare(candidate, context, trial.outcome().origin);
     if (!prepared) {
         trial.failed(0, prepared.error(), since(start));
         return trial.finish(since(start));

@@ -31,6 +31,7 @@ struct CandidateText {
     std::string text;
     std::vector<std::string> translation; // "jdbc part -> native part" lines, secrets masked
     std::vector<std::string> secrets;     // passwords met on the way
+    SourceMark origin;                    // the config file line of the (first) key read; file empty: none
 };
 
 // Returns the candidate string, or a `config` failure naming the file, key and reason; strings

@@ -8,7 +8,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <set>
+#include <thread>
 
 namespace stagegate {
 
@@ -37,25 +41,66 @@ bool RunOutcome::verdict() const {
 int RunOutcome::exit_code() const {
     if (signal != 0)
         return 128 + signal;
-    if (std::any_of(scenarios.begin(), scenarios.end(), [](const auto& s) { return s.error.has_value(); }))
+    if (timed_out || std::any_of(scenarios.begin(), scenarios.end(), [](const auto& s) { return s.error.has_value(); }))
         return 3;
     return verdict() ? 0 : 1;
 }
 
+bool tries_candidates_one_at_a_time(const Scenario& scenario) {
+    if (scenario.client_environment == ClientEnvironment::machine)
+        return true;
+    for (const auto& candidate : scenario.candidates) {
+        if (!candidate.source.service.empty())
+            return true;
+        for (const auto& check : candidate.checks) {
+            if (check.kind == Check::Kind::pool)
+                return true;
+            if (check.kind == Check::Kind::query && !reads_only(check.sql))
+                return true;
+        }
+    }
+    return false;
+}
+
+bool reads_only(std::string_view sql) {
+    std::string lower;
+    for (char c : sql)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::size_t start = lower.find_first_not_of(" \t\r\n(");
+    if (start == std::string::npos)
+        return true;
+    std::size_t end = lower.find_first_not_of(" \t\r\n", start);
+    std::string word;
+    for (std::size_t i = start; i < lower.size() && std::isalpha(static_cast<unsigned char>(lower[i])); ++i)
+        word += lower[i];
+    static const std::set<std::string, std::less<>> k_reads{"select", "show", "values", "explain", "table", "describe"};
+    // WITH may hide a data-modifying statement (WITH x AS (DELETE ...)); EXPLAIN ANALYZE runs the
+    // statement; SELECT ... INTO creates a table; nextval/setval move a sequence. All count as writes.
+    static constexpr std::string_view k_writing[] = {"analyze", "analyse", " into ", "\ninto ", "nextval", "setval"};
+    if (!k_reads.contains(word) || end == std::string::npos)
+        return end == std::string::npos;
+    for (auto marker : k_writing)
+        if (lower.find(marker) != std::string::npos)
+            return false;
+    // One statement only: nothing but semicolons and blanks after the first semicolon.
+    std::size_t semicolon = lower.find(';', start);
+    return semicolon == std::string::npos || lower.find_first_not_of("; \t\r\n", semicolon) == std::string::npos;
+}
+
 namespace {
 
-// How many upcoming scenarios' servers are started ahead: two keep both cores busy copying
-// and starting while the current scenario runs.
+// How many upcoming scenarios' servers are started ahead of the scenarios being provisioned.
 constexpr std::size_t k_lookahead = 2;
 
 // Applies the scenario's setup steps in order, as superuser, one session per database.
-std::optional<std::string> apply_setup(const Scenario& scenario, Instance& instance, const RunOptions& options) {
+std::optional<std::string> apply_setup(const Scenario& scenario, Instance& instance, Millis budget,
+                                       const std::atomic<bool>* halt) {
     const Driver& admin = instance.admin_driver();
     std::map<std::string, std::unique_ptr<Session>> sessions;
     sessions[""] = instance.take_admin_session();
     for (std::size_t i = 0; i < scenario.database.setup.size(); ++i) {
         const SetupStep& step = scenario.database.setup[i];
-        auto deadline = Deadline::in(options.provision_timeout, options.interrupted);
+        auto deadline = Deadline::in(budget, halt);
         auto& session = sessions[step.database];
         if (!session) {
             auto opened = admin.connect_admin(instance.admin(step.database), deadline);
@@ -73,7 +118,7 @@ std::optional<std::string> apply_setup(const Scenario& scenario, Instance& insta
 }
 
 // Makes the client libraries see the machine's own configuration while a scenario that opted in
-// is tried, and only then.
+// is tried, and only then. The runner runs such trials alone: the environment is the process's.
 class ClientEnvironmentScope {
   public:
     explicit ClientEnvironmentScope(ClientEnvironment environment)
@@ -94,12 +139,12 @@ class ClientEnvironmentScope {
 
 // Applies one maintenance step to the running twin; `answers_as` follows answers_as steps.
 StepOutcome apply_step(const MaintenanceStep& step, Instance& instance, std::vector<HostName>& answers_as,
-                       Redactor& redactor, const RunOptions& options) {
+                       Redactor& redactor, Millis budget, const std::atomic<bool>* halt) {
     auto start = Clock::now();
     StepOutcome outcome;
     outcome.step = redactor.apply(step.label());
     outcome.mark = step.mark;
-    auto deadline = Deadline::in(options.provision_timeout, options.interrupted);
+    auto deadline = Deadline::in(budget, halt);
     std::expected<std::string, std::string> result;
     switch (step.kind) {
     case MaintenanceStep::Kind::sql: {
@@ -129,95 +174,574 @@ StepOutcome apply_step(const MaintenanceStep& step, Instance& instance, std::vec
     return outcome;
 }
 
+// A candidate's place in its scenario's outcome: which candidate, in which phase, expecting what.
+struct Slot {
+    const Candidate* candidate = nullptr;
+    Expectation expect;
+    std::string phase;
+};
+
+// One unit of work: bring a scenario's server up (and set it up), try one candidate, or apply
+// the maintenance steps. Tasks of earlier scenarios go first; `exclusive` ones run alone.
+struct Task {
+    enum class Kind { provision, trial, maintenance };
+    std::size_t scenario = 0;
+    Kind kind = Kind::provision;
+    std::size_t slot = 0;
+    bool exclusive = false;
+    std::uint64_t sequence = 0;
+
+    bool operator<(const Task& other) const {
+        return std::tie(scenario, sequence) < std::tie(other.scenario, other.sequence);
+    }
+};
+
+class Run {
+  public:
+    Run(std::span<const Scenario> scenarios, const RunDir& run_dir, ProcessLauncher& launcher, Redactor& redactor,
+        RunObserver& observer, const RunOptions& options)
+        : m_scenarios(scenarios), m_run_dir(run_dir), m_launcher(launcher), m_redactor(redactor),
+          m_observer(observer), m_options(options), m_states(scenarios.size()) {
+        m_outcome.scenarios.resize(scenarios.size());
+        for (std::size_t i = 0; i < scenarios.size(); ++i)
+            plan(i);
+    }
+
+    RunOutcome go() {
+        if (m_options.interrupted && m_options.interrupted->load()) {
+            m_halt_reason = Halt::signal;
+            m_halt.store(true);
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            for (std::size_t i = 0; i < m_scenarios.size(); ++i)
+                push(Task{i, Task::Kind::provision, 0, false, 0});
+            m_progress.total = 0;
+            for (const auto& state : m_states)
+                m_progress.total += state.slots.size();
+        }
+        std::thread watcher([this] { watch(); });
+        std::vector<std::thread> workers;
+        unsigned jobs = std::max(1u, m_options.jobs);
+        for (unsigned i = 0; i < jobs; ++i)
+            workers.emplace_back([this] { work(); });
+        for (auto& worker : workers)
+            worker.join();
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_wake.notify_all();
+        watcher.join();
+        finish_reporting();
+        // Every server is down (and its folder on its way out) before the run is reported.
+        m_retired.clear();
+        for (auto& state : m_states)
+            state.instance.reset();
+        m_providers.clear();
+        if (m_halt_reason == Halt::signal)
+            m_outcome.signal = received_signal() != 0 ? received_signal() : 2;
+        m_outcome.timed_out = m_halt_reason == Halt::timeout;
+        m_outcome.stopped_early = m_draining && m_halt_reason == Halt::none;
+        m_observer.run_finished(m_outcome);
+        return std::move(m_outcome);
+    }
+
+  private:
+    enum class Halt { none, signal, timeout };
+
+    struct ScenarioState {
+        std::vector<Slot> slots; // before-phase (or only-phase) trials, then after-phase ones
+        std::size_t first_after = 0;
+        bool one_at_a_time = false; // candidates could disturb each other: one trial at a time
+        bool exclusive = false;     // trials switch the process environment: nothing else runs meanwhile
+        bool provision_started = false;
+        std::unique_ptr<Instance> instance;
+        Provider* provider = nullptr; // the instance's
+        bool shareable = false;       // the server may serve a later scenario once proved clean
+        std::vector<HostName> answers_as;
+        bool tls_required = false;
+        std::size_t phase_end = 0;     // slots before this belong to the phase being tried
+        std::size_t next_slot = 0;     // the next slot to queue
+        std::size_t unfinished = 0;    // queued or running trials of the phase
+        bool maintained = false;
+        bool finished = false;
+        bool ready = false;              // the server is up and set up, or failed: scenario_ready may be reported
+        std::vector<bool> tried;         // per slot: run_candidate gave its outcome
+        std::vector<bool> done;          // per slot: the outcome is final (tried, or marked untried)
+        // What the observer has been told, in this order: ready, before-phase (or only-phase)
+        // candidates in file order, maintenance steps, after-phase candidates, finished.
+        bool ready_reported = false;
+        std::size_t slots_reported = 0;
+        std::size_t steps_reported = 0;
+    };
+
+    void plan(std::size_t index) {
+        const Scenario& scenario = m_scenarios[index];
+        ScenarioState& state = m_states[index];
+        ScenarioOutcome& outcome = m_outcome.scenarios[index];
+        outcome.file = scenario.file.string();
+        outcome.name = scenario.name;
+        if (scenario.client_environment == ClientEnvironment::machine)
+            outcome.client_environment = "machine";
+        auto add = [&](const Candidate& candidate, const Expectation& expect, std::string phase) {
+            state.slots.push_back(Slot{&candidate, expect, phase});
+            CandidateOutcome untried;
+            untried.name = candidate.name;
+            untried.phase = std::move(phase);
+            untried.driver = candidate.driver;
+            untried.expected = expect;
+            untried.mark = candidate.mark;
+            for (const auto& check : candidate.checks)
+                untried.checks.push_back(CheckOutcome{check.label(), std::string(check.layer()),
+                                                      CheckOutcome::Status::skipped, std::nullopt, Millis{0}, ""});
+            outcome.candidates.push_back(std::move(untried));
+        };
+        if (scenario.maintenance.empty()) {
+            for (const auto& candidate : scenario.candidates)
+                add(candidate, candidate.expect, "");
+            state.first_after = state.slots.size();
+        } else {
+            for (const auto& candidate : scenario.candidates)
+                if (candidate.phases.before)
+                    add(candidate, *candidate.phases.before, "before");
+            state.first_after = state.slots.size();
+            for (const auto& candidate : scenario.candidates)
+                if (candidate.phases.after)
+                    add(candidate, *candidate.phases.after, "after");
+        }
+        state.exclusive = scenario.client_environment == ClientEnvironment::machine ||
+                          std::any_of(scenario.candidates.begin(), scenario.candidates.end(),
+                                      [](const Candidate& c) { return !c.source.service.empty(); });
+        state.one_at_a_time = tries_candidates_one_at_a_time(scenario);
+        // Maintenance changes the server, and a template database would hand a scenario's objects
+        // to every later database: such servers serve one scenario only.
+        state.shareable = scenario.maintenance.empty() &&
+                          std::none_of(scenario.database.setup.begin(), scenario.database.setup.end(),
+                                       [](const SetupStep& step) { return step.database.starts_with("template"); });
+        state.tried.assign(state.slots.size(), false);
+        state.done.assign(state.slots.size(), false);
+        state.answers_as = scenario.database.answers_as;
+        state.tls_required = scenario.database.access.require_tls;
+        for (const auto& secret : scenario.secrets)
+            m_redactor.add(secret);
+    }
+
+    // --- the queue (m_mutex held) ---
+
+    void push(Task task) {
+        task.sequence = ++m_sequence;
+        m_queue.insert(task);
+        m_wake.notify_all();
+    }
+
+    bool stopping() const { return m_halt.load() || m_draining; }
+
+    // Takes the next task that may start now; waits while none may. Returns nothing when the run is over.
+    std::optional<Task> take() {
+        std::unique_lock lock(m_mutex);
+        while (true) {
+            if (!m_queue.empty()) {
+                auto next = m_queue.begin();
+                bool may_start = !m_exclusive_running && (!next->exclusive || m_running == 0);
+                if (stopping() || may_start) {
+                    Task task = *next;
+                    m_queue.erase(next);
+                    ++m_running;
+                    m_exclusive_running = task.exclusive && !stopping();
+                    return task;
+                }
+            } else if (m_running == 0) {
+                m_wake.notify_all();
+                return std::nullopt;
+            }
+            m_wake.wait(lock);
+        }
+    }
+
+    void work() {
+        while (auto task = take()) {
+            if (stopping())
+                skip(*task);
+            else
+                run(*task);
+            std::vector<Retired> retired;
+            {
+                std::lock_guard lock(m_mutex);
+                --m_running;
+                if (task->exclusive)
+                    m_exclusive_running = false;
+                retired.swap(m_retired);
+                m_wake.notify_all();
+            }
+            for (auto& server : retired) // servers of finished scenarios stop (or wait for the next) here
+                if (server.shareable)
+                    server.provider->release(std::move(server.instance));
+            retired.clear();
+        }
+    }
+
+    // Watches for SIGINT/SIGTERM and the run's timeout; either cuts every step short.
+    void watch() {
+        auto until = m_options.timeout ? std::optional(Clock::now() + *m_options.timeout) : std::nullopt;
+        std::unique_lock lock(m_mutex);
+        while (!m_done) {
+            if (m_halt_reason == Halt::none) {
+                if (m_options.interrupted && m_options.interrupted->load())
+                    m_halt_reason = Halt::signal;
+                else if (until && Clock::now() >= *until)
+                    m_halt_reason = Halt::timeout;
+                if (m_halt_reason != Halt::none) {
+                    m_halt.store(true);
+                    m_wake.notify_all();
+                }
+            }
+            m_wake.wait_for(lock, Millis(20));
+        }
+    }
+
+    // --- tasks ---
+
+    void run(const Task& task) {
+        switch (task.kind) {
+        case Task::Kind::provision:
+            provision(task.scenario);
+            break;
+        case Task::Kind::trial:
+            trial(task.scenario, task.slot);
+            break;
+        case Task::Kind::maintenance:
+            maintain(task.scenario);
+            break;
+        }
+    }
+
+    // A task that will not run: its scenario ends, its candidates say why they were not tried.
+    void skip(const Task& task) {
+        std::lock_guard lock(m_mutex);
+        if (task.kind == Task::Kind::trial)
+            trial_over(task.scenario);
+        else
+            end_scenario(task.scenario);
+    }
+
+    // One trial of the scenario's current phase is over, tried or skipped (m_mutex held): queues
+    // the next one of a one-at-a-time scenario, or moves on once the phase is done.
+    void trial_over(std::size_t index) {
+        ScenarioState& state = m_states[index];
+        --state.unfinished;
+        if (state.next_slot < state.phase_end && (state.one_at_a_time || state.exclusive)) {
+            if (!stopping()) {
+                push(Task{index, Task::Kind::trial, state.next_slot++, state.exclusive, 0});
+                return;
+            }
+            state.unfinished -= state.phase_end - state.next_slot; // never queued: never tried
+            state.next_slot = state.phase_end;
+        }
+        if (state.unfinished > 0)
+            return; // trials of this phase still run: the server stays until they end
+        if (stopping())
+            end_scenario(index);
+        else
+            phase_done(index);
+    }
+
+    struct ProviderEntry {
+        std::unique_ptr<Provider> provider;
+        std::mutex serial; // held around provision() when the provider is not thread-safe
+    };
+
+    ProviderEntry& provider_for(const Database& database) {
+        std::lock_guard lock(m_providers_mutex);
+        auto& entry = m_providers[{protocol_of(database.engine), database.provider}];
+        if (!entry.provider)
+            entry.provider = make_provider(database, m_run_dir, m_launcher, m_options.authority);
+        return entry;
+    }
+
+    void provision(std::size_t index) {
+        const Scenario& scenario = m_scenarios[index];
+        ScenarioState& state = m_states[index];
+        ScenarioOutcome& outcome = m_outcome.scenarios[index];
+        std::vector<std::size_t> ahead;
+        {
+            std::lock_guard lock(m_mutex);
+            state.provision_started = true;
+            // Upcoming scenarios' servers come up while this one is set up and tried.
+            for (std::size_t next = index + 1; next < m_states.size() && ahead.size() < k_lookahead; ++next)
+                if (!m_states[next].provision_started && next >= m_prepared_until) {
+                    ahead.push_back(next);
+                    m_prepared_until = next + 1;
+                }
+        }
+        {
+            ProviderEntry& entry = provider_for(scenario.database);
+            std::unique_lock<std::mutex> serial;
+            if (!entry.provider->thread_safe())
+                serial = std::unique_lock(entry.serial);
+            auto instance =
+                entry.provider->provision(scenario.database, Deadline::in(m_options.provision_timeout, &m_halt));
+            if (instance) {
+                m_redactor.add((*instance)->admin("").password);
+                outcome.server = (*instance)->description();
+                outcome.ready_after = (*instance)->ready_after();
+                state.instance = std::move(*instance);
+                state.provider = entry.provider.get();
+            } else {
+                outcome.error = m_redactor.apply(instance.error());
+            }
+        }
+        for (std::size_t next : ahead) {
+            ProviderEntry& entry = provider_for(m_scenarios[next].database);
+            if (!entry.provider->thread_safe())
+                continue; // only a hint, and such providers prepare nothing
+            std::lock_guard lock(m_mutex); // its own provision must not start meanwhile
+            if (!m_states[next].provision_started)
+                entry.provider->prepare(m_scenarios[next].database);
+        }
+        if (!outcome.error && !m_halt.load())
+            if (auto problem = apply_setup(scenario, *state.instance, m_options.provision_timeout, &m_halt))
+                outcome.error = m_redactor.apply(*problem);
+        std::lock_guard lock(m_mutex);
+        if (m_halt.load()) {
+            outcome.error.reset(); // cut short: not an infrastructure error
+            end_scenario(index);
+            return;
+        }
+        state.ready = true;
+        report();
+        if (outcome.error) {
+            if (m_options.fail_fast)
+                m_draining = true;
+            end_scenario(index);
+            return;
+        }
+        start_phase(index, scenario.maintenance.empty() ? state.slots.size() : state.first_after);
+    }
+
+    // Queues the trials of the slots up to `end` (m_mutex held).
+    void start_phase(std::size_t index, std::size_t end) {
+        ScenarioState& state = m_states[index];
+        state.phase_end = end;
+        state.unfinished = state.phase_end - state.next_slot;
+        if (state.unfinished == 0) {
+            phase_done(index);
+            return;
+        }
+        if (state.one_at_a_time || state.exclusive)
+            push(Task{index, Task::Kind::trial, state.next_slot++, state.exclusive, 0});
+        else
+            while (state.next_slot < state.phase_end)
+                push(Task{index, Task::Kind::trial, state.next_slot++, false, 0});
+    }
+
+    // The phase's trials are all done (m_mutex held): maintenance, the after phase, or the end.
+    void phase_done(std::size_t index) {
+        if (!m_scenarios[index].maintenance.empty() && !m_states[index].maintained)
+            push(Task{index, Task::Kind::maintenance, 0, false, 0});
+        else
+            end_scenario(index);
+    }
+
+    void trial(std::size_t index, std::size_t slot_index) {
+        const Scenario& scenario = m_scenarios[index];
+        ScenarioState& state = m_states[index];
+        const Slot& slot = state.slots[slot_index];
+        CandidateOutcome result;
+        {
+            // Only the candidates see the machine's client configuration, never setup or maintenance.
+            ClientEnvironmentScope environment(scenario.client_environment);
+            TrialContext context{scenario,           state.answers_as, state.instance->route(),
+                                 state.instance->certificate(), state.tls_required, m_redactor, &m_halt};
+            result = run_candidate(*slot.candidate, slot.expect, slot.phase, context);
+        }
+        std::lock_guard lock(m_mutex);
+        bool cut_short = !result.verdict || (result.category && *result.category == Category::timeout);
+        if (m_halt.load() && cut_short) {
+            // Cut short by the interruption or the run's timeout: its failure (or a timeout it
+            // expected) says nothing about the config.
+            mark_untried(result, m_halt_reason == Halt::signal ? "interrupted" : "timeout");
+        }
+        m_outcome.scenarios[index].candidates[slot_index] = std::move(result);
+        state.tried[slot_index] = true;
+        state.done[slot_index] = true;
+        const CandidateOutcome& stored = m_outcome.scenarios[index].candidates[slot_index];
+        ++m_progress.done;
+        if (!stored.verdict && stored.not_run.empty()) {
+            ++m_progress.failed;
+            if (m_options.fail_fast)
+                m_draining = true;
+        }
+        report();
+        m_progress.running = m_running - 1;
+        m_observer.progress(m_progress);
+        trial_over(index);
+    }
+
+    void maintain(std::size_t index) {
+        const Scenario& scenario = m_scenarios[index];
+        ScenarioState& state = m_states[index];
+        ScenarioOutcome& outcome = m_outcome.scenarios[index];
+        std::vector<StepOutcome> steps;
+        std::optional<std::string> error;
+        bool tls_required = state.tls_required;
+        std::vector<HostName> answers_as = state.answers_as;
+        for (const auto& step : scenario.maintenance) {
+            if (stopping())
+                break;
+            steps.push_back(
+                apply_step(step, *state.instance, answers_as, m_redactor, m_options.provision_timeout, &m_halt));
+            if (step.kind == MaintenanceStep::Kind::access)
+                tls_required = step.access.require_tls;
+            if (!steps.back().ok) {
+                error = fmt::format("{}: maintenance step failed: {}", step.mark.to_string(), steps.back().result);
+                break;
+            }
+        }
+        std::lock_guard lock(m_mutex);
+        state.maintained = true;
+        state.tls_required = tls_required;
+        state.answers_as = std::move(answers_as);
+        for (auto& step : steps)
+            outcome.maintenance.push_back(std::move(step));
+        report();
+        if (m_halt.load()) {
+            end_scenario(index);
+            return;
+        }
+        if (error) {
+            outcome.error = std::move(error);
+            if (m_options.fail_fast)
+                m_draining = true;
+            end_scenario(index);
+            return;
+        }
+        start_phase(index, state.slots.size());
+    }
+
+    // --- the end of a scenario and reporting (m_mutex held) ---
+
+    void mark_untried(CandidateOutcome& candidate, std::string reason) {
+        candidate.not_run = std::move(reason);
+        candidate.passed = false;
+        candidate.verdict = false;
+        candidate.category.reset();
+        if (candidate.not_run == "interrupted")
+            candidate.message = "not tried: the run was interrupted";
+        else if (candidate.not_run == "timeout")
+            candidate.message = "not tried: the run's --timeout passed";
+        else if (candidate.not_run == "fail-fast")
+            candidate.message = "not tried: --fail-fast stopped the run after an earlier failure";
+        else
+            candidate.message = "not tried: the scenario's server or setup failed";
+        candidate.hint.clear();
+        for (auto& check : candidate.checks) {
+            check.status = CheckOutcome::Status::skipped;
+            check.category.reset();
+            check.message.clear();
+        }
+    }
+
+    // The scenario is over (m_mutex held): what was not tried says why, and its server goes.
+    void end_scenario(std::size_t index) {
+        ScenarioState& state = m_states[index];
+        if (state.finished)
+            return;
+        state.finished = true;
+        ScenarioOutcome& outcome = m_outcome.scenarios[index];
+        std::string reason = m_halt_reason == Halt::signal    ? "interrupted"
+                             : m_halt_reason == Halt::timeout ? "timeout"
+                             : outcome.error                  ? "scenario-error"
+                                                              : "fail-fast";
+        for (std::size_t i = 0; i < outcome.candidates.size(); ++i) {
+            if (!state.tried[i])
+                mark_untried(outcome.candidates[i], reason);
+            state.done[i] = true;
+        }
+        if (state.instance) // stopped or kept outside the lock, by the worker
+            m_retired.push_back(Retired{std::move(state.instance), state.provider, state.shareable && !m_halt.load()});
+        state.ready = true;
+        report();
+    }
+
+    // Tells the observer everything that may be told now (m_mutex held): the first unfinished
+    // scenario's events as they come, in file order; later scenarios' events wait for it.
+    void report() {
+        while (m_head < m_states.size()) {
+            ScenarioState& state = m_states[m_head];
+            ScenarioOutcome& outcome = m_outcome.scenarios[m_head];
+            if (!state.ready)
+                return;
+            if (!state.ready_reported) {
+                state.ready_reported = true;
+                m_observer.scenario_started(m_scenarios[m_head]);
+                m_observer.scenario_ready(outcome);
+            }
+            auto report_slots = [&](std::size_t end) {
+                for (; state.slots_reported < end && state.done[state.slots_reported]; ++state.slots_reported)
+                    m_observer.candidate_finished(outcome, outcome.candidates[state.slots_reported]);
+                return state.slots_reported >= end;
+            };
+            if (!report_slots(state.first_after))
+                return;
+            for (; state.steps_reported < outcome.maintenance.size(); ++state.steps_reported)
+                m_observer.step_finished(outcome, outcome.maintenance[state.steps_reported]);
+            if (!report_slots(state.slots.size()) || !state.finished)
+                return;
+            m_observer.scenario_finished(outcome);
+            ++m_head;
+        }
+    }
+
+    // Reports what the run never reached (scenarios left queued when it stopped).
+    void finish_reporting() {
+        std::lock_guard lock(m_mutex);
+        for (std::size_t i = 0; i < m_states.size(); ++i) {
+            ScenarioState& state = m_states[i];
+            if (!state.finished)
+                end_scenario(i);
+        }
+    }
+
+    std::span<const Scenario> m_scenarios;
+    const RunDir& m_run_dir;
+    ProcessLauncher& m_launcher;
+    Redactor& m_redactor;
+    RunObserver& m_observer;
+    const RunOptions& m_options;
+
+    std::mutex m_providers_mutex;
+    std::map<std::pair<std::string_view, ProviderKind>, ProviderEntry> m_providers;
+
+    std::mutex m_mutex; // everything below
+    std::condition_variable m_wake;
+    std::set<Task> m_queue;
+    std::uint64_t m_sequence = 0;
+    std::size_t m_running = 0;
+    bool m_exclusive_running = false;
+    bool m_done = false;
+    bool m_draining = false; // --fail-fast saw a failure: nothing new starts
+    std::atomic<bool> m_halt{false};
+    Halt m_halt_reason = Halt::none;
+    std::size_t m_prepared_until = 0;
+    std::vector<ScenarioState> m_states;
+    struct Retired {
+        std::unique_ptr<Instance> instance;
+        Provider* provider = nullptr;
+        bool shareable = false;
+    };
+    std::vector<Retired> m_retired;
+    RunOutcome m_outcome;
+    Progress m_progress;
+    std::size_t m_head = 0; // the first scenario not yet reported to the end
+};
+
 } // namespace
 
 RunOutcome run_scenarios(std::span<const Scenario> scenarios, const RunDir& run_dir, ProcessLauncher& launcher,
                          Redactor& redactor, RunObserver& observer, const RunOptions& options) {
-    RunOutcome run;
-    // One provider per server kind: mysql and mariadb scenarios share the MariaDB one (and its
-    // template), since MariaDB serves both locally.
-    std::map<std::pair<std::string_view, ProviderKind>, std::unique_ptr<Provider>> providers;
-    auto stopped = [&] { return options.interrupted && options.interrupted->load(); };
-    auto provider_for = [&](const Database& database) -> Provider& {
-        auto& provider = providers[{protocol_of(database.engine), database.provider}];
-        if (!provider)
-            provider = make_provider(database, run_dir, launcher, options.authority);
-        return *provider;
-    };
-    std::size_t prepared_until = 1; // scenarios before this index were provisioned or prepared
-    for (std::size_t index = 0; index < scenarios.size(); ++index) {
-        const Scenario& scenario = scenarios[index];
-        if (stopped())
-            break;
-        for (const auto& secret : scenario.secrets)
-            redactor.add(secret);
-        observer.scenario_started(scenario);
-        ScenarioOutcome outcome;
-        outcome.file = scenario.file.string();
-        outcome.name = scenario.name;
-        auto instance = provider_for(scenario.database)
-                            .provision(scenario.database, Deadline::in(options.provision_timeout, options.interrupted));
-        // Upcoming scenarios' servers come up while this one's candidates are tried.
-        for (; prepared_until < std::min(scenarios.size(), index + 1 + k_lookahead); ++prepared_until)
-            provider_for(scenarios[prepared_until].database).prepare(scenarios[prepared_until].database);
-        if (instance) {
-            redactor.add((*instance)->admin("").password);
-            outcome.server = (*instance)->description();
-            outcome.ready_after = (*instance)->ready_after();
-            if (auto problem = apply_setup(scenario, **instance, options))
-                outcome.error = redactor.apply(*problem);
-        } else {
-            outcome.error = redactor.apply(instance.error());
-        }
-        if (scenario.client_environment == ClientEnvironment::machine)
-            outcome.client_environment = "machine";
-        observer.scenario_ready(outcome);
-        if (!outcome.error) {
-            std::vector<HostName> answers_as = scenario.database.answers_as;
-            bool tls_required = scenario.database.access.require_tls;
-            auto try_phase = [&](std::string_view phase, auto expectation_of) {
-                // Only the candidates see the machine's client configuration, never setup or maintenance.
-                ClientEnvironmentScope environment(scenario.client_environment);
-                for (std::size_t i = 0; i < scenario.candidates.size() && !stopped(); ++i) {
-                    const Candidate& candidate = scenario.candidates[i];
-                    std::optional<Expectation> expect = expectation_of(candidate);
-                    if (!expect)
-                        continue;
-                    TrialContext context{scenario,     answers_as, (*instance)->route(), (*instance)->certificate(),
-                                         tls_required, redactor,   options.interrupted};
-                    outcome.candidates.push_back(run_candidate(candidate, *expect, phase, context));
-                    observer.candidate_finished(outcome, outcome.candidates.back());
-                }
-            };
-            if (scenario.maintenance.empty()) {
-                try_phase("", [](const Candidate& c) { return std::optional<Expectation>(c.expect); });
-            } else {
-                try_phase("before", [](const Candidate& c) { return c.phases.before; });
-                for (const auto& step : scenario.maintenance) {
-                    if (stopped())
-                        break;
-                    outcome.maintenance.push_back(apply_step(step, **instance, answers_as, redactor, options));
-                    if (step.kind == MaintenanceStep::Kind::access)
-                        tls_required = step.access.require_tls;
-                    observer.step_finished(outcome, outcome.maintenance.back());
-                    if (!outcome.maintenance.back().ok) {
-                        outcome.error = fmt::format("{}: maintenance step failed: {}", step.mark.to_string(),
-                                                    outcome.maintenance.back().result);
-                        break;
-                    }
-                }
-                if (!outcome.error)
-                    try_phase("after", [](const Candidate& c) { return c.phases.after; });
-            }
-        }
-        if (stopped())
-            break; // the interrupted scenario is not reported as judged
-        run.scenarios.push_back(std::move(outcome));
-        observer.scenario_finished(run.scenarios.back());
-    }
-    run.signal = stopped() ? (received_signal() != 0 ? received_signal() : 2) : 0;
-    observer.run_finished(run);
-    return run;
+    Run run(scenarios, run_dir, launcher, redactor, observer, options);
+    return run.go();
 }
 
 } // namespace stagegate

@@ -46,4 +46,27 @@ std::string sql_literal(std::string_view text, bool backslash_escapes) {
     return out + "'";
 }
 
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    std::size_t digits = 0;
+    while (digits < text.size() && digits < 9 && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
+    if (digits == 0)
+        return std::nullopt;
+    long long number = std::stoll(std::string(text.substr(0, digits)));
+    std::string_view unit = text.substr(digits);
+    long long scale = 0;
+    if (unit == "ms")
+        scale = 1;
+    else if (unit.empty() || unit == "s")
+        scale = 1000;
+    else if (unit == "m")
+        scale = 60 * 1000;
+    else if (unit == "h")
+        scale = 3600 * 1000;
+    long long total = number * scale;
+    if (scale == 0 || total <= 0 || total > 7LL * 24 * 3600 * 1000)
+        return std::nullopt;
+    return std::chrono::milliseconds(total);
+}
+
 } // namespace stagegate

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,5 +23,9 @@ std::string percent_encode(std::string_view text, bool upper_hex = true);
 // Returns `text` as an SQL string literal: quotes doubled, and backslashes doubled too where the
 // server reads them as escapes (MariaDB and MySQL by default; not PostgreSQL or SQLite).
 std::string sql_literal(std::string_view text, bool backslash_escapes);
+
+// Returns the duration `text` names: a whole number with a unit, "500ms", "90s", "15m", "1h",
+// or a bare number of seconds; nothing for anything else, zero, or more than a week.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 } // namespace stagegate

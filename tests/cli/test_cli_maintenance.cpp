@@ -265,10 +265,13 @@ candidates:
         CHECK((*s)["maintenance"][0]["result"] == "reload");
         CHECK((*s)["maintenance"][1]["outcome"] == "fail");
         CHECK((*s)["maintenance"][1]["step"] == "settings: max_connections");
-        // the before phase ran and passed; the after phase was not tried
-        REQUIRE((*s)["candidates"].size() == 1);
+        // the before phase ran and passed; the after phase was not tried, and says so
+        REQUIRE((*s)["candidates"].size() == 2);
         CHECK((*s)["candidates"][0]["phase"] == "before");
         CHECK((*s)["candidates"][0]["verdict"] == "pass");
+        CHECK((*s)["candidates"][0]["not_run"].is_null());
+        CHECK((*s)["candidates"][1]["phase"] == "after");
+        CHECK((*s)["candidates"][1]["not_run"] == "scenario-error");
         check_no_secrets(result, text, {"maint-bad-step-pw", "maint-never-applied-pw"});
         check_nothing_left(root);
     }

@@ -135,7 +135,9 @@ TEST_SUITE("json_report") {
         json report = report_of(outcome);
 
         REQUIRE(report.is_object());
-        CHECK(keys_of(report) == std::set<std::string>{"format", "verdict", "scenarios"});
+        CHECK(keys_of(report) == std::set<std::string>{"format", "verdict", "exit_code", "stopped", "scenarios"});
+        CHECK(report["exit_code"] == 0);
+        CHECK(report["stopped"].is_null());
         CHECK(report["format"] == "stagegate-report/1");
         CHECK(report["verdict"] == "pass");
         REQUIRE(report["scenarios"].is_array());
@@ -153,7 +155,8 @@ TEST_SUITE("json_report") {
 
         const std::set<std::string> candidate_keys{"name",     "phase",       "driver",   "expected", "outcome",
                                                    "category", "verdict",     "message",  "hint",     "elapsed_ms",
-                                                   "tls",      "translation", "warnings", "checks"};
+                                                   "tls",      "translation", "warnings", "origin",
+                                                   "not_run",  "checks"};
         const json& pass = s["candidates"][0];
         CHECK(keys_of(pass) == candidate_keys);
         CHECK(pass["name"] == "DATABASE_URL corrected");
@@ -203,13 +206,14 @@ TEST_SUITE("json_report") {
                 out.push_back(key);
             return out;
         };
-        CHECK(keys(report) == std::vector<std::string>{"format", "verdict", "scenarios"});
+        CHECK(keys(report) == std::vector<std::string>{"format", "verdict", "exit_code", "stopped", "scenarios"});
         const auto& s = report["scenarios"][0];
         CHECK(keys(s) == std::vector<std::string>{"file", "scenario", "verdict", "error", "server",
                                                   "client_environment", "maintenance", "candidates"});
         CHECK(keys(s["candidates"][0]) ==
               std::vector<std::string>{"name", "phase", "driver", "expected", "outcome", "category", "verdict",
-                                       "message", "hint", "elapsed_ms", "tls", "translation", "warnings", "checks"});
+                                       "message", "hint", "elapsed_ms", "tls", "translation", "warnings", "origin",
+                                       "not_run", "checks"});
         CHECK(keys(s["candidates"][0]["checks"][0]) ==
               std::vector<std::string>{"check", "layer", "outcome", "category", "elapsed_ms"});
     }
