@@ -16,6 +16,7 @@ void add_run_command(CLI::App& app, Action& action);
 void add_lint_command(CLI::App& app, Action& action);
 void add_explain_command(CLI::App& app, Action& action);
 void add_diff_command(CLI::App& app, Action& action);
+void add_drill_command(CLI::App& app, Action& action);
 
 // Exit codes shared by the commands (docs/exit-codes.md).
 inline constexpr int k_exit_pass = 0;

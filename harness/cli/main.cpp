@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     stagegate::cli::add_lint_command(app, action);
     stagegate::cli::add_explain_command(app, action);
     stagegate::cli::add_diff_command(app, action);
+    stagegate::cli::add_drill_command(app, action);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

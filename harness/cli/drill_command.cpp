@@ -1,0 +1,127 @@
+#include "cli/commands.hpp"
+#include "cli/load.hpp"
+#include "provision/process.hpp"
+#include "report/console.hpp"
+#include "report/json.hpp"
+#include "run/drill.hpp"
+#include "run/runner.hpp"
+#include "run/signals.hpp"
+#include "util/text.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <memory>
+#include <thread>
+
+namespace stagegate::cli {
+
+namespace {
+
+struct DrillArgs {
+    std::vector<std::string> paths;
+    std::string json;
+    unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
+    std::string timeout;
+    double min_score = -1; // unset: the score never fails the command
+};
+
+// Shows the drill's progress: a live line on a terminal, one plain line per scenario elsewhere.
+class DrillObserver final : public RunObserver {
+  public:
+    DrillObserver(std::FILE* out, const Redactor& redactor) : m_out(out), m_progress(out, false, redactor) {
+        m_progress.show_progress(ConsoleReporter::wants_progress(out));
+        m_live = ConsoleReporter::wants_progress(out);
+    }
+    void scenario_started(const Scenario&) override {}
+    void scenario_ready(const ScenarioOutcome&) override {}
+    void candidate_finished(const ScenarioOutcome&, const CandidateOutcome&) override {}
+    void step_finished(const ScenarioOutcome&, const StepOutcome&) override {}
+    void scenario_finished(const ScenarioOutcome& outcome) override {
+        if (!m_live)
+            fmt::print(m_out, "tried {} candidates and mutants of {}\n", outcome.candidates.size(), outcome.name);
+    }
+    void run_finished(const RunOutcome&) override {
+        if (m_live)
+            fmt::print(m_out, "\r\x1b[2K");
+    }
+    void progress(const Progress& progress) override { m_progress.progress(progress); }
+
+  private:
+    std::FILE* m_out;
+    ConsoleReporter m_progress;
+    bool m_live = false;
+};
+
+int drill(const DrillArgs& args) {
+    std::optional<Millis> timeout;
+    if (!args.timeout.empty() && !(timeout = parse_duration(args.timeout))) {
+        fmt::print(stderr, "stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"\n",
+                   args.timeout);
+        return k_exit_invalid;
+    }
+    auto setup = set_up_run(args.paths);
+    if (!setup)
+        return setup.error();
+    Redactor redactor;
+    DrillPlan plan = plan_drill(setup->scenarios, redactor);
+    std::FILE* console = args.json == "-" ? stderr : stdout;
+    fmt::print(console, "drill: {} mutant{} of the candidates expected to pass, in {} scenario{}\n",
+               plan.origins.size(), plan.origins.size() == 1 ? "" : "s", plan.scenarios.size(),
+               plan.scenarios.size() == 1 ? "" : "s");
+    std::fflush(console);
+    DrillObserver observer(console, redactor);
+    RunOptions options;
+    options.interrupted = interruption_flag();
+    options.authority = setup->authority ? &*setup->authority : nullptr;
+    options.jobs = args.jobs;
+    options.timeout = timeout;
+    RunOutcome outcome = run_scenarios(plan.scenarios, setup->run_dir, system_launcher(), redactor, observer, options);
+    DrillResult result = judge_drill(plan, outcome, redactor);
+    std::fputs(redactor.apply(drill_text(result, plan)).c_str(), console);
+    int code = k_exit_pass;
+    if (outcome.signal != 0)
+        code = 128 + outcome.signal;
+    else if (outcome.timed_out || std::any_of(outcome.scenarios.begin(), outcome.scenarios.end(),
+                                              [](const ScenarioOutcome& s) { return s.error.has_value(); }))
+        code = k_exit_infrastructure;
+    else if (!result.baseline_failures.empty())
+        code = k_exit_fail;
+    else if (args.min_score >= 0 && result.score() + 1e-9 < args.min_score) {
+        fmt::print(console, "drill: the score {:.1f}% is below --min-score {:.1f}%\n", result.score(), args.min_score);
+        code = k_exit_fail;
+    }
+    if (!args.json.empty()) {
+        if (auto written = write_report(drill_json(result, plan, redactor), args.json); !written) {
+            fmt::print(stderr, "stagegate: error: {}\n", written.error());
+            if (code == k_exit_pass)
+                code = k_exit_infrastructure;
+        }
+    }
+    return code;
+}
+
+} // namespace
+
+void add_drill_command(CLI::App& app, Action& action) {
+    auto args = std::make_shared<DrillArgs>();
+    auto* command = app.add_subcommand(
+        "drill", "Mutation-test the scenarios' checks: try typo'd copies of every passing candidate and report which "
+                 "ones the checks catch");
+    command->add_option("paths", args->paths, "Scenario files or folders of *.yaml / *.yml")->required();
+    command->add_option("--json", args->json, "Write the kill table as JSON (stagegate-drill/1) to FILE, or -")
+        ->type_name("FILE|-");
+    command->add_option("--jobs,-j", args->jobs, "Servers and candidates in flight at once (default: the cores)")
+        ->check(CLI::Range(1u, 256u))
+        ->type_name("N");
+    command->add_option("--timeout", args->timeout, "Deadline for the whole drill (90s, 15m, 1h)")
+        ->type_name("DURATION");
+    command
+        ->add_option("--min-score", args->min_score,
+                     "Exit 1 when fewer than PCT percent of the mutants are caught (default: report only)")
+        ->check(CLI::Range(0.0, 100.0))
+        ->type_name("PCT");
+    command->callback([args, &action] { action = [args] { return drill(*args); }; });
+}
+
+} // namespace stagegate::cli

@@ -1,0 +1,237 @@
+#include "run/drill.hpp"
+
+#include "run/candidate_runner.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace stagegate {
+
+namespace {
+
+constexpr std::string_view k_separator = " ~ ";
+
+std::string mutant_name(const std::string& original, const Mutant& mutant) {
+    return fmt::format("{}{}{}", original, k_separator, mutant.kind);
+}
+
+// Returns the expectation a mutant keeps: pass where the original passes, nothing elsewhere.
+std::optional<Expectation> passing(const std::optional<Expectation>& expect) {
+    if (expect && expect->pass)
+        return expect;
+    return std::nullopt;
+}
+
+} // namespace
+
+double DrillResult::score() const {
+    std::size_t judged = killed + survived;
+    return judged == 0 ? 100.0 : 100.0 * static_cast<double>(killed) / static_cast<double>(judged);
+}
+
+DrillPlan plan_drill(const std::vector<Scenario>& scenarios, Redactor& redactor) {
+    DrillPlan plan;
+    for (std::size_t index = 0; index < scenarios.size(); ++index) {
+        Scenario drilled = scenarios[index];
+        const Scenario& original = scenarios[index];
+        for (const auto& secret : original.secrets)
+            redactor.add(secret);
+        std::string protocol(protocol_of(original.database.engine));
+        // Strings the scenario already expects to fail: a mutant equal to one is a typo seen before.
+        std::map<std::string, std::string> failing;
+        for (const auto& candidate : original.candidates) {
+            bool fails = original.maintenance.empty() ? !candidate.expect.pass
+                                                      : (candidate.phases.after && !candidate.phases.after->pass);
+            if (!fails)
+                continue;
+            if (auto text = candidate_text(candidate, protocol))
+                failing.emplace(text->text, candidate.name);
+        }
+        for (const auto& candidate : original.candidates) {
+            std::optional<Expectation> plain = original.maintenance.empty() ? passing(candidate.expect) : std::nullopt;
+            Phases phases{passing(candidate.phases.before), passing(candidate.phases.after)};
+            if (!plain && !phases.before && !phases.after)
+                continue;
+            const Driver* driver = find_driver(candidate.driver);
+            if (!driver)
+                continue; // the loader refuses unknown drivers: never here
+            auto text = candidate_text(candidate, protocol);
+            if (!text) {
+                plan.problems.push_back(fmt::format("{}: {}: its string cannot be read, so it has no mutants: {}",
+                                                    candidate.mark.to_string(), candidate.name,
+                                                    redactor.apply(text.error().message)));
+                continue;
+            }
+            for (const auto& secret : text->secrets)
+                redactor.add(secret);
+            auto parsed = driver->parse(text->text);
+            if (!parsed) {
+                plan.problems.push_back(fmt::format("{}: {}: {} cannot read its string, so it has no mutants",
+                                                    candidate.mark.to_string(), candidate.name, driver->name()));
+                continue;
+            }
+            for (const auto& secret : parsed->secrets)
+                redactor.add(secret);
+            for (auto& mutant : mutate(*driver, *parsed, text->text)) {
+                if (auto read = driver->parse(mutant.text))
+                    for (const auto& secret : read->secrets)
+                        redactor.add(secret);
+                Candidate copy = candidate;
+                copy.name = mutant_name(candidate.name, mutant);
+                copy.source = CandidateSource{};
+                copy.source.url = mutant.text;
+                copy.source.mark = candidate.source.mark;
+                copy.expect = plain.value_or(Expectation{});
+                copy.phases = phases;
+                drilled.candidates.push_back(std::move(copy));
+                MutantOrigin origin{index, candidate.name, std::move(mutant), ""};
+                if (auto seen = failing.find(origin.mutant.text); seen != failing.end())
+                    origin.same_as = seen->second;
+                plan.origins.push_back(std::move(origin));
+            }
+        }
+        plan.scenarios.push_back(std::move(drilled));
+    }
+    return plan;
+}
+
+DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const Redactor& redactor) {
+    DrillResult result;
+    // Outcomes by scenario and candidate name, every phase.
+    std::vector<std::multimap<std::string, const CandidateOutcome*>> by_name(outcome.scenarios.size());
+    for (std::size_t i = 0; i < outcome.scenarios.size(); ++i)
+        for (const auto& candidate : outcome.scenarios[i].candidates)
+            by_name[i].emplace(candidate.name, &candidate);
+    std::map<std::size_t, std::size_t> originals; // scenario -> how many candidates it had before mutants
+    for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
+        std::size_t mutants = std::count_if(plan.origins.begin(), plan.origins.end(),
+                                            [&](const MutantOrigin& origin) { return origin.scenario == i; });
+        originals[i] = plan.scenarios[i].candidates.size() - mutants;
+    }
+    for (std::size_t i = 0; i < outcome.scenarios.size() && i < plan.scenarios.size(); ++i) {
+        const ScenarioOutcome& scenario = outcome.scenarios[i];
+        if (scenario.error)
+            result.baseline_failures.push_back(
+                fmt::format("{}: the scenario could not run: {}", scenario.name, redactor.apply(*scenario.error)));
+        for (std::size_t c = 0; c < originals[i]; ++c) {
+            const std::string& name = plan.scenarios[i].candidates[c].name;
+            auto [first, last] = by_name[i].equal_range(name);
+            for (auto it = first; it != last; ++it) {
+                const CandidateOutcome& candidate = *it->second;
+                if (!candidate.verdict && candidate.not_run.empty())
+                    result.baseline_failures.push_back(fmt::format(
+                        "{} › {}{}: expected {}, got {}: {}", scenario.name, name,
+                        candidate.phase.empty() ? "" : " (" + candidate.phase + ")", candidate.expected.to_string(),
+                        candidate.passed ? "pass" : fmt::format("fail:{}", to_string(*candidate.category)),
+                        redactor.apply(candidate.message)));
+            }
+        }
+    }
+    for (const auto& origin : plan.origins) {
+        MutantResult judged;
+        judged.origin = origin;
+        if (origin.scenario < by_name.size()) {
+            auto [first, last] = by_name[origin.scenario].equal_range(mutant_name(origin.candidate, origin.mutant));
+            for (auto it = first; it != last; ++it) {
+                const CandidateOutcome& candidate = *it->second;
+                if (!candidate.not_run.empty()) {
+                    judged.untried = !judged.killed;
+                } else if (!candidate.passed && !judged.killed) {
+                    judged.killed = true;
+                    judged.untried = false;
+                    judged.phase = candidate.phase;
+                    judged.category = candidate.category;
+                    judged.message = redactor.apply(candidate.message);
+                }
+            }
+            if (first == last)
+                judged.untried = true;
+        }
+        if (judged.killed)
+            ++result.killed;
+        else if (!judged.untried)
+            ++result.survived;
+        result.mutants.push_back(std::move(judged));
+    }
+    return result;
+}
+
+std::string drill_text(const DrillResult& result, const DrillPlan& plan) {
+    std::string out;
+    std::size_t untried = std::count_if(result.mutants.begin(), result.mutants.end(),
+                                        [](const MutantResult& mutant) { return mutant.untried; });
+    std::string last_scenario;
+    std::string last_candidate;
+    for (const auto& mutant : result.mutants) {
+        const Scenario& scenario = plan.scenarios[mutant.origin.scenario];
+        if (scenario.name != last_scenario) {
+            out += fmt::format("\n{}  ({})\n", scenario.name, scenario.file.string());
+            last_scenario = scenario.name;
+            last_candidate.clear();
+        }
+        if (mutant.origin.candidate != last_candidate) {
+            out += fmt::format("  {}\n", mutant.origin.candidate);
+            last_candidate = mutant.origin.candidate;
+        }
+        std::string fate = mutant.untried  ? "NOT RUN "
+                           : mutant.killed ? "KILLED  "
+                                           : "SURVIVED";
+        std::string how;
+        if (mutant.killed)
+            how = fmt::format("caught as {}{}", to_string(*mutant.category),
+                              mutant.phase.empty() ? "" : " (" + mutant.phase + ")");
+        out += fmt::format("    {}  {:<18} {:<60} {}\n", fate, mutant.origin.mutant.kind,
+                           mutant.origin.mutant.description, how);
+        if (!mutant.origin.same_as.empty())
+            out += fmt::format("              the typo of \"{}\", which the scenario expects to fail\n",
+                               mutant.origin.same_as);
+        if (!mutant.killed && !mutant.untried)
+            out += fmt::format("              would be caught by: {}\n", mutant.origin.mutant.catches);
+    }
+    for (const auto& problem : plan.problems)
+        out += fmt::format("\nwarning: {}\n", problem);
+    if (!result.baseline_failures.empty()) {
+        out += "\nthe drill needs the scenarios to meet their own expectations first; these did not:\n";
+        for (const auto& failure : result.baseline_failures)
+            out += fmt::format("  {}\n", failure);
+    }
+    out += fmt::format("\ndrill: {} mutant{}, {} killed, {} survived{}: score {:.1f}%\n", result.mutants.size(),
+                       result.mutants.size() == 1 ? "" : "s", result.killed, result.survived,
+                       untried ? fmt::format(", {} not run", untried) : "", result.score());
+    return out;
+}
+
+std::string drill_json(const DrillResult& result, const DrillPlan& plan, const Redactor& redactor) {
+    using json = nlohmann::ordered_json;
+    json mutants = json::array();
+    for (const auto& mutant : result.mutants) {
+        const Scenario& scenario = plan.scenarios[mutant.origin.scenario];
+        mutants.push_back(
+            {{"scenario", scenario.name},
+             {"file", scenario.file.string()},
+             {"candidate", mutant.origin.candidate},
+             {"kind", mutant.origin.mutant.kind},
+             {"field", mutant.origin.mutant.field},
+             {"description", mutant.origin.mutant.description},
+             {"outcome", mutant.untried ? "not-run" : mutant.killed ? "killed" : "survived"},
+             {"phase", mutant.phase.empty() ? json(nullptr) : json(mutant.phase)},
+             {"category", mutant.category ? json(std::string(to_string(*mutant.category))) : json(nullptr)},
+             {"message", mutant.killed ? json(mutant.message) : json(nullptr)},
+             {"catches", mutant.killed ? json(nullptr) : json(mutant.origin.mutant.catches)},
+             {"same_as", mutant.origin.same_as.empty() ? json(nullptr) : json(mutant.origin.same_as)}});
+    }
+    json report = {{"format", "stagegate-drill/1"},
+                   {"score", std::round(result.score() * 10) / 10},
+                   {"killed", result.killed},
+                   {"survived", result.survived},
+                   {"baseline_failures", result.baseline_failures},
+                   {"problems", plan.problems},
+                   {"mutants", mutants}};
+    return redactor.apply(report.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
+}
+
+} // namespace stagegate
