@@ -258,7 +258,7 @@ void LocalServers::release(std::unique_ptr<Instance> instance) {
             return;
     }
     if (local->reset(Deadline::in(Millis(10000))))
-        return; // it could not be proved clean: it stops here
+        return; // it could not be proved clean (the reason does not matter): it stops here
     std::lock_guard lock(m_mutex);
     m_idle.push_back(Idle{std::move(instance), std::move(key)});
 }

@@ -23,8 +23,9 @@ std::string server_config_key(const Database& database) {
     for (const auto& [name, value] : database.settings)
         key += name + "=" + value + "\n";
     key += fmt::format("tls={}/{}\n", database.tls.enabled, to_string(database.tls.certificate));
-    for (const auto& name : database.certificate_names)
-        key += "name=" + name + "\n";
+    if (database.tls.enabled) // the names are in its certificate; without TLS a server answers to any name
+        for (const auto& name : database.certificate_names)
+            key += "name=" + name + "\n";
     key += fmt::format("require_tls={}\n", database.access.require_tls);
     for (const auto& line : database.access.hba)
         key += "hba=" + line + "\n";
