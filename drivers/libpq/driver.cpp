@@ -19,15 +19,23 @@ namespace {
 // libpq runs all of its own option checks and then fails at once without any network traffic.
 constexpr std::string_view k_nowhere = "/nonexistent/stagegate-parse-check";
 
-// libpq's blocking connect gives each host connect_timeout seconds (at least 2); the async
-// connect ignores it, so the application's own limit is applied here on top of the harness's.
-Deadline client_deadline(const ParsedCandidate& candidate, const Deadline& deadline) {
+// Returns how long libpq's blocking connect gives each host: connect_timeout seconds, at least 2;
+// nothing when the string sets none (the application then waits as long as the network does).
+std::optional<Millis> per_host_timeout(const ParsedCandidate& candidate) {
     auto text = candidate.get("connect_timeout");
     int seconds = 0;
     if (!text || std::from_chars(text->data(), text->data() + text->size(), seconds).ec != std::errc() || seconds <= 0)
+        return std::nullopt;
+    return Millis(1000L * std::max(seconds, 2));
+}
+
+// The async connect ignores connect_timeout, so the application's own limit is applied here on
+// top of the harness's.
+Deadline client_deadline(const ParsedCandidate& candidate, const Deadline& deadline) {
+    auto per_host = per_host_timeout(candidate);
+    if (!per_host)
         return deadline;
-    auto per_host = Millis(1000L * std::max(seconds, 2));
-    return deadline.capped(per_host * static_cast<long>(std::max<std::size_t>(1, candidate.endpoints.size())));
+    return deadline.capped(*per_host * static_cast<long>(std::max<std::size_t>(1, candidate.endpoints.size())));
 }
 
 struct OptionsDeleter {
@@ -317,7 +325,10 @@ class LibpqDriver final : public Driver {
         keys.insert(keys.end(), {"hostaddr", "port", "fallback_application_name"});
         values.insert(values.end(), {addrs, ports, "stagegate"});
         std::string target = candidate.endpoints.empty() ? std::string("the server") : candidate.endpoints.front().host;
-        return start(keys, values, client_deadline(candidate, deadline), target);
+        auto per_host = per_host_timeout(candidate);
+        if (!per_host || routes.size() < 2 || routes.size() != candidate.endpoints.size())
+            return start(keys, values, client_deadline(candidate, deadline), target);
+        return fail_over(keys, values, candidate, routes, *per_host, deadline);
     }
 
     Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {
@@ -330,6 +341,42 @@ class LibpqDriver final : public Driver {
     }
 
   private:
+    // libpq's blocking connect, which applications use, gives up on a host after connect_timeout
+    // and tries the next; the async connect never does. So with several hosts and a timeout,
+    // each host is tried on its own, in order, within its share of time, as libpq would.
+    static Result<std::unique_ptr<Session>> fail_over(std::vector<std::string> keys, std::vector<std::string> values,
+                                                      const ParsedCandidate& candidate, std::span<const Route> routes,
+                                                      Millis per_host, const Deadline& deadline) {
+        auto slot = [&](std::string_view key) {
+            auto at = std::find(keys.begin(), keys.end(), key);
+            if (at == keys.end()) {
+                keys.emplace_back(key);
+                values.emplace_back();
+                return values.size() - 1;
+            }
+            return static_cast<std::size_t>(at - keys.begin());
+        };
+        std::size_t host = slot("host");
+        std::size_t hostaddr = slot("hostaddr");
+        std::size_t port = slot("port");
+        std::vector<std::string> hosts = split_commas(values[host]);
+        std::string earlier;
+        Result<std::unique_ptr<Session>> last = std::unexpected(Failure{});
+        for (std::size_t i = 0; i < routes.size(); ++i) {
+            const std::string& name = candidate.endpoints[i].host;
+            values[host] = i < hosts.size() ? hosts[i] : name;
+            values[hostaddr] = routes[i].address;
+            values[port] = std::to_string(routes[i].port);
+            last = start(keys, values, deadline.capped(per_host), name.empty() ? routes[i].address : name);
+            if (last || deadline.expired() || deadline.stopped())
+                break;
+            earlier += fmt::format("{}{}: {}", earlier.empty() ? "" : "; ", name, last.error().message);
+        }
+        if (!last && routes.size() > 1 && !earlier.empty() && earlier != last.error().message)
+            last.error().message = fmt::format("no host answered as asked ({})", earlier);
+        return last;
+    }
+
     static Result<std::unique_ptr<Session>> start(const std::vector<std::string>& keys,
                                                   const std::vector<std::string>& values, const Deadline& deadline,
                                                   std::string_view target) {

@@ -47,7 +47,8 @@ std::optional<Category> by_code(int code, std::string_view message) {
         return Category::no_database;
     case 2002: // CR_CONNECTION_ERROR (MariaDB Connector/C: refused TCP port and missing socket)
     case 2003: // CR_CONN_HOST_ERROR
-        return Category::refused;
+        // "(110)" is ETIMEDOUT: nothing answered the connect, as at a dead or blackholed host.
+        return contains(message, "(110)") || contains(message, "timed out") ? Category::timeout : Category::refused;
     case 2005: // CR_UNKNOWN_HOST
         return Category::dns;
     case 2013: // CR_SERVER_LOST: during the handshake it is a peer that never answers

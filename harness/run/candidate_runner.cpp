@@ -170,8 +170,8 @@ Result<Prepared> prepare(const Candidate& candidate, const TrialContext& context
     for (const auto& secret : parsed->secrets)
         context.redactor.add(secret);
     prepared.parsed = std::move(*parsed);
-    auto routes =
-        route_candidate(prepared.parsed, context.scenario.database.engine, context.answers_as, context.server);
+    auto routes = route_candidate(prepared.parsed, context.scenario.database.engine, context.answers_as,
+                                  context.server, context.dead);
     if (!routes)
         return std::unexpected(routes.error());
     prepared.routes = std::move(*routes);
@@ -366,6 +366,18 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
     return out;
 }
 
+bool names_unreachable_host(const Candidate& candidate, const TrialContext& context) {
+    if (context.dead.names.empty() || !candidate.source.service.empty())
+        return false;
+    SourceMark origin;
+    auto prepared = prepare(candidate, context, origin);
+    if (!prepared)
+        return false;
+    return std::any_of(prepared->routes.begin(), prepared->routes.end(), [&](const Route& route) {
+        return route.address == context.dead.route.address && route.port == context.dead.route.port;
+    });
+}
+
 CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& expect, std::string_view phase,
                                const TrialContext& context) {
     auto start = Clock::now();
@@ -395,6 +407,21 @@ CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& ex
                             prepared->parsed.tls_setting, failure.message);
             failure.hint =
                 "require TLS in the string, with verification (ssl-mode=VERIFY_IDENTITY, sslmode=verify-full)";
+        }
+        if (failure.category == Category::timeout) {
+            // The client names the address it was sent to; say which declared-dead name that was.
+            std::vector<std::string> dead;
+            for (std::size_t i = 0; i < prepared->routes.size() && i < prepared->parsed.endpoints.size(); ++i)
+                if (prepared->routes[i].address == context.dead.route.address &&
+                    prepared->routes[i].port == context.dead.route.port && !context.dead.names.empty())
+                    dead.push_back(prepared->parsed.endpoints[i].host);
+            if (!dead.empty()) {
+                failure.message = fmt::format("{} never answered (the scenario lists {} as unreachable); the client "
+                                              "said: {}",
+                                              join(dead, ", "), dead.size() == 1 ? "it" : "them", failure.message);
+                failure.hint = "give the string a connect timeout the application can live with, and a second "
+                               "host to fail over to";
+            }
         }
         if (failure.category == Category::timeout && connect.within_ms > 0)
             failure.message += fmt::format(" (connect must finish within {} ms)", connect.within_ms);

@@ -5,6 +5,7 @@
 #include <span>
 
 #include "provision/provider.hpp"
+#include "run/host_map.hpp"
 #include "run/outcome.hpp"
 #include "util/redactor.hpp"
 
@@ -23,6 +24,7 @@ struct TrialContext {
     bool tls_required = false;                        // the server's access rules refuse plaintext logins now
     Redactor& redactor;
     const std::atomic<bool>* interrupted = nullptr;
+    DeadEnds dead{};                                  // database.unreachable, and where those names lead
 };
 
 // The candidate string and how it was made: read from the scenario or the application's config
@@ -56,6 +58,10 @@ class ServiceFileScope {
 // Returns a `tls` failure when the scenario requires clients to verify the server and the string
 // does not (sslmode=prefer/require, ssl-mode=REQUIRED, ...); run and lint both apply it.
 std::optional<Failure> tls_policy(const ParsedCandidate& parsed, const Database& database);
+
+// Returns true when the candidate's string names a host of the scenario's database.unreachable
+// (read and parsed, never connected): its login will mostly wait, so it needs no worker.
+bool names_unreachable_host(const Candidate& candidate, const TrialContext& context);
 
 // Tries one candidate: reads its string, parses it with its driver, routes its hosts, logs in,
 // runs its checks, and judges the result against `expect` (its expectation for `phase`: "",

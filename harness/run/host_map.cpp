@@ -60,7 +60,7 @@ Result<Route> map_file(const std::string& path, std::span<const HostName> answer
 } // namespace
 
 Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span<const HostName> answers_as,
-                                     const Route& server) {
+                                     const Route& server, const DeadEnds& dead) {
     std::vector<Route> routes;
     const auto count = candidate.endpoints.size();
     if (count == 0)
@@ -86,6 +86,12 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
                         "the scenario answers over TCP as " + listing(answers_as));
         }
         int port = endpoint.port.value_or(candidate.default_port);
+        if (std::any_of(dead.names.begin(), dead.names.end(), [&](const HostName& name) {
+                return same_host(name.host, destination) && name.port == port;
+            })) {
+            routes.push_back(dead.route);
+            continue;
+        }
         std::vector<int> ports;
         for (const auto& name : answers_as) {
             if (same_host(name.host, destination))
@@ -120,13 +126,14 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
 }
 
 Result<std::vector<Route>> route_candidate(const ParsedCandidate& candidate, Engine engine,
-                                           std::span<const HostName> answers_as, const Route& server) {
+                                           std::span<const HostName> answers_as, const Route& server,
+                                           const DeadEnds& dead) {
     if (candidate.protocol != protocol_of(engine))
         return fail(Category::config,
                     fmt::format("the string speaks {}, but the scenario's database is {}", candidate.protocol,
                                 to_string(engine)),
                     fmt::format("a {} database is reached with {}://...", to_string(engine), protocol_of(engine)));
-    return map_hosts(candidate, answers_as, server);
+    return map_hosts(candidate, answers_as, server, dead);
 }
 
 } // namespace stagegate

@@ -1,5 +1,6 @@
 #include "run/runner.hpp"
 
+#include "provision/dead_end.hpp"
 #include "provision/provider.hpp"
 #include "run/candidate_runner.hpp"
 #include "run/signals.hpp"
@@ -220,13 +221,23 @@ class Run {
             for (const auto& state : m_states)
                 m_progress.total += state.slots.size();
         }
+        if (std::any_of(m_scenarios.begin(), m_scenarios.end(),
+                        [](const Scenario& s) { return !s.database.unreachable.empty(); })) {
+            auto opened = DeadEnd::open();
+            if (opened)
+                m_dead_end = std::move(*opened);
+            else
+                m_dead_end_problem = opened.error();
+        }
         std::thread watcher([this] { watch(); });
         std::vector<std::thread> workers;
         unsigned jobs = std::max(1u, m_options.jobs);
         for (unsigned i = 0; i < jobs; ++i)
             workers.emplace_back([this] { work(); });
         for (auto& worker : workers)
-            worker.join();
+            worker.join(); // they end once nothing runs, waiters included
+        for (auto& waiter : m_waiters)
+            waiter.join();
         {
             std::lock_guard lock(m_mutex);
             m_done = true;
@@ -361,24 +372,55 @@ class Run {
 
     void work() {
         while (auto task = take()) {
+            // A login that will wait at a dead host costs nothing while it waits: it gets a thread
+            // of its own, so a suite of dead hosts takes one connect deadline, not their sum.
+            if (!stopping() && task->kind == Task::Kind::trial && !task->exclusive && waits_at_dead_end(*task)) {
+                std::lock_guard lock(m_mutex);
+                m_waiters.emplace_back([this, task = *task] {
+                    run(task);
+                    done(task);
+                });
+                continue;
+            }
             if (stopping())
                 skip(*task);
             else
                 run(*task);
-            std::vector<Retired> retired;
-            {
-                std::lock_guard lock(m_mutex);
-                --m_running;
-                if (task->exclusive)
-                    m_exclusive_running = false;
-                retired.swap(m_retired);
-                m_wake.notify_all();
-            }
-            for (auto& server : retired) // servers of finished scenarios stop (or wait for the next) here
-                if (server.shareable)
-                    server.provider->release(std::move(server.instance));
-            retired.clear();
+            done(*task);
         }
+    }
+
+    // A task taken by take() is over: the bookkeeping, and the servers of finished scenarios.
+    void done(const Task& task) {
+        std::vector<Retired> retired;
+        {
+            std::lock_guard lock(m_mutex);
+            --m_running;
+            if (task.exclusive)
+                m_exclusive_running = false;
+            retired.swap(m_retired);
+            m_wake.notify_all();
+        }
+        for (auto& server : retired) // servers of finished scenarios stop (or wait for the next) here
+            if (server.shareable)
+                server.provider->release(std::move(server.instance));
+    }
+
+    bool waits_at_dead_end(const Task& task) {
+        if (!m_dead_end || m_scenarios[task.scenario].database.unreachable.empty())
+            return false;
+        const Slot& slot = m_states[task.scenario].slots[task.slot];
+        return names_unreachable_host(*slot.candidate, context_for(task.scenario));
+    }
+
+    TrialContext context_for(std::size_t index) {
+        const Scenario& scenario = m_scenarios[index];
+        ScenarioState& state = m_states[index];
+        DeadEnds dead;
+        if (m_dead_end)
+            dead = DeadEnds{scenario.database.unreachable, m_dead_end->route()};
+        return TrialContext{scenario,      state.answers_as, state.instance->route(), state.instance->certificate(),
+                            state.tls_required, m_redactor, &m_halt, dead};
     }
 
     // Watches for SIGINT/SIGTERM and the run's timeout; either cuts every step short.
@@ -481,6 +523,8 @@ class Run {
                 serial = std::unique_lock(entry.serial);
             auto instance =
                 entry.provider->provision(scenario.database, Deadline::in(m_options.provision_timeout, &m_halt));
+            if (instance && !scenario.database.unreachable.empty() && !m_dead_end)
+                instance = std::unexpected(m_dead_end_problem);
             if (instance) {
                 m_redactor.add((*instance)->admin("").password);
                 outcome.server = (*instance)->description();
@@ -551,9 +595,7 @@ class Run {
         {
             // Only the candidates see the machine's client configuration, never setup or maintenance.
             ClientEnvironmentScope environment(scenario.client_environment);
-            TrialContext context{scenario,           state.answers_as, state.instance->route(),
-                                 state.instance->certificate(), state.tls_required, m_redactor, &m_halt};
-            result = run_candidate(*slot.candidate, slot.expect, slot.phase, context);
+            result = run_candidate(*slot.candidate, slot.expect, slot.phase, context_for(index));
         }
         std::lock_guard lock(m_mutex);
         bool cut_short = !result.verdict || (result.category && *result.category == Category::timeout);
@@ -731,6 +773,9 @@ class Run {
         bool shareable = false;
     };
     std::vector<Retired> m_retired;
+    std::vector<std::thread> m_waiters; // trials waiting at the dead end, each on its own thread
+    std::optional<DeadEnd> m_dead_end;   // where database.unreachable names lead
+    std::string m_dead_end_problem;      // why it could not be opened
     RunOutcome m_outcome;
     Progress m_progress;
     std::size_t m_head = 0; // the first scenario not yet reported to the end

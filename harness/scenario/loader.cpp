@@ -355,8 +355,9 @@ class Loader {
     }
 
     Database database(const YAML::Node& node, const std::string& path) {
-        require_map(node, path, "a mapping with engine, answers_as, settings, tls, access and setup");
-        auto keys = keys_of(node, path, {"engine", "provider", "answers_as", "settings", "tls", "access", "setup"},
+        require_map(node, path, "a mapping with engine, answers_as, unreachable, settings, tls, access and setup");
+        auto keys = keys_of(node, path,
+                            {"engine", "provider", "answers_as", "unreachable", "settings", "tls", "access", "setup"},
                             {"engine", "answers_as"});
         Database db;
         db.folder = m_file.parent_path();
@@ -376,6 +377,18 @@ class Loader {
         m_engine = db.engine;
         db.answers_as = m_engine == Engine::sqlite ? database_files(node["answers_as"], path + ".answers_as")
                                                    : answers_as(node["answers_as"], path + ".answers_as");
+        if (keys.contains("unreachable")) {
+            if (m_engine == Engine::sqlite)
+                throw problem(node["unreachable"], path + ".unreachable",
+                              "an sqlite database is a local file: it has no hosts to be unreachable");
+            db.unreachable = answers_as(node["unreachable"], path + ".unreachable");
+            for (const auto& dead : db.unreachable)
+                for (const auto& live : db.answers_as)
+                    if (dead.host == live.host && dead.port == live.port)
+                        throw problem(node["unreachable"], path + ".unreachable",
+                                      fmt::format("{}:{} is also in answers_as: a name either answers or does not",
+                                                  dead.host, dead.port));
+        }
         if (keys.contains("settings"))
             db.settings = settings(node["settings"], path + ".settings", db.setting_marks);
         if (keys.contains("tls"))

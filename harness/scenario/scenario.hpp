@@ -75,6 +75,9 @@ struct Database {
     Engine engine = Engine::postgres;
     ProviderKind provider = ProviderKind::local;
     std::vector<HostName> answers_as;
+    // Names staging has whose server does not answer (a dead primary, a firewalled replica): a
+    // client connecting there gets no reply until its own timeout, as from a blackholed host.
+    std::vector<HostName> unreachable;
     Settings settings;
     std::vector<SourceMark> setting_marks; // one per setting: where the name is, for messages
     TlsSetup tls;

@@ -45,6 +45,24 @@ bool same(const Route& a, const Route& b) {
 } // namespace
 
 TEST_SUITE("host_map") {
+    TEST_CASE("a name the scenario declares unreachable goes to the dead end, on its port only") {
+        const Route dead_end{"127.0.0.1", 40999};
+        auto answers = hosts({{"db-replica", 5432}});
+        auto unreachable = hosts({{"db-primary", 5432}});
+        DeadEnds dead{unreachable, dead_end};
+        auto routes = map_hosts(candidate({tcp("DB-Primary", 5432), tcp("db-replica")}), answers, k_server, dead);
+        REQUIRE(routes.has_value());
+        REQUIRE(routes->size() == 2);
+        CHECK(same((*routes)[0], dead_end)); // names compare without case, as DNS does
+        CHECK(same((*routes)[1], k_server));
+        // The dead name on another port is an unknown destination, as ever.
+        auto other_port = map_hosts(candidate({tcp("db-primary", 6432)}), answers, k_server, dead);
+        REQUIRE_FALSE(other_port.has_value());
+        CHECK(other_port.error().category == Category::dns);
+        // Without dead ends the name is unknown.
+        CHECK(failure_of(candidate({tcp("db-primary", 5432)}), answers).category == Category::dns);
+    }
+
     TEST_CASE("a known host and port is routed to the server") {
         auto routes =
             map_hosts(candidate({tcp("db-primary.internal", 5432)}), hosts({{"db-primary.internal", 5432}}), k_server);

@@ -262,7 +262,7 @@ TEST_SUITE("loader") {
                               k_candidates);
         CHECK(error.to_string() == at(4, 3,
                                       "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
-                                      "allowed here: engine, provider, answers_as, settings, tls, access, setup"));
+                                      "allowed here: engine, provider, answers_as, unreachable, settings, tls, access, setup"));
     }
 
     TEST_CASE("an unknown key in a candidate is named with its path and a suggestion") {

@@ -31,6 +31,9 @@ const Row k_by_code[] = {
     {2002, "HY000", "Can't connect to local server through socket '/run/mysqld/mysqld.sock' (2)", Phase::connect,
      Category::refused},
     {2003, "HY000", "Can't connect to MySQL server on '127.0.0.1' (111)", Phase::connect, Category::refused},
+    // errno 110, ETIMEDOUT: nothing answered the connect (a dead or blackholed host)
+    {2002, "HY000", "Can't connect to server on '127.0.0.1' (110)", Phase::connect, Category::timeout},
+    {2003, "HY000", "Can't connect to MySQL server on '10.0.0.9' (110)", Phase::connect, Category::timeout},
     {2005, "HY000", "Unknown server host 'db-prmary.invalid' (-2)", Phase::connect, Category::dns},
     {2013, "HY000", "Lost connection to server at 'handshake: reading initial communication packet', system error: 11",
      Phase::connect, Category::timeout},
