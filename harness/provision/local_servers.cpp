@@ -24,11 +24,12 @@ namespace {
 class LocalInstance final : public Instance {
   public:
     LocalInstance(LocalServers& owner, Reaper& reaper, LocalServers::Starting server, Database database,
-                  std::string password, std::string description, Millis ready_after, std::unique_ptr<Session> session,
+                  std::string password, std::string version, Millis ready_after, std::unique_ptr<Session> session,
                   std::optional<Catalog> fresh)
         : m_owner(owner), m_recipe(owner.recipe()), m_reaper(reaper), m_server(std::move(server)),
-          m_database(std::move(database)), m_password(std::move(password)), m_description(std::move(description)),
-          m_ready_after(ready_after), m_session(std::move(session)), m_fresh(std::move(fresh)) {}
+          m_database(std::move(database)), m_password(std::move(password)), m_version(std::move(version)),
+          m_description(m_recipe.description(m_version, m_server.port, m_database)), m_ready_after(ready_after),
+          m_session(std::move(session)), m_fresh(std::move(fresh)) {}
 
     ~LocalInstance() override {
         m_session.reset();
@@ -45,7 +46,8 @@ class LocalInstance final : public Instance {
     std::string description() const override {
         if (m_uses <= 1)
             return m_description;
-        return fmt::format("{} (shared: scenario #{} on this server, which was reset and checked clean first)", m_description, m_uses);
+        return fmt::format("{} (shared: scenario #{} on this server, which was reset and checked clean first)",
+                           m_description, m_uses);
     }
     Millis ready_after() const override { return m_ready_after; }
     std::unique_ptr<Session> take_admin_session() override { return std::move(m_session); }
@@ -111,21 +113,21 @@ class LocalInstance final : public Instance {
         auto now = m_recipe.catalog(**session, deadline);
         if (!now)
             return now.error();
-        if (*now != *m_fresh) {
-            if (auto done = m_recipe.reset(**session, *m_fresh, *now, deadline); !done)
-                return done.error();
-            now = m_recipe.catalog(**session, deadline);
-            if (!now)
-                return now.error();
-            if (*now != *m_fresh)
-                return "the catalog differs from a fresh server's after the reset";
-        }
+        // Sessions are ended even when the scenario created nothing: none may reach the next one.
+        if (auto done = m_recipe.reset(**session, *m_fresh, *now, deadline); !done)
+            return done.error();
+        now = m_recipe.catalog(**session, deadline);
+        if (!now)
+            return now.error();
+        if (*now != *m_fresh)
+            return "the catalog differs from a fresh server's after the reset";
         m_session = std::move(*session); // the next scenario's setup starts with it
         return std::nullopt;
     }
 
     // The next scenario takes the server: its readiness is the reset's duration.
     void reuse(Database database, Millis ready_after) {
+        m_description = m_recipe.description(m_version, m_server.port, database); // mysql and mariadb share servers
         m_database = std::move(database);
         m_ready_after = ready_after;
         ++m_uses;
@@ -163,6 +165,7 @@ class LocalInstance final : public Instance {
     LocalServers::Starting m_server;
     Database m_database; // as the server runs now: maintenance steps change it
     std::string m_password;
+    std::string m_version;
     std::string m_description;
     Millis m_ready_after;
     std::unique_ptr<Session> m_session;
@@ -478,9 +481,8 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalServers::provision(co
             // What a fresh server holds: a later scenario may use this one only once it holds that again.
             auto fresh = m_recipe->catalog(**session, deadline.capped(Millis(5000)));
             auto ready = std::chrono::duration_cast<Millis>(Clock::now() - started);
-            std::string description = m_recipe->description(version, server->port, database);
             return std::make_unique<LocalInstance>(*this, m_reaper, std::move(*server), database, m_password,
-                                                   std::move(description), ready, std::move(*session),
+                                                   std::move(version), ready, std::move(*session),
                                                    fresh ? std::optional(std::move(*fresh)) : std::nullopt);
         }
         if (!port_taken(session.error()) || attempt == 2)

@@ -209,8 +209,8 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
     if (both_phases > 0)
         tried = fmt::format("{} ({} tried before and after maintenance: {} trials)",
                             plural(candidates - both_phases, "candidate"), both_phases, candidates);
-    line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{}{} (exit {})", verdict,
-                     tried, plural(outcome.scenarios.size(), "scenario"), met, caught, caught == 1 ? "" : "s",
+    line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{}{} (exit {})",
+                     verdict, tried, plural(outcome.scenarios.size(), "scenario"), met, caught, caught == 1 ? "" : "s",
                      candidates - met,
                      errors ? fmt::format(", {} scenario{} could not run", errors, errors == 1 ? "" : "s") : "",
                      untried ? fmt::format(", {} not tried{}", untried,

@@ -20,7 +20,7 @@ class ConsoleReporter final : public RunObserver {
     void step_finished(const ScenarioOutcome& scenario, const StepOutcome& step) override;
     void scenario_finished(const ScenarioOutcome& outcome) override;
     void run_finished(const RunOutcome& outcome) override;
-    // On a terminal: redraws one progress line ("[ 37/200] 2 running, 1 failed") under the
+    // On a terminal: redraws one progress line ("[ 37/200] 2 running, 1 not as expected") under the
     // reported lines; elsewhere nothing, so CI logs get plain lines only.
     void progress(const Progress& progress) override;
 

@@ -46,7 +46,8 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
             {"tls", candidate.tls.empty() ? json(nullptr) : json(candidate.tls)},
             {"translation", translation},
             {"warnings", warnings},
-            {"origin", candidate.origin.file.empty() ? json(nullptr) : json(redactor.apply(candidate.origin.to_string()))},
+            {"origin",
+             candidate.origin.file.empty() ? json(nullptr) : json(redactor.apply(candidate.origin.to_string()))},
             {"not_run", candidate.not_run.empty() ? json(nullptr) : json(candidate.not_run)},
             {"checks", checks}};
 }
