@@ -185,7 +185,7 @@ struct Slot {
 // One unit of work: bring a scenario's server up (and set it up), try one candidate, or apply
 // the maintenance steps. Tasks of earlier scenarios go first; `exclusive` ones run alone.
 struct Task {
-    enum class Kind { provision, trial, maintenance };
+    enum class Kind { provision, trial, maintenance, retire };
     std::size_t scenario = 0;
     Kind kind = Kind::provision;
     std::size_t slot = 0;
@@ -253,7 +253,11 @@ class Run {
         if (m_halt_reason == Halt::signal)
             m_outcome.signal = received_signal() != 0 ? received_signal() : 2;
         m_outcome.timed_out = m_halt_reason == Halt::timeout;
-        m_outcome.stopped_early = m_draining && m_halt_reason == Halt::none;
+        m_outcome.stopped_early =
+            std::any_of(m_outcome.scenarios.begin(), m_outcome.scenarios.end(), [](const ScenarioOutcome& scenario) {
+                return std::any_of(scenario.candidates.begin(), scenario.candidates.end(),
+                                   [](const CandidateOutcome& c) { return c.not_run == "fail-fast"; });
+            });
         m_observer.run_finished(m_outcome);
         return std::move(m_outcome);
     }
@@ -378,7 +382,7 @@ class Run {
                 std::lock_guard lock(m_mutex);
                 m_waiters.emplace_back([this, task = *task] {
                     run(task);
-                    done(task);
+                    done(task, true);
                 });
                 continue;
             }
@@ -391,14 +395,19 @@ class Run {
     }
 
     // A task taken by take() is over: the bookkeeping, and the servers of finished scenarios.
-    void done(const Task& task) {
+    // A waiter leaves those to a worker: a process started from a thread gets its parent-death
+    // signal when that thread ends, and a waiter ends at once (the reaper's rm would die with it).
+    void done(const Task& task, bool waiter = false) {
         std::vector<Retired> retired;
         {
             std::lock_guard lock(m_mutex);
             --m_running;
             if (task.exclusive)
                 m_exclusive_running = false;
-            retired.swap(m_retired);
+            if (!waiter)
+                retired.swap(m_retired);
+            else if (!m_retired.empty())
+                push(Task{task.scenario, Task::Kind::retire, 0, false, 0});
             m_wake.notify_all();
         }
         for (auto& server : retired) // servers of finished scenarios stop (or wait for the next) here
@@ -455,6 +464,8 @@ class Run {
         case Task::Kind::maintenance:
             maintain(task.scenario);
             break;
+        case Task::Kind::retire:
+            break; // done() takes the servers of finished scenarios
         }
     }
 
@@ -463,7 +474,7 @@ class Run {
         std::lock_guard lock(m_mutex);
         if (task.kind == Task::Kind::trial)
             trial_over(task.scenario);
-        else
+        else if (task.kind != Task::Kind::retire)
             end_scenario(task.scenario);
     }
 
