@@ -1,5 +1,7 @@
 #include "report/github.hpp"
 
+#include "run/signals.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -64,19 +66,6 @@ std::string command(std::string_view level, const Location& where, std::string_v
         properties += fmt::format(",col={}", where.column);
     return fmt::format("::{} {},title={}::{}\n", level, properties, property(title),
                        safe(escaped_data(redactor.apply(message))));
-}
-
-std::string signal_name(int signal) {
-    switch (signal) {
-    case 0:
-        return "a signal";
-    case SIGINT:
-        return "SIGINT";
-    case SIGTERM:
-        return "SIGTERM";
-    default:
-        return fmt::format("signal {}", signal);
-    }
 }
 
 // Returns where a scenario error points ("file:line:col: " at its start) and the rest of it; else

@@ -1,5 +1,8 @@
 #include "report/junit.hpp"
 
+#include "run/signals.hpp"
+#include "util/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -101,43 +104,6 @@ std::string xml_sanitized(std::string_view text) {
     return out;
 }
 
-// Returns `text` escaped for an attribute value or element content. Line breaks and tabs in
-// attributes are written as references, since parsers turn them into spaces otherwise.
-std::string xml_escaped(std::string_view text, bool attribute) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        case '\r':
-            out += "&#13;";
-            break;
-        case '\n':
-            out += attribute ? "&#10;" : "\n";
-            break;
-        case '\t':
-            out += attribute ? "&#9;" : "\t";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
-
 // Sanitised before redaction, so a secret split by a dropped control character is whole again.
 void clean(std::string& text, const Redactor& redactor) {
     text = redactor.apply(xml_sanitized(text));
@@ -146,19 +112,6 @@ void clean(std::string& text, const Redactor& redactor) {
 std::string seconds(Millis elapsed) {
     long ms = std::max<long>(elapsed.count(), 0);
     return fmt::format("{}.{:03}", ms / 1000, ms % 1000);
-}
-
-std::string signal_name(int signal) {
-    switch (signal) {
-    case 0:
-        return "a signal";
-    case SIGINT:
-        return "SIGINT";
-    case SIGTERM:
-        return "SIGTERM";
-    default:
-        return fmt::format("signal {}", signal);
-    }
 }
 
 TestCase passing_case(std::string name, int line, Millis elapsed) {

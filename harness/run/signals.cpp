@@ -34,4 +34,17 @@ int received_signal() {
     return g_signal.load();
 }
 
+std::string signal_name(int signal) {
+    switch (signal) {
+    case 0:
+        return "a signal";
+    case SIGINT:
+        return "SIGINT";
+    case SIGTERM:
+        return "SIGTERM";
+    default:
+        return "signal " + std::to_string(signal);
+    }
+}
+
 } // namespace stagegate

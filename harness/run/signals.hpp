@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <string>
 
 namespace stagegate {
 
@@ -13,5 +14,8 @@ const std::atomic<bool>* interruption_flag();
 
 // Returns the signal that interrupted the run, or 0.
 int received_signal();
+
+// Returns "SIGINT", "SIGTERM", "signal N", or "a signal" for 0: for messages about an interruption.
+std::string signal_name(int signal);
 
 } // namespace stagegate

@@ -19,32 +19,6 @@ std::string escaped(std::string_view secret, std::string_view specials, std::str
     return out;
 }
 
-std::string xml_escaped(std::string_view secret) {
-    std::string out;
-    for (char c : secret) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
-
 std::string form_encoded(std::string_view secret, bool upper_hex) {
     std::string out = percent_encode(secret, upper_hex);
     for (std::size_t at = out.find("%20"); at != std::string::npos; at = out.find("%20", at))
