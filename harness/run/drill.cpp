@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace stagegate {
 
@@ -30,7 +31,8 @@ std::optional<Expectation> passing(const std::optional<Expectation>& expect) {
 
 double DrillResult::score() const {
     std::size_t judged = killed + survived;
-    return judged == 0 ? 100.0 : 100.0 * static_cast<double>(killed) / static_cast<double>(judged);
+    double exact = judged == 0 ? 100.0 : 100.0 * static_cast<double>(killed) / static_cast<double>(judged);
+    return std::round(exact * 10) / 10; // as printed, so --min-score compares what people read
 }
 
 DrillPlan plan_drill(const std::vector<Scenario>& scenarios, Redactor& redactor) {
@@ -112,6 +114,8 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
                                             [&](const MutantOrigin& origin) { return origin.scenario == i; });
         originals[i] = plan.scenarios[i].candidates.size() - mutants;
     }
+    // Originals that miss their own expectation: their mutants prove nothing either way.
+    std::set<std::pair<std::size_t, std::string>> failing;
     for (std::size_t i = 0; i < outcome.scenarios.size() && i < plan.scenarios.size(); ++i) {
         const ScenarioOutcome& scenario = outcome.scenarios[i];
         if (scenario.error)
@@ -122,6 +126,8 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
             auto [first, last] = by_name[i].equal_range(name);
             for (auto it = first; it != last; ++it) {
                 const CandidateOutcome& candidate = *it->second;
+                if (!candidate.verdict && candidate.not_run.empty())
+                    failing.insert({i, name});
                 if (!candidate.verdict && candidate.not_run.empty())
                     result.baseline_failures.push_back(fmt::format(
                         "{} › {}{}: expected {}, got {}: {}", scenario.name, name,
@@ -150,6 +156,12 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
             }
             if (first == last)
                 judged.untried = true;
+        }
+        if (failing.contains({origin.scenario, origin.candidate})) {
+            judged.killed = false;
+            judged.untried = true;
+            judged.category.reset();
+            judged.message.clear();
         }
         if (judged.killed)
             ++result.killed;
@@ -225,7 +237,7 @@ std::string drill_json(const DrillResult& result, const DrillPlan& plan, const R
              {"same_as", mutant.origin.same_as.empty() ? json(nullptr) : json(mutant.origin.same_as)}});
     }
     json report = {{"format", "stagegate-drill/1"},
-                   {"score", std::round(result.score() * 10) / 10},
+                   {"score", result.score()},
                    {"killed", result.killed},
                    {"survived", result.survived},
                    {"baseline_failures", result.baseline_failures},

@@ -39,7 +39,7 @@ struct MutantResult {
     std::string phase;                // where it was caught ("" without maintenance)
     std::optional<Category> category; // how it was caught
     std::string message;              // what the checks said (redacted)
-    bool untried = false;             // the run stopped first: neither killed nor survived
+    bool untried = false;             // the run stopped first, or the original itself fails: neither
 };
 
 // Reads the run of a plan: a mutant is killed when it failed in any phase the original passes.
@@ -48,7 +48,8 @@ struct DrillResult {
     std::vector<std::string> baseline_failures; // originals that did not meet their expectations
     std::size_t killed = 0;
     std::size_t survived = 0;
-    // Returns killed / (killed + survived) as a percentage, 100 with no mutants.
+    // Returns killed / (killed + survived) as a percentage rounded to one decimal, 100 with no
+    // mutants. Mutants of an original that misses its own expectation count as not run.
     double score() const;
 };
 
