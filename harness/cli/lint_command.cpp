@@ -30,7 +30,9 @@ Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario&
         return parsed;
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
-    auto routes = route_candidate(*parsed, scenario.database.engine, answers_as, Route{"127.0.0.1", 0});
+    // Unreachable names route to a dead end (never reached here): they are not unknown hosts.
+    auto routes = route_candidate(*parsed, scenario.database.engine, answers_as, Route{"127.0.0.1", 0},
+                                  DeadEnds{scenario.database.unreachable, Route{"127.0.0.1", 0}});
     if (!routes)
         return std::unexpected(routes.error());
     if (auto refused = tls_policy(*parsed, scenario.database))

@@ -99,6 +99,9 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
         }
         if (ports.empty()) {
             auto names = known_names(answers_as);
+            for (const auto& name : known_names(dead.names)) // a typo of a dead name is a typo too
+                if (std::find(names.begin(), names.end(), name) == names.end())
+                    names.push_back(name);
             std::string suggestion = did_you_mean(destination, names);
             std::string message = fmt::format("host {} is unknown{}", destination, position(i, count));
             if (!suggestion.empty())

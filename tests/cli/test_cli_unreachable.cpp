@@ -125,6 +125,32 @@ TEST_SUITE("cli") {
         check_nothing_left(root);
     }
 
+    TEST_CASE("unreachable hosts: lint knows them, and suggests them for a typo") {
+        auto dir = fresh_dir("unreachable-lint");
+        auto file = write_file(dir / "lint.yaml", R"(scenario: dead lint
+database:
+  engine: postgres
+  answers_as: [db-replica.dead.test:5432]
+  unreachable: [db-primary.dead.test:5432]
+candidates:
+  - name: dead
+    driver: libpq
+    url: postgresql://app@db-primary.dead.test:5432/app?connect_timeout=2
+    expect: {fail: timeout}
+  - name: typo of the dead name
+    driver: libpq
+    url: postgresql://app@db-primry.dead.test:5432/app?connect_timeout=2
+    expect: {fail: timeout}
+)");
+        auto result = run_stagegate({"lint", file.string()});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 1); // the typo would fail as dns, not time out at the dead host
+        CHECK(contains(result.out, "lint.yaml:7:5: ok: dead"));
+        CHECK(contains(result.out + result.err,
+                       "typo of the dead name: host db-primry.dead.test is unknown; did you mean db-primary.dead.test or "
+                       "db-replica.dead.test?"));
+    }
+
     TEST_CASE("unreachable hosts: a name both answering and unreachable, or on sqlite, is a scenario error") {
         auto dir = fresh_dir("unreachable-bad");
         auto both = write_file(dir / "both.yaml", R"(scenario: both

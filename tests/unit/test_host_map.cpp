@@ -59,6 +59,10 @@ TEST_SUITE("host_map") {
         auto other_port = map_hosts(candidate({tcp("db-primary", 6432)}), answers, k_server, dead);
         REQUIRE_FALSE(other_port.has_value());
         CHECK(other_port.error().category == Category::dns);
+        // A typo of a dead name is suggested like any other.
+        auto typo = map_hosts(candidate({tcp("db-primry", 5432)}), answers, k_server, dead);
+        REQUIRE_FALSE(typo.has_value());
+        CHECK(typo.error().message == "host db-primry is unknown; did you mean db-primary?");
         // Without dead ends the name is unknown.
         CHECK(failure_of(candidate({tcp("db-primary", 5432)}), answers).category == Category::dns);
     }
