@@ -126,14 +126,14 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
             auto [first, last] = by_name[i].equal_range(name);
             for (auto it = first; it != last; ++it) {
                 const CandidateOutcome& candidate = *it->second;
-                if (!candidate.verdict && candidate.not_run.empty())
-                    failing.insert({i, name});
-                if (!candidate.verdict && candidate.not_run.empty())
-                    result.baseline_failures.push_back(fmt::format(
-                        "{} › {}{}: expected {}, got {}: {}", scenario.name, name,
-                        candidate.phase.empty() ? "" : " (" + candidate.phase + ")", candidate.expected.to_string(),
-                        candidate.passed ? "pass" : fmt::format("fail:{}", to_string(*candidate.category)),
-                        redactor.apply(candidate.message)));
+                if (candidate.verdict || !candidate.not_run.empty())
+                    continue;
+                failing.insert({i, name});
+                result.baseline_failures.push_back(fmt::format(
+                    "{} › {}{}: expected {}, got {}: {}", scenario.name, name,
+                    candidate.phase.empty() ? "" : " (" + candidate.phase + ")", candidate.expected.to_string(),
+                    candidate.passed ? "pass" : fmt::format("fail:{}", to_string(*candidate.category)),
+                    redactor.apply(candidate.message)));
             }
         }
     }

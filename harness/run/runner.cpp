@@ -282,8 +282,7 @@ class Run {
         bool maintained = false;
         bool finished = false;
         bool ready = false;              // the server is up and set up, or failed: scenario_ready may be reported
-        std::vector<bool> tried;         // per slot: run_candidate gave its outcome
-        std::vector<bool> done;          // per slot: the outcome is final (tried, or marked untried)
+        std::vector<bool> done;          // per slot: the outcome is final (tried, or marked untried at the end)
         // What the observer has been told, in this order: ready, before-phase (or only-phase)
         // candidates in file order, maintenance steps, after-phase candidates, finished.
         bool ready_reported = false;
@@ -334,7 +333,6 @@ class Run {
         state.shareable = scenario.maintenance.empty() &&
                           std::none_of(scenario.database.setup.begin(), scenario.database.setup.end(),
                                        [](const SetupStep& step) { return step.database.starts_with("template"); });
-        state.tried.assign(state.slots.size(), false);
         state.done.assign(state.slots.size(), false);
         state.answers_as = scenario.database.answers_as;
         state.tls_required = scenario.database.access.require_tls;
@@ -616,7 +614,6 @@ class Run {
             mark_untried(result, m_halt_reason == Halt::signal ? "interrupted" : "timeout");
         }
         m_outcome.scenarios[index].candidates[slot_index] = std::move(result);
-        state.tried[slot_index] = true;
         state.done[slot_index] = true;
         const CandidateOutcome& stored = m_outcome.scenarios[index].candidates[slot_index];
         ++m_progress.done;
@@ -707,7 +704,7 @@ class Run {
                              : outcome.error                  ? "scenario-error"
                                                               : "fail-fast";
         for (std::size_t i = 0; i < outcome.candidates.size(); ++i) {
-            if (!state.tried[i])
+            if (!state.done[i]) // not tried: only a trial sets it before the scenario ends
                 mark_untried(outcome.candidates[i], reason);
             state.done[i] = true;
         }

@@ -8,13 +8,12 @@
 #include "cli_background.hpp"
 #include "cli_report.hpp"
 #include "cli_run.hpp"
+#include "junit_xml.hpp"
 #include "run/shard.hpp"
 #include "support.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <libxml/parser.h>
-#include <libxml/xmlschemas.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -128,63 +127,6 @@ void check_untried(const json& candidate, const std::string& reason) {
     CHECK(candidate["verdict"] == "fail");
     for (const auto& check : candidate["checks"])
         CHECK(check["outcome"] == "skipped");
-}
-
-// Collects what libxml2 reports while alive, from the parser and the schema validator.
-class XmlMessages {
-  public:
-    XmlMessages() {
-        xmlSetStructuredErrorFunc(this, collect);
-        xmlSetGenericErrorFunc(this, collect_generic);
-    }
-    ~XmlMessages() {
-        xmlSetStructuredErrorFunc(nullptr, nullptr);
-        xmlSetGenericErrorFunc(nullptr, nullptr);
-    }
-    XmlMessages(const XmlMessages&) = delete;
-    XmlMessages& operator=(const XmlMessages&) = delete;
-
-    // The error argument's constness differs between libxml2 versions: the template takes either.
-    template <typename Error> static void collect(void* self, Error error) {
-        static_cast<XmlMessages*>(self)->m_messages.push_back(
-            fmt::format("line {}: {}", error->line, error->message ? error->message : "?"));
-    }
-    static void collect_generic(void* self, const char* format, ...) {
-        static_cast<XmlMessages*>(self)->m_messages.push_back(format);
-    }
-
-    const std::vector<std::string>& messages() const { return m_messages; }
-
-  private:
-    std::vector<std::string> m_messages;
-};
-
-// Returns libxml2's complaints about a JUnit report: parse errors (strict: no recovery, no
-// network), then breaches of tests/support/junit.xsd. Empty: well-formed and valid.
-std::vector<std::string> junit_problems(const std::string& text) {
-    XmlMessages messages;
-    std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-        xmlReadMemory(text.data(), static_cast<int>(text.size()), "report.xml", nullptr, XML_PARSE_NONET), xmlFreeDoc);
-    if (!doc || !messages.messages().empty()) {
-        auto problems = messages.messages();
-        if (problems.empty())
-            problems.push_back("libxml2 returned no document and no message");
-        return problems;
-    }
-    std::string xsd = (source_dir() / "tests" / "support" / "junit.xsd").string();
-    std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> parser(xmlSchemaNewParserCtxt(xsd.c_str()),
-                                                                                    xmlSchemaFreeParserCtxt);
-    std::unique_ptr<xmlSchema, decltype(&xmlSchemaFree)> schema(xmlSchemaParse(parser.get()), xmlSchemaFree);
-    if (!schema)
-        return {"cannot read " + xsd};
-    std::unique_ptr<xmlSchemaValidCtxt, decltype(&xmlSchemaFreeValidCtxt)> validator(
-        xmlSchemaNewValidCtxt(schema.get()), xmlSchemaFreeValidCtxt);
-    xmlSchemaSetValidStructuredErrors(validator.get(), XmlMessages::collect, &messages);
-    int result = xmlSchemaValidateDoc(validator.get(), doc.get());
-    auto problems = messages.messages();
-    if (result != 0 && problems.empty())
-        problems.push_back(fmt::format("xmlSchemaValidateDoc returned {}", result));
-    return problems;
 }
 
 // Checks that `folder` holds exactly `names`: no temporary report (*.tmp-PID) left beside them.

@@ -8,23 +8,13 @@
 #include "cli_run.hpp"
 #include "support.hpp"
 
-#include <cstdlib>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 using namespace stagegate::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 // Replaces what differs between runs: durations, the server line (port, version), folders.
 std::string normalised(std::string text) {
@@ -40,13 +30,8 @@ std::string normalised(std::string text) {
 }
 
 void check_golden(const std::string& actual, const std::string& name) {
-    fs::path golden = fs::path(STAGEGATE_SOURCE_DIR) / "tests/cli/golden" / name;
-    const char* update = std::getenv("STAGEGATE_UPDATE_GOLDEN");
-    if ((update && std::string(update) == "1") || !fs::exists(golden)) {
-        std::ofstream(golden, std::ios::binary) << actual;
-        FAIL("wrote " << golden.string() << ": look at it, then run again without STAGEGATE_UPDATE_GOLDEN");
-    }
-    std::string expected = read_text(golden);
+    fs::path golden = source_dir() / "tests" / "cli" / "golden" / name;
+    std::string expected = golden_text(golden, actual);
     CHECK_MESSAGE(actual == expected, "differs from " << golden.string() << "; actual:\n" << actual);
 }
 
@@ -61,8 +46,8 @@ TEST_SUITE("cli") {
                                      junit_file.string(), "scenarios/postmortem.yaml"});
         INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
         REQUIRE(result.exit_code == 0);
-        check_golden(normalised(read_text(json_file)), "postmortem-report.json");
-        check_golden(normalised(read_text(junit_file)), "postmortem-junit.xml");
-        check_no_secrets(result, read_text(json_file) + read_text(junit_file), {"rotated-in-june", "spring-2026"});
+        check_golden(normalised(read_file(json_file)), "postmortem-report.json");
+        check_golden(normalised(read_file(junit_file)), "postmortem-junit.xml");
+        check_no_secrets(result, read_file(json_file) + read_file(junit_file), {"rotated-in-june", "spring-2026"});
     }
 }

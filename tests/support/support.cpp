@@ -1,7 +1,10 @@
 #include "support.hpp"
 
+#include <doctest/doctest.h>
+
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -56,6 +59,15 @@ Environment fixed_env(std::map<std::string, std::string> values) {
             return std::nullopt;
         return found->second;
     };
+}
+
+std::string golden_text(const fs::path& path, const std::string& actual) {
+    const char* update = std::getenv("STAGEGATE_UPDATE_GOLDEN");
+    if ((update != nullptr && std::string_view(update) == "1") || !fs::exists(path)) {
+        write_file(path, actual);
+        FAIL("wrote " << path.string() << ": review it, then run again without STAGEGATE_UPDATE_GOLDEN");
+    }
+    return read_file(path);
 }
 
 } // namespace stagegate::test

@@ -27,6 +27,11 @@ std::filesystem::path write_file(const std::filesystem::path& path, const std::s
 // Returns the contents of `path`.
 std::string read_file(const std::filesystem::path& path);
 
+// Returns the text of the golden file `path` to compare `actual` with. When the file is missing,
+// or STAGEGATE_UPDATE_GOLDEN=1, writes `actual` there and fails the test, so a new golden is
+// reviewed before any run passes with it.
+std::string golden_text(const std::filesystem::path& path, const std::string& actual);
+
 // Returns an Environment that knows exactly `values`.
 Environment fixed_env(std::map<std::string, std::string> values);
 

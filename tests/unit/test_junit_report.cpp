@@ -2,6 +2,7 @@
 
 #include "canary.hpp"
 #include "report/junit.hpp"
+#include "junit_xml.hpp"
 #include "support.hpp"
 
 #include <fmt/format.h>
@@ -156,46 +157,10 @@ std::string normalised_times(const std::string& xml) {
     return std::regex_replace(xml, k_time, R"( time="0.000")");
 }
 
-// Compares `text` with tests/unit/golden/<name>. A missing golden, or STAGEGATE_UPDATE_GOLDEN=1,
-// writes it and fails, so a new golden is reviewed before any run passes with it.
+// Compares `text` with tests/unit/golden/<name> (support: golden_text).
 void check_golden(const std::string& name, const std::string& text) {
-    std::filesystem::path path = source_dir() / "tests" / "unit" / "golden" / name;
-    const char* update = std::getenv("STAGEGATE_UPDATE_GOLDEN");
-    if ((update != nullptr && std::string_view(update) == "1") || !std::filesystem::exists(path)) {
-        write_file(path, text);
-        FAIL("wrote " << path.string() << ": review it, then run again without STAGEGATE_UPDATE_GOLDEN");
-    }
-    CHECK(read_file(path) == text);
+    CHECK(golden_text(source_dir() / "tests" / "unit" / "golden" / name, text) == text);
 }
-
-// Collects what libxml2 reports while alive: errors and warnings alike, from parser and schema.
-class XmlMessages {
-  public:
-    XmlMessages() {
-        xmlSetStructuredErrorFunc(this, collect);
-        xmlSetGenericErrorFunc(this, collect_generic);
-    }
-    ~XmlMessages() {
-        xmlSetStructuredErrorFunc(nullptr, nullptr);
-        xmlSetGenericErrorFunc(nullptr, nullptr);
-    }
-    XmlMessages(const XmlMessages&) = delete;
-    XmlMessages& operator=(const XmlMessages&) = delete;
-
-    // The error argument's constness differs between libxml2 versions: the template takes either.
-    template <typename Error> static void collect(void* self, Error error) {
-        static_cast<XmlMessages*>(self)->m_messages.push_back(
-            fmt::format("line {}: {}", error->line, error->message ? error->message : "?"));
-    }
-    static void collect_generic(void* self, const char* format, ...) {
-        static_cast<XmlMessages*>(self)->m_messages.push_back(format);
-    }
-
-    const std::vector<std::string>& messages() const { return m_messages; }
-
-  private:
-    std::vector<std::string> m_messages;
-};
 
 using Document = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
 
@@ -206,25 +171,6 @@ Document parsed(const std::string& text, XmlMessages& messages) {
     if (!doc && messages.messages().empty())
         FAIL("libxml2 returned no document and no message");
     return doc;
-}
-
-// Returns every message of validating `doc` against tests/support/junit.xsd (empty: valid).
-std::vector<std::string> schema_messages(xmlDoc* doc) {
-    XmlMessages messages;
-    std::string xsd = (source_dir() / "tests" / "support" / "junit.xsd").string();
-    std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> parser(xmlSchemaNewParserCtxt(xsd.c_str()),
-                                                                                    xmlSchemaFreeParserCtxt);
-    xmlSchemaSetParserStructuredErrors(parser.get(), XmlMessages::collect, &messages);
-    std::unique_ptr<xmlSchema, decltype(&xmlSchemaFree)> schema(xmlSchemaParse(parser.get()), xmlSchemaFree);
-    REQUIRE(schema);
-    std::unique_ptr<xmlSchemaValidCtxt, decltype(&xmlSchemaFreeValidCtxt)> validator(
-        xmlSchemaNewValidCtxt(schema.get()), xmlSchemaFreeValidCtxt);
-    xmlSchemaSetValidStructuredErrors(validator.get(), XmlMessages::collect, &messages);
-    int result = xmlSchemaValidateDoc(validator.get(), doc);
-    std::vector<std::string> out = messages.messages();
-    if (result != 0 && out.empty())
-        out.push_back(fmt::format("xmlSchemaValidateDoc returned {}", result));
-    return out;
 }
 
 // Parses and validates a report, failing the test on any message; returns the document.
