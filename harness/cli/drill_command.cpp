@@ -29,28 +29,41 @@ struct DrillArgs {
 // Shows the drill's progress: a live line on a terminal, one plain line per scenario elsewhere.
 class DrillObserver final : public RunObserver {
   public:
-    DrillObserver(std::FILE* out, const Redactor& redactor) : m_out(out), m_progress(out, false, redactor) {
-        m_progress.show_progress(ConsoleReporter::wants_progress(out));
-        m_live = ConsoleReporter::wants_progress(out);
-    }
+    DrillObserver(std::FILE* out, const DrillPlan& plan, const Redactor& redactor)
+        : m_out(out), m_redactor(redactor), m_counts(plan), m_live(ConsoleReporter::wants_progress(out)),
+          m_color(ConsoleReporter::wants_color(out)) {}
     void scenario_started(const Scenario&) override {}
     void scenario_ready(const ScenarioOutcome&) override {}
-    void candidate_finished(const ScenarioOutcome&, const CandidateOutcome&) override {}
+    void candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) override {
+        m_counts.candidate_finished(m_scenario, candidate);
+    }
     void step_finished(const ScenarioOutcome&, const StepOutcome&) override {}
     void scenario_finished(const ScenarioOutcome& outcome) override {
+        ++m_scenario;
         if (!m_live)
-            fmt::print(m_out, "tried {} candidates and mutants of {}\n", outcome.candidates.size(), outcome.name);
+            fmt::print(m_out, "{}\n",
+                       m_redactor.apply(fmt::format("tried {} candidates and mutants of {}", outcome.candidates.size(),
+                                                    outcome.name)));
     }
     void run_finished(const RunOutcome&) override {
         if (m_live)
             fmt::print(m_out, "\r\x1b[2K");
     }
-    void progress(const Progress& progress) override { m_progress.progress(progress); }
+    void progress(const Progress& progress) override {
+        if (!m_live)
+            return;
+        std::string text = m_counts.text(progress);
+        fmt::print(m_out, "\r\x1b[2K{}", m_color ? fmt::format("\x1b[2m{}\x1b[0m", text) : text);
+        std::fflush(m_out);
+    }
 
   private:
     std::FILE* m_out;
-    ConsoleReporter m_progress;
-    bool m_live = false;
+    const Redactor& m_redactor;
+    DrillProgress m_counts;
+    bool m_live;
+    bool m_color;
+    std::size_t m_scenario = 0; // index of the scenario whose events arrive now (they come in order)
 };
 
 int drill(const DrillArgs& args) {
@@ -70,7 +83,7 @@ int drill(const DrillArgs& args) {
                plan.origins.size(), plan.origins.size() == 1 ? "" : "s", plan.scenarios.size(),
                plan.scenarios.size() == 1 ? "" : "s");
     std::fflush(console);
-    DrillObserver observer(console, redactor);
+    DrillObserver observer(console, plan, redactor);
     RunOptions options;
     options.interrupted = interruption_flag();
     options.authority = setup->authority ? &*setup->authority : nullptr;

@@ -172,6 +172,23 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
     return result;
 }
 
+DrillProgress::DrillProgress(const DrillPlan& plan) {
+    for (const auto& origin : plan.origins)
+        m_mutants.emplace(origin.scenario, mutant_name(origin.candidate, origin.mutant));
+}
+
+void DrillProgress::candidate_finished(std::size_t scenario, const CandidateOutcome& candidate) {
+    std::pair<std::size_t, std::string> key{scenario, candidate.name};
+    if (!candidate.passed && candidate.not_run.empty() && m_mutants.contains(key))
+        m_caught.insert(std::move(key));
+}
+
+std::string DrillProgress::text(const Progress& progress) const {
+    return fmt::format("[{:>{}}/{} trials] {} running; {} of {} mutant{} caught so far", progress.done,
+                       fmt::to_string(progress.total).size(), progress.total, progress.running, m_caught.size(),
+                       m_mutants.size(), m_mutants.size() == 1 ? "" : "s");
+}
+
 std::string drill_text(const DrillResult& result, const DrillPlan& plan) {
     std::string out;
     std::size_t untried = std::count_if(result.mutants.begin(), result.mutants.end(),

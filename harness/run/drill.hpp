@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,22 @@ struct DrillResult {
 };
 
 DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const Redactor& redactor);
+
+// Counts a drill as it runs, for its live progress line: trials (the originals and the mutants,
+// in every phase) and the mutants caught so far. A caught mutant is what a drill wants, so it is
+// never counted as an expectation not met.
+class DrillProgress {
+  public:
+    explicit DrillProgress(const DrillPlan& plan);
+    // Notes a finished candidate of the `scenario`-th drilled scenario.
+    void candidate_finished(std::size_t scenario, const CandidateOutcome& candidate);
+    // Returns e.g. "[ 5/21 trials] 2 running; 3 of 18 mutants caught so far".
+    std::string text(const Progress& progress) const;
+
+  private:
+    std::set<std::pair<std::size_t, std::string>> m_mutants; // (scenario, mutant candidate name)
+    std::set<std::pair<std::size_t, std::string>> m_caught;
+};
 
 // Renders the kill table for people, and as JSON (format "stagegate-drill/1", docs/drill.md).
 std::string drill_text(const DrillResult& result, const DrillPlan& plan);

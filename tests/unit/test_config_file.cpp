@@ -505,7 +505,7 @@ TEST_SUITE("config_file_ini") {
               file.string() + " has no key client.sslca; did you mean client.ssl-ca?");
     }
 
-    TEST_CASE("a typo'd option or section gets a suggestion; sections are case-sensitive") {
+    TEST_CASE("a typo'd option or section gets a suggestion, and sections are case-sensitive") {
         auto file = config("my.cnf", k_my_cnf);
         CHECK(error_of(file, ConfigFormat::ini, "client.pasword") ==
               file.string() + " has no key client.pasword; did you mean client.password?");
@@ -529,7 +529,7 @@ TEST_SUITE("config_file_ini") {
         CHECK(value_of(file, ConfigFormat::ini, "client.d").value.empty());
     }
 
-    TEST_CASE("the last assignment in a section wins; a key before any section has no prefix") {
+    TEST_CASE("the last assignment in a section wins, and a key before any section has no prefix") {
         auto file = config("app.ini", "user=root\n[client]\nuser=a\n[other]\nuser=b\n[client]\nuser=c\n");
         CHECK(value_of(file, ConfigFormat::ini, "user").value == "root");
         auto last = value_of(file, ConfigFormat::ini, "client.user");

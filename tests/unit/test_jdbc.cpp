@@ -336,7 +336,7 @@ TEST_SUITE("jdbc_mysql") {
         CHECK(reason("jdbc:mysql://db/app?useSSL=yes", "mysqlcppconn") == "useSSL=yes is neither true nor false");
     }
 
-    TEST_CASE("timeouts are rounded up to whole seconds; 0 is left out") {
+    TEST_CASE("timeouts are rounded up to whole seconds and 0 is left out") {
         auto rounded = translated("jdbc:mysql://db/app?connectTimeout=2500", "mysqlcppconn");
         CHECK(rounded.native == "mysql://app@db:3306/app?ssl-mode=PREFERRED&connect-timeout=3");
         CHECK(has_line(rounded, "connectTimeout=2500 (ms) -> connect-timeout=3 (rounded up to whole seconds)"));

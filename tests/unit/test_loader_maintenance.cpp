@@ -162,7 +162,7 @@ TEST_SUITE("loader maintenance") {
                   .find("\"TRUNCATE accounts\" is not PRIVILEGE OBJECT") != std::string::npos);
     }
 
-    TEST_CASE("from: a format from the file name, or one given; one of key, keys or service") {
+    TEST_CASE("from: a format from the file name or one given, and one of key, keys or service") {
         auto dir = fresh_dir("loader-from");
         write_file(dir / "database.yml", "production:\n  url: x\n");
         write_file(dir / "app.config", "x");
