@@ -126,7 +126,7 @@ TEST_SUITE("dotenv") {
 
     TEST_CASE("a missing file is an error") {
         auto file = fresh_dir("dotenv-missing") / "none.env";
-        CHECK(reason_of(file) == file.string() + ": cannot read the file");
+        CHECK(reason_of(file) == file.string() + ": cannot read the file: no such file");
     }
 
     TEST_CASE("references are expanded except in single quotes") {

@@ -262,7 +262,8 @@ TEST_SUITE("loader") {
                               k_candidates);
         CHECK(error.to_string() == at(4, 3,
                                       "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
-                                      "allowed here: engine, provider, answers_as, unreachable, settings, tls, access, setup"));
+                                      "allowed here: engine, provider, answers_as, unreachable, settings, tls, access, setup, "
+                 "setup_files_from"));
     }
 
     TEST_CASE("an unknown key in a candidate is named with its path and a suggestion") {
@@ -481,7 +482,7 @@ TEST_SUITE("loader") {
         REQUIRE_FALSE(result.has_value());
         CHECK(result.error().to_string() == file.string() + ":6:13: error: database.setup[0].file: cannot read " +
                                                 (dir / "sql/missing.sql").string() +
-                                                ": check the path (relative to the scenario file)");
+                                                ": no such file; check the path (relative to the scenario file)");
     }
 
     TEST_CASE("a missing from.file is named relative to the scenario") {
@@ -493,7 +494,7 @@ TEST_SUITE("loader") {
         REQUIRE_FALSE(result.has_value());
         CHECK(result.error().to_string() == file.string() + ":8:18: error: candidates[0].from.file: cannot read " +
                                                 (dir / "missing.env").string() +
-                                                ": check the path (relative to the scenario file)");
+                                                ": no such file; check the path (relative to the scenario file)");
     }
 
     TEST_CASE("from needs a file and one of key, keys or service") {
