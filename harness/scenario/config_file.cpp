@@ -30,7 +30,7 @@ namespace {
 constexpr int k_max_depth = 64;
 // Spring placeholders one value may take, and how deep they may nest.
 constexpr int k_max_placeholders = 10000;
-constexpr int k_max_placeholder_depth = 32;
+constexpr int k_max_placeholder_depth = 64;
 // Suggestions look at this many paths at most, so a huge file cannot make a typo slow.
 constexpr std::size_t k_max_paths = 20000;
 
