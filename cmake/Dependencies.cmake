@@ -32,6 +32,7 @@ target_link_libraries(stagegate_mysqlcppconn INTERFACE "${MYSQLCPPCONN_LIBRARY}"
 # SOCI's backend headers include <libpq-fe.h>, <mysql.h> and <sqlite3.h>; the backends are
 # linked as shared libraries and registered through their factories (soci::postgresql, ...).
 find_package(PkgConfig REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)             # libre2-dev: expect_match patterns
 pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)   # libmariadb-dev
 find_package(SQLite3 REQUIRED)                                    # libsqlite3-dev
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

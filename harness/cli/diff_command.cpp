@@ -178,7 +178,8 @@ std::expected<void, std::string> use_file(Side& side, const Reading& reading) {
         return std::unexpected(fmt::format("{}: {} is a file: say where the connection string is with --key, --keys "
                                            "or --service",
                                            side.label, side.argument));
-    bool pipe = !fs::is_regular_file(side.argument);
+    std::error_code error;
+    bool pipe = !fs::is_regular_file(side.argument, error);
     auto format = reading.format ? reading.format : format_from_name(side.argument);
     if (!format && reading.service.empty())
         return std::unexpected(fmt::format("{}: cannot tell the format of {} from its name{}: add --format ({})",

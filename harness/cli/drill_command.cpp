@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
+#include "cli/outputs.hpp"
 #include "provision/process.hpp"
 #include "report/console.hpp"
 #include "report/json.hpp"
@@ -71,6 +72,10 @@ int drill(const DrillArgs& args) {
     if (!args.timeout.empty() && !(timeout = parse_duration(args.timeout))) {
         fmt::print(stderr, "stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"\n",
                    args.timeout);
+        return k_exit_invalid;
+    }
+    if (auto clash = output_clash({{"--json", args.json}}, args.paths)) {
+        fmt::print(stderr, "stagegate: error: {}\n", *clash);
         return k_exit_invalid;
     }
     auto setup = set_up_run(args.paths);

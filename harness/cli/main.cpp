@@ -45,5 +45,5 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "stagegate: error: {}; see `stagegate --help`\n", what.empty() ? e.get_name() : what);
         return stagegate::cli::k_exit_invalid;
     }
-    return action ? action() : stagegate::cli::k_exit_invalid;
+    return action ? stagegate::cli::run_action(action) : stagegate::cli::k_exit_invalid;
 }

@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 #include "cli/load.hpp"
+#include "cli/outputs.hpp"
 #include "provision/process.hpp"
 #include "report/console.hpp"
 #include "report/github.hpp"
@@ -44,17 +45,8 @@ std::vector<Scenario> select_shard(std::vector<Scenario> all, Shard shard, std::
 }
 
 int run(const RunArgs& args) {
-    auto same_place = [](const std::string& a, const std::string& b) {
-        if (a.empty() || b.empty())
-            return false;
-        if (a == "-" || b == "-")
-            return a == b;
-        std::error_code ec;
-        return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
-    };
-    if (same_place(args.json, args.junit)) {
-        fmt::print(stderr, "stagegate: error: --json and --junit both name {}; give each report its own place\n",
-                   args.json == "-" ? "standard output" : args.json);
+    if (auto clash = output_clash({{"--json", args.json}, {"--junit", args.junit}}, args.paths)) {
+        fmt::print(stderr, "stagegate: error: {}\n", *clash);
         return k_exit_invalid;
     }
     std::optional<Millis> timeout;

@@ -35,15 +35,16 @@ std::vector<std::string> split_words(const std::string& text) {
 
 // Returns `name` itself when it holds a slash, else the first executable of that name on PATH.
 std::optional<fs::path> find_program(const std::string& name, const Environment& env) {
+    std::error_code ec;
     if (name.find('/') != std::string::npos)
-        return ::access(name.c_str(), X_OK) == 0 ? std::optional<fs::path>(fs::absolute(name)) : std::nullopt;
+        return ::access(name.c_str(), X_OK) == 0 ? std::optional<fs::path>(fs::absolute(name, ec)) : std::nullopt;
     std::string path = env("PATH").value_or(std::string(k_default_path));
     std::istringstream dirs(path);
     for (std::string dir; std::getline(dirs, dir, ':');) {
         if (dir.empty())
             continue;
         fs::path candidate = fs::path(dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate))
+        if (::access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate, ec))
             return candidate;
     }
     return std::nullopt;
@@ -286,7 +287,7 @@ std::expected<fs::path, std::string> find_compose_file(const fs::path& folder, c
         std::error_code ec;
         if (!fs::is_regular_file(*chosen, ec))
             return std::unexpected(fmt::format("STAGEGATE_COMPOSE_FILE={}: no such file", *chosen));
-        return fs::absolute(*chosen);
+        return fs::absolute(*chosen, ec);
     }
     std::error_code ec;
     fs::path start = fs::absolute(folder.empty() ? fs::path(".") : folder, ec).lexically_normal();

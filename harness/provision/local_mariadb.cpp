@@ -87,7 +87,10 @@ class MariadbRecipe final : public ServerRecipe {
                 << "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n"
                 << "FLUSH PRIVILEGES;\n";
         }
-        fs::permissions(bootstrap, fs::perms::owner_read | fs::perms::owner_write);
+        std::error_code ec;
+        fs::permissions(bootstrap, fs::perms::owner_read | fs::perms::owner_write, ec);
+        if (ec)
+            return std::unexpected(fmt::format("cannot protect the bootstrap file: {}", ec.message()));
         if (user && ::chown(bootstrap.c_str(), user->uid, user->gid) != 0)
             return std::unexpected(std::string("cannot hand the bootstrap file to mysql"));
         SpawnSpec spec;

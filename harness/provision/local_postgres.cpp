@@ -306,16 +306,20 @@ LocalPostgres::LocalPostgres(const RunDir& run_dir, ProcessLauncher& launcher, c
 
 std::expected<fs::path, std::string> LocalPostgres::find_bindir() {
     if (const char* dir = std::getenv("STAGEGATE_PG_BINDIR"); dir && *dir) {
-        if (!fs::exists(fs::path(dir) / "postgres") || !fs::exists(fs::path(dir) / "initdb"))
+        std::error_code ec;
+        if (!fs::exists(fs::path(dir) / "postgres", ec) || !fs::exists(fs::path(dir) / "initdb", ec))
             return std::unexpected(fmt::format("STAGEGATE_PG_BINDIR={} holds no postgres and initdb binaries", dir));
         return fs::path(dir);
     }
     std::error_code ec;
     fs::path best;
     int best_version = 0;
-    for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    for (auto it = fs::directory_iterator("/usr/lib/postgresql", ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+        const auto& entry = *it;
         int version = std::atoi(entry.path().filename().c_str());
-        if (version > best_version && fs::exists(entry.path() / "bin" / "postgres")) {
+        std::error_code missing;
+        if (version > best_version && fs::exists(entry.path() / "bin" / "postgres", missing)) {
             best_version = version;
             best = entry.path() / "bin";
         }

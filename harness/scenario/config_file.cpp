@@ -4,19 +4,21 @@
 #include "scenario/config_file.hpp"
 
 #include "scenario/dotenv.hpp"
+#include "scenario/interpolate.hpp"
+#include "scenario/yaml_document.hpp"
+#include "util/input_file.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdint>
-#include <fstream>
 #include <functional>
-#include <regex>
 #include <span>
 #include <sstream>
 
@@ -24,9 +26,11 @@ namespace stagegate {
 
 namespace {
 
-constexpr std::uintmax_t k_max_file_bytes = 4 * 1024 * 1024;
 // Nested maps deeper than this are no config file; the bound also ends alias loops.
 constexpr int k_max_depth = 64;
+// Spring placeholders one value may take, and how deep they may nest.
+constexpr int k_max_placeholders = 10000;
+constexpr int k_max_placeholder_depth = 64;
 // Suggestions look at this many paths at most, so a huge file cannot make a typo slow.
 constexpr std::size_t k_max_paths = 20000;
 
@@ -42,30 +46,14 @@ int line_at(std::string_view text, std::size_t offset) {
     return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
-std::expected<void, std::string> check_size(const std::filesystem::path& file) {
-    std::error_code error;
-    auto size = std::filesystem::file_size(file, error);
-    if (error)
-        return Failed(fmt::format("{}: cannot read the file", file.string()));
-    if (size > k_max_file_bytes)
-        return Failed(
-            fmt::format("{}: {} bytes is larger than the 4 MiB stagegate reads of a config file", file.string(), size));
-    return {};
-}
-
-// Returns the whole file without a UTF-8 byte-order mark.
+// Returns the whole file without a UTF-8 byte-order mark: a regular file of at most 4 MiB.
 std::expected<std::string, std::string> read_text(const std::filesystem::path& file) {
-    if (auto size = check_size(file); !size)
-        return Failed(size.error());
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        return Failed(fmt::format("{}: cannot read the file", file.string()));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = buffer.str();
-    if (text.starts_with("\xEF\xBB\xBF"))
-        text.erase(0, 3);
-    return text;
+    auto text = read_input_file(file);
+    if (!text)
+        return Failed(fmt::format("{}: cannot read the file: {}", file.string(), text.error().reason));
+    if (text->starts_with("\xEF\xBB\xBF"))
+        text->erase(0, 3);
+    return std::move(*text);
 }
 
 // Splits a dot path; `\.` keeps a dot inside a segment and `\\` is a backslash.
@@ -166,6 +154,10 @@ class SpringPlaceholders {
             if (!value)
                 return value;
             out += *value;
+            if (out.size() > k_max_interpolated_bytes)
+                return Failed(fmt::format("the value grows beyond {} MiB once its placeholders are resolved: keys "
+                                          "refer to each other too many times over",
+                                          k_max_interpolated_bytes / (1024 * 1024)));
             at = end + 1;
         }
     }
@@ -196,7 +188,24 @@ class SpringPlaceholders {
         return std::string_view::npos;
     }
 
+    // Resolves one placeholder. Each counts against a budget, and nesting against a depth: keys
+    // that each refer to the next one twice would otherwise take time exponential in their number.
     std::expected<std::string, std::string> placeholder(std::string_view inside) {
+        if (++m_resolved > k_max_placeholders)
+            return Failed(fmt::format("resolving the value takes more than {} placeholders: keys refer to each other "
+                                      "too many times over; simplify them",
+                                      k_max_placeholders));
+        if (m_depth >= k_max_placeholder_depth)
+            return Failed(fmt::format("placeholders nest more than {} deep (a key refers to a key that refers to "
+                                      "...): simplify them",
+                                      k_max_placeholder_depth));
+        ++m_depth;
+        auto value = placeholder_value(inside);
+        --m_depth;
+        return value;
+    }
+
+    std::expected<std::string, std::string> placeholder_value(std::string_view inside) {
         auto colon = default_separator(inside);
         auto name = resolve(inside.substr(0, colon));
         if (!name)
@@ -246,6 +255,8 @@ class SpringPlaceholders {
     const Environment& m_env;
     FileKeys m_keys;
     std::vector<std::string> m_visiting;
+    int m_resolved = 0; // placeholders resolved so far
+    int m_depth = 0;    // placeholders being resolved now, one inside the other
 };
 
 // --- Rails' ERB pass over database.yml -------------------------------------------------------
@@ -269,22 +280,30 @@ std::string ruby_literal(const std::string& literal) {
 // Reads the only tags stagegate evaluates: <%= ENV['X'] %>, <%= ENV.fetch('X') %>,
 // <%= ENV.fetch('X', default) %> and <%= ENV.fetch('X') { default } %> (either quote).
 std::optional<ErbTag> parse_erb(const std::string& tag) {
+    // RE2, not std::regex: a tag is the user's text and std::regex recurses once per character.
     static const std::string k_name = R"re((?:'([^'\\]+)'|"([^"\\#]+)"))re";
     static const std::string k_literal = R"re(('[^'\\]*'|"[^"\\#]*"|0|-?[1-9][0-9]*))re";
-    static const std::regex k_index("<%=\\s*ENV\\[\\s*" + k_name + "\\s*\\]\\s*%>");
-    static const std::regex k_fetch("<%=\\s*ENV\\.fetch\\(\\s*" + k_name + "\\s*(?:,\\s*" + k_literal +
-                                    "\\s*)?\\)(?:\\s*\\{\\s*" + k_literal + "\\s*\\})?\\s*%>");
-    std::smatch match;
-    if (std::regex_match(tag, match, k_index))
-        return ErbTag{match[1].matched ? match[1].str() : match[2].str(), std::nullopt, false};
-    if (!std::regex_match(tag, match, k_fetch))
+    static const re2::RE2 k_index("<%=\\s*ENV\\[\\s*" + k_name + "\\s*\\]\\s*%>");
+    static const re2::RE2 k_fetch("<%=\\s*ENV\\.fetch\\(\\s*" + k_name + "\\s*(?:,\\s*" + k_literal +
+                                  "\\s*)?\\)(?:\\s*\\{\\s*" + k_literal + "\\s*\\})?\\s*%>");
+    re2::StringPiece quoted;        // the name in single quotes
+    re2::StringPiece double_quoted; // the name in double quotes
+    auto name = [&] {
+        re2::StringPiece found = quoted.data() ? quoted : double_quoted;
+        return std::string(found.data(), found.size());
+    };
+    if (re2::RE2::FullMatch(tag, k_index, &quoted, &double_quoted))
+        return ErbTag{name(), std::nullopt, false};
+    re2::StringPiece argument;
+    re2::StringPiece block;
+    if (!re2::RE2::FullMatch(tag, k_fetch, &quoted, &double_quoted, &argument, &block))
         return std::nullopt;
-    ErbTag read{match[1].matched ? match[1].str() : match[2].str(), std::nullopt, true};
+    ErbTag read{name(), std::nullopt, true};
     // Ruby takes the block over the second argument when both are given.
-    if (match[4].matched)
-        read.fallback = ruby_literal(match[4].str());
-    else if (match[3].matched)
-        read.fallback = ruby_literal(match[3].str());
+    if (block.data())
+        read.fallback = ruby_literal(std::string(block.data(), block.size()));
+    else if (argument.data())
+        read.fallback = ruby_literal(std::string(argument.data(), argument.size()));
     return read;
 }
 
@@ -461,8 +480,9 @@ void yaml_paths(const YAML::Node& node, const std::string& prefix, std::vector<s
 
 // Spring names list items key[0]; the paths here say key.0.
 std::string dotted(std::string name) {
-    static const std::regex k_brackets(R"(\[([0-9]+)\])");
-    return std::regex_replace(name, k_brackets, ".$1");
+    static const re2::RE2 k_brackets(R"(\[([0-9]+)\])");
+    re2::RE2::GlobalReplace(&name, k_brackets, ".\\1");
+    return name;
 }
 
 std::expected<ConfigValue, std::string> yaml_scalar(const std::filesystem::path& file, const std::string& key,
@@ -507,7 +527,8 @@ std::expected<ConfigValue, std::string> yaml_value(const std::filesystem::path& 
     try {
         documents = YAML::LoadAll(erb->text);
     } catch (const YAML::Exception& error) {
-        return Failed(fmt::format("{}: {}", where(file, error.mark.is_null() ? 0 : error.mark.line + 1), error.msg));
+        return Failed(
+            fmt::format("{}: {}", where(file, error.mark.is_null() ? 0 : error.mark.line + 1), yaml_reason(error)));
     }
     auto path = split_path(key);
     for (std::size_t i = 1; i < documents.size(); ++i) {
@@ -981,8 +1002,6 @@ std::expected<ConfigValue, std::string> ini_value(const std::filesystem::path& f
 
 std::expected<ConfigValue, std::string> dotenv_config_value(const std::filesystem::path& file, const std::string& key,
                                                             const Environment& env) {
-    if (auto size = check_size(file); !size)
-        return Failed(size.error());
     auto value = dotenv_value(file, key, env);
     if (!value)
         return Failed(value.error());

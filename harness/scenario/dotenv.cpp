@@ -1,14 +1,15 @@
 #include "scenario/dotenv.hpp"
 
 #include "scenario/interpolate.hpp"
+#include "util/input_file.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
-#include <fstream>
 #include <optional>
 #include <sstream>
+#include <unordered_map>
 
 namespace stagegate {
 
@@ -54,12 +55,10 @@ bool valid_key(std::string_view key) {
 } // namespace
 
 std::expected<std::vector<DotenvEntry>, std::string> read_dotenv(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        return std::unexpected(fmt::format("{}: cannot read the file", file.string()));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    std::string text = buffer.str();
+    auto read = read_input_file(file);
+    if (!read)
+        return std::unexpected(fmt::format("{}: cannot read the file: {}", file.string(), read.error().reason));
+    std::string text = std::move(*read);
     if (text.starts_with("\xEF\xBB\xBF"))
         text.erase(0, 3);
     std::vector<DotenvEntry> entries;
@@ -104,17 +103,17 @@ std::expected<std::string, std::string> dotenv_value(const std::filesystem::path
         if (found->literal)
             return found->value;
         // As python-dotenv: the environment first, then keys assigned earlier in the file.
+        std::unordered_map<std::string, std::string> earlier;
+        for (const auto& entry : *entries) {
+            if (&entry == found)
+                break;
+            earlier.insert_or_assign(entry.key, entry.value);
+        }
         Environment file_env = [&](const std::string& name) -> std::optional<std::string> {
             if (auto value = env(name))
                 return value;
-            std::optional<std::string> earlier;
-            for (const auto& entry : *entries) {
-                if (&entry == found)
-                    break;
-                if (entry.key == name)
-                    earlier = entry.value;
-            }
-            return earlier;
+            auto known = earlier.find(name);
+            return known == earlier.end() ? std::nullopt : std::optional(known->second);
         };
         auto expanded = interpolate(found->value, file_env);
         if (!expanded)

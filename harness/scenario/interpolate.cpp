@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 
 namespace stagegate {
 
@@ -25,46 +26,97 @@ bool valid_name(std::string_view name) {
     return std::all_of(name.begin(), name.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
-} // namespace
+// Returns the `}` that closes the reference whose body starts at `from`, counting nested ${...}.
+std::size_t closing_brace(const std::string& text, std::size_t from) {
+    int depth = 0;
+    for (std::size_t i = from; i < text.size(); ++i) {
+        if (text.compare(i, 2, "${") == 0) {
+            ++depth;
+            ++i;
+        } else if (text[i] == '}' && depth-- == 0) {
+            return i;
+        }
+    }
+    return std::string::npos;
+}
 
-std::expected<Interpolated, InterpolationError> interpolate(const std::string& text, const Environment& env) {
-    Interpolated out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '$') {
-            out.text += text[i];
-            continue;
+class Interpolation {
+  public:
+    explicit Interpolation(const Environment& env) : m_env(env) {}
+
+    // Expands `text` (a whole value, or a default nested `depth` references deep) onto m_out.
+    std::optional<InterpolationError> expand(const std::string& text, std::size_t offset, int depth) {
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (text.compare(i, 3, "$${") == 0) {
+                m_out.text += "${";
+                i += 2;
+                continue;
+            }
+            if (text.compare(i, 2, "${") != 0) {
+                m_out.text += text[i];
+                continue;
+            }
+            auto close = closing_brace(text, i + 2);
+            if (close == std::string::npos)
+                return InterpolationError{offset + i, "unterminated ${...}: add the closing }"};
+            if (auto error = reference(text.substr(i + 2, close - i - 2), offset + i, depth))
+                return error;
+            if (m_out.text.size() > k_max_interpolated_bytes)
+                return InterpolationError{offset + i, fmt::format("the text grows beyond {} MiB once ${{...}} are "
+                                                                  "replaced: use fewer or shorter variables",
+                                                                  k_max_interpolated_bytes / (1024 * 1024))};
+            i = close;
         }
-        if (text.compare(i, 3, "$${") == 0) {
-            out.text += "${";
-            i += 2;
-            continue;
-        }
-        if (i + 1 >= text.size() || text[i + 1] != '{') {
-            out.text += '$';
-            continue;
-        }
-        auto close = text.find('}', i + 2);
-        if (close == std::string::npos)
-            return std::unexpected(InterpolationError{i, "unterminated ${...}: add the closing }"});
-        std::string body = text.substr(i + 2, close - i - 2);
+        return std::nullopt;
+    }
+
+    Interpolated take() { return std::move(m_out); }
+
+  private:
+    // Appends the value of one reference, ${NAME} or ${NAME:-default}; `body` is what is inside.
+    std::optional<InterpolationError> reference(const std::string& body, std::size_t at, int depth) {
         auto dash = body.find(":-");
         std::string name = body.substr(0, dash);
         if (!valid_name(name))
-            return std::unexpected(InterpolationError{
-                i, fmt::format("invalid variable name \"{}\" in ${{{}}}: use letters, digits and _", name, body)});
-        auto value = env(name);
+            return InterpolationError{
+                at, fmt::format("invalid variable name \"{}\" in ${{{}}}: use letters, digits and _", name, body)};
+        auto value = m_env(name);
         if (!value && dash == std::string::npos)
-            return std::unexpected(InterpolationError{
-                i,
-                fmt::format("environment variable {} is not set: export it, or write ${{{}:-default}}", name, name)});
-        bool use_default = dash != std::string::npos && (!value || value->empty()); // as the shell's :-
-        std::string chosen = use_default ? body.substr(dash + 2) : *value;
-        if (looks_secret(name) && !chosen.empty())
-            out.secrets.push_back(chosen);
-        out.text += chosen;
-        i = close;
+            return InterpolationError{
+                at,
+                fmt::format("environment variable {} is not set: export it, or write ${{{}:-default}}", name, name)};
+        if (dash == std::string::npos || (value && !value->empty())) { // as the shell's :-
+            add(name, *value);
+            return std::nullopt;
+        }
+        if (depth >= k_max_nesting)
+            return InterpolationError{
+                at, fmt::format("defaults nest more than {} deep: write a plain default", k_max_nesting)};
+        std::size_t start = m_out.text.size();
+        if (auto error = expand(body.substr(dash + 2), at + 2 + dash + 2, depth + 1))
+            return error;
+        if (looks_secret(name) && m_out.text.size() > start)
+            m_out.secrets.push_back(m_out.text.substr(start));
+        return std::nullopt;
     }
-    return out;
+
+    void add(const std::string& name, const std::string& value) {
+        if (looks_secret(name) && !value.empty())
+            m_out.secrets.push_back(value);
+        m_out.text += value;
+    }
+
+    const Environment& m_env;
+    Interpolated m_out;
+};
+
+} // namespace
+
+std::expected<Interpolated, InterpolationError> interpolate(const std::string& text, const Environment& env) {
+    Interpolation interpolation(env);
+    if (auto error = interpolation.expand(text, 0, 0))
+        return std::unexpected(*error);
+    return interpolation.take();
 }
 
 } // namespace stagegate

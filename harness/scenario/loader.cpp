@@ -2,18 +2,19 @@
 
 #include "scenario/config_file.hpp"
 #include "scenario/interpolate.hpp"
+#include "scenario/yaml_document.hpp"
 #include "stagegate/driver.hpp"
 #include "util/environment.hpp"
+#include "util/input_file.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -241,8 +242,6 @@ std::optional<std::string> format_of(const std::filesystem::path& file) {
     return std::nullopt;
 }
 
-constexpr std::size_t k_max_file_bytes = 4 * 1024 * 1024;
-
 // Thrown inside the loader only; load_scenario turns it into a ScenarioError value.
 struct Problem {
     ScenarioError error;
@@ -260,6 +259,8 @@ class Loader {
         auto top = keys_of(root, "", {"scenario", "database", "maintenance", "client_environment", "candidates"},
                            {"scenario", "database", "candidates"});
         scenario.name = string(root["scenario"], "scenario");
+        if (trim(scenario.name).empty())
+            throw problem(root["scenario"], "scenario", "the name is empty: give the scenario a name for its reports");
         scenario.database = database(root["database"], "database");
         if (top.contains("maintenance")) {
             scenario.maintenance_mark = mark_of(root["maintenance"]);
@@ -340,6 +341,8 @@ class Loader {
         auto result = interpolate(node.Scalar(), m_env);
         if (!result)
             throw problem(node, path, result.error().message);
+        if (result->text.find('\0') != std::string::npos)
+            throw problem(node, path, "the value holds a NUL character (\\0), which no client can pass on: remove it");
         m_secrets.insert(m_secrets.end(), result->secrets.begin(), result->secrets.end());
         return result->text;
     }
@@ -357,7 +360,8 @@ class Loader {
     Database database(const YAML::Node& node, const std::string& path) {
         require_map(node, path, "a mapping with engine, answers_as, unreachable, settings, tls, access and setup");
         auto keys = keys_of(node, path,
-                            {"engine", "provider", "answers_as", "unreachable", "settings", "tls", "access", "setup"},
+                            {"engine", "provider", "answers_as", "unreachable", "settings", "tls", "access", "setup",
+                             "setup_files_from"},
                             {"engine", "answers_as"});
         Database db;
         db.folder = m_file.parent_path();
@@ -382,12 +386,14 @@ class Loader {
                 throw problem(node["unreachable"], path + ".unreachable",
                               "an sqlite database is a local file: it has no hosts to be unreachable");
             db.unreachable = answers_as(node["unreachable"], path + ".unreachable");
+            std::set<std::pair<std::string, int>> live;
+            for (const auto& name : db.answers_as)
+                live.emplace(name.host, name.port);
             for (const auto& dead : db.unreachable)
-                for (const auto& live : db.answers_as)
-                    if (dead.host == live.host && dead.port == live.port)
-                        throw problem(node["unreachable"], path + ".unreachable",
-                                      fmt::format("{}:{} is also in answers_as: a name either answers or does not",
-                                                  dead.host, dead.port));
+                if (live.contains({dead.host, dead.port}))
+                    throw problem(node["unreachable"], path + ".unreachable",
+                                  fmt::format("{}:{} is also in answers_as: a name either answers or does not",
+                                              dead.host, dead.port));
         }
         if (keys.contains("settings"))
             db.settings = settings(node["settings"], path + ".settings", db.setting_marks);
@@ -406,6 +412,8 @@ class Loader {
         if (db.access.require_tls && !db.tls.enabled)
             throw problem(node["access"], path + ".access.require_tls",
                           "requiring TLS needs a server with TLS: add tls: {certificate: valid} to the database");
+        if (keys.contains("setup_files_from"))
+            setup_folders(node["setup_files_from"], path + ".setup_files_from");
         if (keys.contains("setup"))
             db.setup = setup(node["setup"], path + ".setup");
         return db;
@@ -430,6 +438,11 @@ class Loader {
                         node[i], item_path,
                         fmt::format("invalid port \"{}\": use host or host:port with a port from 1 to 65535", port));
             }
+            if (text.find_first_of("[]") != std::string::npos || name.host.find(':') != std::string::npos)
+                throw problem(node[i], item_path,
+                              fmt::format("\"{}\" is an IPv6 address, which answers_as does not support: name the "
+                                          "host by a name or an IPv4 address",
+                                          text));
             if (name.host.empty() || name.host.find_first_of(" /,@") != std::string::npos)
                 throw problem(node[i], item_path, fmt::format("\"{}\" is not a host name", name.host));
             names.push_back(name);
@@ -619,6 +632,49 @@ class Loader {
         return steps;
     }
 
+    // The scenario's folder; files of setup and maintenance steps come from it (or from setup_files_from).
+    std::filesystem::path folder() const { return m_file.has_parent_path() ? m_file.parent_path() : "."; }
+
+    // database.setup_files_from: folders outside the scenario's that `file:` steps may read.
+    void setup_folders(const YAML::Node& node, const std::string& path) {
+        require_sequence(node, path, "a list of folders, relative to the scenario file: [../sql]");
+        for (std::size_t i = 0; i < node.size(); ++i) {
+            std::string item_path = fmt::format("{}[{}]", path, i);
+            auto named = folder() / string(node[i], item_path);
+            std::error_code ec;
+            if (!std::filesystem::is_directory(named, ec))
+                throw problem(
+                    node[i], item_path,
+                    fmt::format("{} is not a folder: name a folder, relative to the scenario file", named.string()));
+            m_setup_folders.push_back(named);
+        }
+    }
+
+    // Reads the file of a `file:` step: a regular file of at most 4 MiB inside the scenario's folder
+    // or one of setup_files_from, links resolved, so a scenario cannot send any file of the machine
+    // to the server by accident.
+    std::string setup_file(const YAML::Node& node, const std::string& path, const std::filesystem::path& file) {
+        auto refused = [&](const InputFileError& error) {
+            return problem(node, path,
+                           fmt::format("cannot read {}: {}{}", file.string(), error.reason,
+                                       error.missing ? "; check the path (relative to the scenario file)" : ""));
+        };
+        if (auto checked = check_input_file(file); !checked)
+            throw refused(checked.error());
+        bool allowed = is_inside(file, folder()) ||
+                       std::any_of(m_setup_folders.begin(), m_setup_folders.end(),
+                                   [&](const std::filesystem::path& other) { return is_inside(file, other); });
+        if (!allowed)
+            throw problem(node, path,
+                          fmt::format("{} is outside the scenario's folder (links resolved): to send files from "
+                                      "another folder to the server, list that folder under database.setup_files_from",
+                                      file.string()));
+        auto text = read_input_file(file);
+        if (!text)
+            throw refused(text.error());
+        return std::move(*text);
+    }
+
     std::vector<SetupStep> setup(const YAML::Node& node, const std::string& path) {
         require_sequence(node, path, "a list of steps, each {sql: ...} or {file: ..., database: ...}");
         std::vector<SetupStep> steps;
@@ -645,14 +701,7 @@ class Loader {
         } else {
             std::string relative = string(item["file"], item_path + ".file");
             auto file = m_file.parent_path() / relative;
-            std::ifstream in(file, std::ios::binary);
-            if (!in)
-                throw problem(
-                    item["file"], item_path + ".file",
-                    fmt::format("cannot read {}: check the path (relative to the scenario file)", file.string()));
-            std::ostringstream text;
-            text << in.rdbuf();
-            auto result = interpolate(text.str(), m_env);
+            auto result = interpolate(setup_file(item["file"], item_path + ".file", file), m_env);
             if (!result)
                 throw problem(item["file"], item_path + ".file",
                               fmt::format("{}: {}", file.string(), result.error().message));
@@ -661,11 +710,11 @@ class Loader {
             step.origin = relative;
         }
         // Passwords written into setup SQL must not come back in a server's error message.
-        static const std::regex k_literal(R"((?:PASSWORD\s*\(?|IDENTIFIED\s+BY)\s*'((?:[^']|'')*)')",
-                                          std::regex::icase);
-        for (auto it = std::sregex_iterator(step.sql.begin(), step.sql.end(), k_literal); it != std::sregex_iterator();
-             ++it)
-            m_secrets.push_back((*it)[1]);
+        // RE2, not std::regex: a setup file may be megabytes, and std::regex recurses once per character.
+        static const re2::RE2 k_literal(R"((?i)(?:PASSWORD\s*\(?|IDENTIFIED\s+BY)\s*'((?:[^']|'')*)')");
+        re2::StringPiece rest(step.sql);
+        for (std::string literal; re2::RE2::FindAndConsume(&rest, k_literal, &literal);)
+            m_secrets.push_back(literal);
         return step;
     }
 
@@ -719,10 +768,11 @@ class Loader {
                           "name exactly one of key (the whole string), keys (its parts) or service (a PostgreSQL "
                           "service in a pg_service.conf file)");
         source.file = m_file.parent_path() / string(node["file"], path + ".file");
-        if (!std::filesystem::is_regular_file(source.file))
+        if (auto checked = check_input_file(source.file); !checked)
             throw problem(
                 node["file"], path + ".file",
-                fmt::format("cannot read {}: check the path (relative to the scenario file)", source.file.string()));
+                fmt::format("cannot read {}: {}{}", source.file.string(), checked.error().reason,
+                            checked.error().missing ? "; check the path (relative to the scenario file)" : ""));
         if (keys.contains("format")) {
             source.format = string(node["format"], path + ".format");
             if (std::find(k_formats.begin(), k_formats.end(), source.format) == k_formats.end()) {
@@ -914,13 +964,10 @@ class Loader {
         if (keys.contains("expect_value"))
             out.expect_value = string(node["expect_value"], path + ".expect_value");
         if (keys.contains("expect_match")) {
-            out.expect_match = string(node["expect_match"], path + ".expect_match");
-            try {
-                std::regex check(*out.expect_match);
-            } catch (const std::regex_error& e) {
-                throw problem(node["expect_match"], path + ".expect_match",
-                              fmt::format("not a valid regular expression (ECMAScript): {}", e.what()));
-            }
+            auto pattern = Pattern::compile(string(node["expect_match"], path + ".expect_match"));
+            if (!pattern)
+                throw problem(node["expect_match"], path + ".expect_match", pattern.error());
+            out.expect_match = std::move(*pattern);
         }
         if (keys.contains("expect_data"))
             out.expect_data = table(node["expect_data"], path + ".expect_data");
@@ -1034,11 +1081,11 @@ class Loader {
 
     // The server certificate names every host the database answers as, before and after maintenance.
     static void certificate_names(Scenario& scenario) {
+        std::set<std::string> seen;
         auto add = [&](const std::vector<HostName>& names) {
             for (const auto& name : names) {
-                auto& list = scenario.database.certificate_names;
-                if (std::find(list.begin(), list.end(), name.host) == list.end())
-                    list.push_back(name.host);
+                if (seen.insert(name.host).second)
+                    scenario.database.certificate_names.push_back(name.host);
             }
         };
         add(scenario.database.answers_as);
@@ -1048,18 +1095,21 @@ class Loader {
 
     // identity checks name another candidate of the same scenario.
     void check_references(const Scenario& scenario) {
+        std::set<std::string> all;
+        for (const auto& candidate : scenario.candidates)
+            all.insert(candidate.name);
         for (std::size_t i = 0; i < scenario.candidates.size(); ++i) {
             const Candidate& candidate = scenario.candidates[i];
             for (std::size_t j = 0; j < candidate.checks.size(); ++j) {
                 const Check& check = candidate.checks[j];
                 if (check.kind != Check::Kind::identity)
                     continue;
-                std::vector<std::string> names;
-                for (const auto& other : scenario.candidates) {
-                    if (other.name != candidate.name)
-                        names.push_back(other.name);
-                }
-                if (std::find(names.begin(), names.end(), check.name) == names.end()) {
+                if (check.name == candidate.name || !all.contains(check.name)) {
+                    std::vector<std::string> names;
+                    for (const auto& other : scenario.candidates) {
+                        if (other.name != candidate.name)
+                            names.push_back(other.name);
+                    }
                     std::string hint = did_you_mean(check.name, names);
                     throw Problem{ScenarioError{
                         check.mark, fmt::format("candidates[{}].checks[{}].identity.same_as: \"{}\" is not another "
@@ -1076,6 +1126,7 @@ class Loader {
     bool m_tls = false;                 // the database serves TLS
     ProviderKind m_provider = ProviderKind::local;
     bool m_maintenance = false; // the scenario has a maintenance section (read before the candidates)
+    std::vector<std::filesystem::path> m_setup_folders; // database.setup_files_from
     std::vector<std::string> m_secrets;
 };
 
@@ -1083,37 +1134,27 @@ class Loader {
 
 std::expected<Scenario, ScenarioError> load_scenario_text(const std::string& text, const std::filesystem::path& file,
                                                           const Environment& env) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        int line = e.mark.is_null() ? 1 : e.mark.line + 1;
-        int column = e.mark.is_null() ? 1 : e.mark.column + 1;
-        return std::unexpected(ScenarioError{{file.string(), line, column}, "not valid YAML: " + e.msg});
-    }
-    if (!root.IsDefined() || root.IsNull())
+    auto root = load_one_document(text);
+    if (!root)
+        return std::unexpected(
+            ScenarioError{{file.string(), root.error().line, root.error().column}, root.error().message});
+    if (!root->IsDefined() || root->IsNull())
         return std::unexpected(ScenarioError{{file.string(), 1, 1},
                                              "the file is empty: a scenario needs scenario, database and candidates"});
     try {
-        return Loader(file, env).load(root);
+        return Loader(file, env).load(*root);
     } catch (const Problem& problem) {
         return std::unexpected(problem.error);
     } catch (const YAML::Exception& e) {
-        return std::unexpected(ScenarioError{{file.string(), e.mark.line + 1, e.mark.column + 1}, e.msg});
+        return std::unexpected(ScenarioError{{file.string(), e.mark.line + 1, e.mark.column + 1}, yaml_reason(e)});
     }
 }
 
 std::expected<Scenario, ScenarioError> load_scenario(const std::filesystem::path& file, const Environment& env) {
-    std::error_code ec;
-    auto size = std::filesystem::file_size(file, ec);
-    if (ec)
-        return std::unexpected(ScenarioError{{file.string(), 1, 1}, "cannot read the file: " + ec.message()});
-    if (size > k_max_file_bytes)
-        return std::unexpected(ScenarioError{{file.string(), 1, 1}, "the file is larger than 4 MiB: split it"});
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return load_scenario_text(text.str(), file, env);
+    auto text = read_input_file(file);
+    if (!text)
+        return std::unexpected(ScenarioError{{file.string(), 1, 1}, "cannot read the file: " + text.error().reason});
+    return load_scenario_text(*text, file, env);
 }
 
 } // namespace stagegate

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "stagegate/failure.hpp"
+#include "util/pattern.hpp"
 
 namespace stagegate {
 
@@ -115,7 +116,7 @@ struct Check {
     std::string sql;                         // query
     std::optional<long> expect_rows;         // query: exact number of rows
     std::optional<std::string> expect_value; // query: first column of the first row
-    std::optional<std::string> expect_match; // query: a regular expression the first value must match
+    std::optional<Pattern> expect_match;     // query: a regular expression the first value must match
     std::optional<std::vector<std::vector<std::string>>> expect_data; // query: every row, every column
     std::optional<std::string> min_version; // tls: lowest acceptable protocol version (TLSv1.2)
     std::string name;                       // setting: the server setting; identity: the reference candidate

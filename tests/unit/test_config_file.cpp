@@ -3,6 +3,11 @@
 #include "scenario/config_file.hpp"
 #include "support.hpp"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <chrono>
+
 using namespace stagegate;
 using namespace stagegate::test;
 
@@ -163,15 +168,14 @@ TEST_SUITE("config_file") {
     TEST_CASE("a file larger than 4 MiB is refused before it is read") {
         auto file = config("big.yml", "a: " + std::string(4 * 1024 * 1024, 'x') + "\n");
         CHECK(error_of(file, ConfigFormat::yaml, "a") ==
-              file.string() + ": 4194308 bytes is larger than the 4 MiB stagegate reads of a config file");
-        CHECK(error_of(file, ConfigFormat::dotenv, "a")
-                  .ends_with("larger than the 4 MiB stagegate reads of a config "
-                             "file"));
+              file.string() + ": cannot read the file: 4194308 bytes is more than the 4 MiB stagegate reads of a file");
+        CHECK(error_of(file, ConfigFormat::dotenv, "a").ends_with("more than the 4 MiB stagegate reads of a file"));
     }
 
     TEST_CASE("a missing file is named") {
         auto file = fresh_dir("config-missing") / "database.yml";
-        CHECK(error_of(file, ConfigFormat::yaml, "production.url") == file.string() + ": cannot read the file");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.url") ==
+              file.string() + ": cannot read the file: no such file");
     }
 }
 
@@ -557,5 +561,68 @@ TEST_SUITE("config_file_ini") {
         auto file = config("my.cnf", k_bom + crlf("[client]\npassword=secret" + k_nbsp + "\nuser = 'app'  \n"));
         CHECK(value_of(file, ConfigFormat::ini, "client.password").value == "secret" + k_nbsp);
         CHECK(value_of(file, ConfigFormat::ini, "client.user").value == "app");
+    }
+}
+
+TEST_SUITE("config_file_bounds") {
+    TEST_CASE("placeholders that double at every level are refused quickly") {
+        std::string text;
+        for (int i = 0; i < 40; ++i)
+            text += fmt::format("p{}=${{p{}}}${{p{}}}\n", i, i + 1, i + 1);
+        auto file = config("application.properties", text + "p40=x\n");
+        auto start = std::chrono::steady_clock::now();
+        CHECK(error_of(file, ConfigFormat::properties, "p0") ==
+              file.string() + ":1: p0: resolving the value takes more than 10000 placeholders: keys refer to each "
+                              "other too many times over; simplify them");
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    }
+
+    TEST_CASE("placeholders nest at most 64 deep and grow to at most 4 MiB") {
+        std::string chain;
+        for (int i = 0; i < 100; ++i)
+            chain += fmt::format("c{}=${{c{}}}\n", i, i + 1);
+        auto file = config("application.properties", chain + "c100=x\nbig=${huge}${huge}${huge}${huge}${huge}\nhuge=" +
+                                                         std::string(1024 * 1024, 'y') + "\n");
+        CHECK(error_of(file, ConfigFormat::properties, "c0")
+                  .ends_with("placeholders nest more than 64 deep (a key "
+                             "refers to a key that refers to ...): simplify "
+                             "them"));
+        CHECK(value_of(file, ConfigFormat::properties, "c40").value == "x");
+        CHECK(error_of(file, ConfigFormat::properties, "big")
+                  .ends_with("the value grows beyond 4 MiB once its placeholders are resolved: keys refer to each "
+                             "other too many times over"));
+        std::string nested;
+        for (int i = 0; i < 100000; ++i)
+            nested += "${";
+        auto deep = config("deep.properties", "a=" + nested + "\n");
+        CHECK(value_of(deep, ConfigFormat::properties, "a").value == nested); // no closing brace: kept, as Spring does
+    }
+
+    TEST_CASE("a config file that is a FIFO or a device is refused without blocking") {
+        auto dir = fresh_dir("config-special");
+        REQUIRE(::mkfifo((dir / "app.env").c_str(), 0600) == 0);
+        REQUIRE(::mkfifo((dir / "app.yml").c_str(), 0600) == 0);
+        std::filesystem::create_symlink("/dev/zero", dir / "zero.json");
+        CHECK(error_of(dir / "app.env", ConfigFormat::dotenv, "URL") ==
+              (dir / "app.env").string() +
+                  ": cannot read the file: a named pipe (FIFO), not a regular file: name a regular file");
+        CHECK(error_of(dir / "app.yml", ConfigFormat::yaml, "url")
+                  .ends_with("a named pipe (FIFO), not a regular file: "
+                             "name a regular file"));
+        CHECK(error_of(dir / "zero.json", ConfigFormat::json, "url")
+                  .ends_with("a device, not a regular file: name a "
+                             "regular file"));
+    }
+
+    TEST_CASE("an ERB tag of a megabyte is read without recursion") {
+        auto file = config("database.yml", "production:\n  url: <%= ENV['" + std::string(1024 * 1024, 'A') + "'] %>\n");
+        CHECK(error_of(file, ConfigFormat::yaml, "production.url").find("is not set") != std::string::npos);
+    }
+
+    TEST_CASE("yaml nesting too deep says so") {
+        auto file = config("values.yaml", std::string(100000, '[') + std::string(100000, ']') + "\n");
+        CHECK(error_of(file, ConfigFormat::yaml, "a")
+                  .ends_with("lists and mappings nest too deeply to be read: "
+                             "flatten the file"));
     }
 }

@@ -3,6 +3,8 @@
 #include "scenario/discover.hpp"
 #include "support.hpp"
 
+#include <sys/stat.h>
+
 using namespace stagegate;
 using namespace stagegate::test;
 
@@ -71,5 +73,26 @@ TEST_SUITE("discover") {
         write_file(dir / "readme.md", "");
         CHECK(reason_of({dir.string()}) == "no scenario files (*.yaml, *.yml) found in the given paths");
         CHECK(reason_of({}) == "no scenario files (*.yaml, *.yml) found in the given paths");
+    }
+}
+
+TEST_SUITE("discover_special") {
+    TEST_CASE("a named FIFO or link loop is passed on for loading to refuse, not reported missing") {
+        auto dir = fresh_dir("discover-special");
+        REQUIRE(::mkfifo((dir / "fifo.yaml").c_str(), 0600) == 0);
+        fs::create_symlink("loop.yaml", dir / "loop.yaml");
+        CHECK(found({(dir / "fifo.yaml").string(), (dir / "loop.yaml").string()}) ==
+              std::vector<fs::path>{dir / "fifo.yaml", dir / "loop.yaml"});
+        CHECK(reason_of({(dir / "none.yaml").string()}) ==
+              (dir / "none.yaml").string() + ": no such file or folder; pass scenario files or folders of *.yaml");
+    }
+
+    TEST_CASE("a folder lists its FIFOs and passes over dangling links") {
+        auto dir = fresh_dir("discover-folder-special");
+        REQUIRE(::mkfifo((dir / "fifo.yaml").c_str(), 0600) == 0);
+        fs::create_symlink("loop.yaml", dir / "loop.yaml");
+        fs::create_symlink("gone.yaml", dir / ".#lock.yaml");
+        write_file(dir / "ok.yaml", "x");
+        CHECK(found({dir.string()}) == std::vector<fs::path>{dir / "fifo.yaml", dir / "ok.yaml"});
     }
 }

@@ -3,6 +3,8 @@
 #include "scenario/dotenv.hpp"
 #include "support.hpp"
 
+#include <sys/stat.h>
+
 using namespace stagegate;
 using namespace stagegate::test;
 
@@ -126,7 +128,7 @@ TEST_SUITE("dotenv") {
 
     TEST_CASE("a missing file is an error") {
         auto file = fresh_dir("dotenv-missing") / "none.env";
-        CHECK(reason_of(file) == file.string() + ": cannot read the file");
+        CHECK(reason_of(file) == file.string() + ": cannot read the file: no such file");
     }
 
     TEST_CASE("references are expanded except in single quotes") {
@@ -154,5 +156,14 @@ TEST_SUITE("dotenv") {
         REQUIRE_FALSE(value.has_value());
         CHECK(value.error() == file.string() + ":2: URL: environment variable DB_HOST is not set: export it, or write "
                                                "${DB_HOST:-default}");
+    }
+}
+
+TEST_SUITE("dotenv_special") {
+    TEST_CASE("a FIFO is refused without blocking") {
+        auto file = fresh_dir("dotenv-fifo") / "app.env";
+        REQUIRE(::mkfifo(file.c_str(), 0600) == 0);
+        CHECK(reason_of(file) ==
+              file.string() + ": cannot read the file: a named pipe (FIFO), not a regular file: name a regular file");
     }
 }

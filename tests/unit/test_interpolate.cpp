@@ -3,6 +3,8 @@
 #include "scenario/interpolate.hpp"
 #include "support.hpp"
 
+#include <algorithm>
+
 using namespace stagegate;
 using namespace stagegate::test;
 
@@ -99,5 +101,44 @@ TEST_SUITE("interpolate") {
         CHECK_FALSE(looks_secret("DB_HOST"));
         CHECK_FALSE(looks_secret("DATABASE_URL"));
         CHECK_FALSE(looks_secret("PORT"));
+    }
+}
+
+TEST_SUITE("interpolate_bounds") {
+    TEST_CASE("a default may hold references, expanded only when it is used") {
+        auto env = fixed_env({{"B", "second"}, {"EMPTY", ""}});
+        CHECK(ok("${A:-${B}}", env).text == "second");
+        CHECK(ok("${B:-${NOT_SET}}", env).text == "second");
+        CHECK(ok("${A:-${EMPTY:-${C:-x}y}z}", env).text == "xyz");
+        CHECK(ok("[${A:-a}]-${B}", env).text == "[a]-second");
+        CHECK(error_of("${A:-${NOT_SET}}").message ==
+              "environment variable NOT_SET is not set: export it, or write ${NOT_SET:-default}");
+        CHECK(error_of("${A:-${B}").message == "unterminated ${...}: add the closing }");
+    }
+
+    TEST_CASE("a secret-looking name's default counts as a secret when nested") {
+        auto result = ok("${DB_PASSWORD:-${FALLBACK:-hunter2}}", fixed_env({}));
+        CHECK(result.text == "hunter2");
+        CHECK(std::find(result.secrets.begin(), result.secrets.end(), "hunter2") != result.secrets.end());
+    }
+
+    TEST_CASE("defaults nest at most 8 deep") {
+        std::string text = "x";
+        for (int i = 0; i < 9; ++i)
+            text = "${A:-" + text + "}";
+        CHECK(error_of(text).message == "defaults nest more than 8 deep: write a plain default");
+        std::string deep;
+        for (int i = 0; i < 100000; ++i)
+            deep += "${A:-";
+        CHECK(error_of(deep + "x" + std::string(100000, '}')).message ==
+              "defaults nest more than 8 deep: write a plain default");
+    }
+
+    TEST_CASE("the result may not grow beyond 4 MiB") {
+        std::string text;
+        for (int i = 0; i < 100; ++i)
+            text += "${BIG}";
+        CHECK(error_of(text, fixed_env({{"BIG", std::string(64 * 1024, 'x')}})).message ==
+              "the text grows beyond 4 MiB once ${...} are replaced: use fewer or shorter variables");
     }
 }

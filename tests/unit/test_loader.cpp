@@ -3,7 +3,11 @@
 #include "scenario/loader.hpp"
 #include "support.hpp"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 using namespace stagegate;
@@ -262,7 +266,8 @@ TEST_SUITE("loader") {
                               k_candidates);
         CHECK(error.to_string() == at(4, 3,
                                       "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
-                                      "allowed here: engine, provider, answers_as, unreachable, settings, tls, access, setup"));
+                                      "allowed here: engine, provider, answers_as, unreachable, settings, tls, access, setup, "
+                 "setup_files_from"));
     }
 
     TEST_CASE("an unknown key in a candidate is named with its path and a suggestion") {
@@ -481,7 +486,7 @@ TEST_SUITE("loader") {
         REQUIRE_FALSE(result.has_value());
         CHECK(result.error().to_string() == file.string() + ":6:13: error: database.setup[0].file: cannot read " +
                                                 (dir / "sql/missing.sql").string() +
-                                                ": check the path (relative to the scenario file)");
+                                                ": no such file; check the path (relative to the scenario file)");
     }
 
     TEST_CASE("a missing from.file is named relative to the scenario") {
@@ -493,7 +498,7 @@ TEST_SUITE("loader") {
         REQUIRE_FALSE(result.has_value());
         CHECK(result.error().to_string() == file.string() + ":8:18: error: candidates[0].from.file: cannot read " +
                                                 (dir / "missing.env").string() +
-                                                ": check the path (relative to the scenario file)");
+                                                ": no such file; check the path (relative to the scenario file)");
     }
 
     TEST_CASE("from needs a file and one of key, keys or service") {
@@ -562,5 +567,176 @@ TEST_SUITE("loader") {
         REQUIRE_FALSE(missing.has_value());
         CHECK(missing.error().to_string().starts_with((dir / "missing.yaml").string() +
                                                       ":1:1: error: cannot read the file: "));
+    }
+}
+
+TEST_SUITE("loader_input") {
+    // A scenario in `dir` whose one setup step reads `file` (line 6, column 13).
+    std::filesystem::path setup_scenario(const std::filesystem::path& dir, const std::string& file,
+                                         const std::string& extra = "") {
+        return write_file(dir / "s.yaml", k_head + extra + "  setup:\n    - file: " + file + "\n" + k_candidates);
+    }
+
+    // Loads `scenario` and returns its error as text.
+    std::string load_error(const std::filesystem::path& scenario) {
+        auto result = load_scenario(scenario, fixed_env({}));
+        REQUIRE_FALSE(result.has_value());
+        return result.error().to_string();
+    }
+
+    TEST_CASE("expect_match is RE2 and a pattern it refuses is located with what to write") {
+        const std::string check = "    checks:\n      - query: SELECT 1\n        expect_match: ";
+        CHECK(error_of(k_head + k_candidates + check + "'^a(?=b)'\n").to_string() ==
+              at(11, 23,
+                 "candidates[0].checks[0].expect_match: not a valid regular expression (RE2 syntax, see "
+                 "docs/scenario-format.md): invalid perl operator: (?=; RE2 has no lookaround ((?=, (?!, (?<=, (?<!): "
+                 "match the text itself; a named group is written (?P<name>...)"));
+        auto nested = error_of(k_head + k_candidates + check + std::string(40000, '(') + std::string(40000, ')') + "\n");
+        CHECK(nested.to_string() ==
+              at(11, 23,
+                 "candidates[0].checks[0].expect_match: the pattern is 80000 bytes long, more than the 4096 allowed: "
+                 "write a shorter one"));
+        auto loaded = load_scenario_text(k_head + k_candidates + check + "'^(ab|cd)*$'\n", "s.yaml", fixed_env({}));
+        REQUIRE_MESSAGE(loaded.has_value(), loaded.error().to_string());
+        CHECK(loaded->candidates[0].checks[1].expect_match->found_in([] {
+            std::string value;
+            for (int i = 0; i < 10000; ++i)
+                value += "cd";
+            return value;
+        }()));
+    }
+
+    TEST_CASE("a from.file that is a link loop or a FIFO is an error with its reason, not a crash or a hang") {
+        auto dir = fresh_dir("loader-from-special");
+        std::filesystem::create_symlink("loop.env", dir / "loop.env");
+        REQUIRE(::mkfifo((dir / "fifo.env").c_str(), 0600) == 0);
+        for (const std::string name : {"loop.env", "fifo.env"}) {
+            auto file = write_file(dir / "s.yaml", k_head + "candidates:\n  - name: a\n    driver: libpq\n"
+                                                            "    from: {file: " +
+                                                       name + ", key: URL}\n");
+            std::string reason = name == "loop.env" ? "a loop of symbolic links (a link that leads back to itself): "
+                                                      "point the link at the file"
+                                                    : "a named pipe (FIFO), not a regular file: name a regular file";
+            CHECK(load_error(file) == file.string() + ":8:18: error: candidates[0].from.file: cannot read " +
+                                          (dir / name).string() + ": " + reason);
+        }
+    }
+
+    TEST_CASE("a setup file must be a regular file of at most 4 MiB") {
+        auto dir = fresh_dir("loader-setup-special");
+        REQUIRE(::mkfifo((dir / "fifo.sql").c_str(), 0600) == 0);
+        std::filesystem::create_symlink("/dev/zero", dir / "zero.sql");
+        std::filesystem::create_directory(dir / "folder.sql");
+        write_file(dir / "big.sql", std::string(4 * 1024 * 1024 + 1, ' '));
+        const std::vector<std::pair<std::string, std::string>> cases{
+            {"fifo.sql", "a named pipe (FIFO), not a regular file: name a regular file"},
+            {"zero.sql", "a device, not a regular file: name a regular file"},
+            {"folder.sql", "a folder, not a file: name a file in it"},
+            {"big.sql", "4194305 bytes is more than the 4 MiB stagegate reads of a file"}};
+        for (const auto& [name, reason] : cases) {
+            auto file = setup_scenario(dir, name);
+            CHECK(load_error(file) == file.string() + ":6:13: error: database.setup[0].file: cannot read " +
+                                          (dir / name).string() + ": " + reason);
+        }
+    }
+
+    TEST_CASE("a setup file outside the scenario's folder needs setup_files_from") {
+        auto dir = fresh_dir("loader-setup-outside");
+        auto shared = dir / "shared";
+        write_file(shared / "schema.sql", "CREATE TABLE t (id int);\n");
+        std::filesystem::create_directories(dir / "scenario");
+        std::filesystem::create_symlink(shared / "schema.sql", dir / "scenario" / "link.sql");
+        for (const std::string path : {"../shared/schema.sql", "link.sql", "/etc/passwd"}) {
+            auto file = setup_scenario(dir / "scenario", path);
+            auto named = path.starts_with("/") ? std::filesystem::path(path) : dir / "scenario" / path;
+            CHECK(load_error(file) ==
+                  file.string() + ":6:13: error: database.setup[0].file: " + named.string() +
+                      " is outside the scenario's folder (links resolved): to send files from another folder to the "
+                      "server, list that folder under database.setup_files_from");
+        }
+        auto allowed = setup_scenario(dir / "scenario", "link.sql", "  setup_files_from: [../shared]\n");
+        auto loaded = load_scenario(allowed, fixed_env({}));
+        REQUIRE_MESSAGE(loaded.has_value(), loaded.error().to_string());
+        CHECK(loaded->database.setup[0].sql == "CREATE TABLE t (id int);\n");
+        auto missing = setup_scenario(dir / "scenario", "link.sql", "  setup_files_from: [../nowhere]\n");
+        CHECK(load_error(missing) == missing.string() + ":5:22: error: database.setup_files_from[0]: " +
+                                         (dir / "scenario/../nowhere").string() +
+                                         " is not a folder: name a folder, relative to the scenario file");
+    }
+
+    TEST_CASE("a scenario file that is a FIFO or a link loop says so") {
+        auto dir = fresh_dir("loader-file-special");
+        REQUIRE(::mkfifo((dir / "fifo.yaml").c_str(), 0600) == 0);
+        std::filesystem::create_symlink("loop.yaml", dir / "loop.yaml");
+        CHECK(load_error(dir / "fifo.yaml") ==
+              (dir / "fifo.yaml").string() +
+                  ":1:1: error: cannot read the file: a named pipe (FIFO), not a regular file: name a regular file");
+        CHECK(load_error(dir / "loop.yaml").ends_with(":1:1: error: cannot read the file: a loop of symbolic links (a "
+                                                      "link that leads back to itself): point the link at the file"));
+    }
+
+    TEST_CASE("a second YAML document is an error at its start") {
+        CHECK(error_of(k_head + k_candidates + "---\n" + k_head + k_candidates).to_string() ==
+              at(9, 1,
+                 "a second YAML document starts here (after ---), and stagegate reads one scenario per file: move "
+                 "it to a file of its own"));
+    }
+
+    TEST_CASE("a quote left open at the end of the file is an error at the quote") {
+        CHECK(error_of(k_head + k_candidates + "    expect: \"pass\n").to_string() ==
+              at(9, 13, "the quoted value that starts here has no closing \" before the end of the file: add it"));
+        CHECK(error_of(k_head + k_candidates + "    expect: 'it''s\n").to_string() ==
+              at(9, 13, "the quoted value that starts here has no closing ' before the end of the file: add it"));
+        auto closed = load_scenario_text("scenario: 'it''s \"fine\"'\n" + k_head.substr(12) + k_candidates, "s.yaml",
+                                         fixed_env({}));
+        REQUIRE_MESSAGE(closed.has_value(), closed.error().to_string());
+        CHECK(closed->name == "it's \"fine\"");
+    }
+
+    TEST_CASE("a NUL byte is an error at its place, in the file or in a value") {
+        CHECK(error_of(k_head + std::string("candi\0dates:\n", 13)).to_string() ==
+              at(5, 6, "the file holds a NUL byte, so it is not text: save it as UTF-8 text"));
+        CHECK(error_of("scenario: \"a\\0b\"\n" + k_head.substr(12) + k_candidates).to_string() ==
+              at(1, 11, "scenario: the value holds a NUL character (\\0), which no client can pass on: remove it"));
+    }
+
+    TEST_CASE("nesting 100000 deep is a clean error that says what is wrong") {
+        auto error = error_of(std::string(100000, '[') + std::string(100000, ']') + "\n");
+        CHECK(error.message == "not valid YAML: lists and mappings nest too deeply to be read: flatten the file");
+    }
+
+    TEST_CASE("nested defaults are read as the shell reads them") {
+        auto loaded = load_scenario_text("scenario: ${A:-${B:-${C}}}\n" + k_head.substr(12) + k_candidates, "s.yaml",
+                                         fixed_env({{"C", "third"}}));
+        REQUIRE_MESSAGE(loaded.has_value(), loaded.error().to_string());
+        CHECK(loaded->name == "third");
+    }
+
+    TEST_CASE("an IPv6 answers_as and an empty scenario name are refused") {
+        for (const std::string host : {"\"::1\"", "\"[::1]:5432\"", "\"fe80::1\""})
+            CHECK(error_of("scenario: s\ndatabase:\n  engine: postgres\n  answers_as: [" + host + "]\n" + k_candidates)
+                      .message.ends_with("is an IPv6 address, which answers_as does not support: name the host by a "
+                                         "name or an IPv4 address"));
+        CHECK(error_of("scenario: \"\"\n" + k_head.substr(12) + k_candidates).to_string() ==
+              at(1, 11, "scenario: the name is empty: give the scenario a name for its reports"));
+        CHECK(error_of("scenario: ${EMPTY:-}\n" + k_head.substr(12) + k_candidates).message ==
+              "scenario: the name is empty: give the scenario a name for its reports");
+    }
+
+    TEST_CASE("100000 answers_as names load in linear time") {
+        std::string hosts;
+        std::string dead;
+        for (int i = 0; i < 100000; ++i) {
+            hosts += fmt::format("{}h{}.example.internal", i == 0 ? "" : ", ", i);
+            dead += fmt::format("{}u{}.example.internal", i == 0 ? "" : ", ", i);
+        }
+        auto text = "scenario: s\ndatabase:\n  engine: postgres\n  answers_as: [" + hosts + "]\n  unreachable: [" +
+                    dead + "]\n" + k_candidates;
+        auto start = std::chrono::steady_clock::now();
+        auto loaded = load_scenario_text(text, "s.yaml", fixed_env({}));
+        auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        REQUIRE_MESSAGE(loaded.has_value(), loaded.error().to_string());
+        CHECK(loaded->database.certificate_names.size() == 100000);
+        CHECK_MESSAGE(seconds < 20, "took " << seconds << " s"); // quadratic, it took over a minute
     }
 }
