@@ -24,16 +24,25 @@ struct UnixUser {
 // Returns the account `name`, or a one-line reason it cannot be used.
 std::expected<UnixUser, std::string> lookup_user(const std::string& name);
 
+// What to start. The child never sees stagegate's environment (CI secrets live there): it gets
+// child_environment(spec), a minimal one.
 struct SpawnSpec {
     std::vector<std::string> argv;                                // argv[0] is an absolute path
     std::optional<UnixUser> as_user;                              // drop to this account before exec
     std::filesystem::path output;                                 // stdout and stderr appended here; empty = /dev/null
     bool die_with_parent = false;                                 // the kernel signals the child when stagegate dies
     int parent_death_signal = 9;                                  // SIGKILL unless the server has a cleaner one
-    std::vector<std::pair<std::string, std::string>> environment; // set in the child only, over stagegate's
+    std::vector<std::pair<std::string, std::string>> environment; // set in the child, over the minimal ones
+    std::vector<std::string> inherit; // names of stagegate's variables the child needs too (DOCKER_HOST)
 };
 
-// A child process. Destroying a running Process kills it (SIGKILL) and reaps it.
+// Returns the child's whole environment: PATH (stagegate's, else the system's), LANG=C, LC_ALL=C,
+// TZ when stagegate has one, the `inherit` variables stagegate has, then `environment`.
+std::vector<std::string> child_environment(const SpawnSpec& spec);
+
+// A child process: it leads its own process group, which holds what it starts in turn (initdb's
+// `postgres --single`, a server's back ends). Destroying a running Process kills that whole group
+// (SIGKILL) and reaps the child.
 class Process {
   public:
     virtual ~Process() = default;
@@ -45,8 +54,10 @@ class Process {
     virtual std::optional<int> wait(const Deadline& deadline) = 0;
     // Sends `signal` if the process still runs.
     virtual void signal(int signal) = 0;
-    // Kills the process and everything in its process group (it leads its own group).
-    virtual void kill_group() = 0;
+    // Sends `signal` to the process and everything in its process group, if the process still runs.
+    virtual void signal_group(int signal) = 0;
+    // Kills the process and everything in its process group.
+    void kill_group() { signal_group(9); }
 };
 
 // Starts processes. A boundary to the outside world: unit tests hand in a fake.
@@ -61,7 +72,7 @@ class ProcessLauncher {
 ProcessLauncher& system_launcher();
 
 // Runs `spec` to completion within the deadline; returns its exit status, or a reason (the
-// process is killed when the deadline passes or the run is interrupted).
+// process and its process group are killed when the deadline passes or the run is interrupted).
 std::expected<int, std::string> run_to_completion(ProcessLauncher& launcher, const SpawnSpec& spec,
                                                   const Deadline& deadline);
 
