@@ -12,7 +12,9 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sstream>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
@@ -211,6 +213,58 @@ class SystemLauncher final : public ProcessLauncher {
 
 } // namespace
 
+std::string read_proc_file(pid_t pid, const char* what) {
+    // read(2), not an ifstream: a process that exits mid-read fails the read with ESRCH, which
+    // libstdc++'s filebuf turns into an exception (fatal in a destructor that gets here).
+    int fd = ::open(fmt::format("/proc/{}/{}", pid, what).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return {};
+    std::string text;
+    char buffer[4096];
+    for (ssize_t got; (got = ::read(fd, buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<std::size_t>(got));
+    ::close(fd);
+    return text;
+}
+
+void note_shared_memory(pid_t pid, SharedMemory& found) {
+    // maps lines: range perms offset device inode path; a SysV segment's inode is its id.
+    std::istringstream maps(read_proc_file(pid, "maps"));
+    for (std::string line; std::getline(maps, line);) {
+        std::istringstream fields(line);
+        std::string range, perms, offset, device, inode, path;
+        fields >> range >> perms >> offset >> device >> inode >> path;
+        if (path.starts_with("/dev/shm/PostgreSQL."))
+            found.files.insert(path);
+        else if (path.starts_with("/SYSV"))
+            found.segments.insert(std::atoi(inode.c_str()));
+    }
+}
+
+int note_group_shared_memory(pid_t group, SharedMemory& found) {
+    int live = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+        if (pid <= 0 || ::getpgid(pid) != group)
+            continue;
+        if (!read_proc_file(pid, "maps").empty()) // a zombie has no memory left
+            ++live;
+        note_shared_memory(pid, found);
+    }
+    return live;
+}
+
+void remove_shared_memory(const SharedMemory& found) {
+    for (const auto& file : found.files)
+        ::unlink(file.c_str());
+    for (int id : found.segments) {
+        shmid_ds info{};
+        if (::shmctl(id, IPC_STAT, &info) == 0 && info.shm_nattch == 0)
+            ::shmctl(id, IPC_RMID, nullptr);
+    }
+}
+
 std::vector<std::string> child_environment(const SpawnSpec& spec) {
     auto own = [](const std::string& name) -> std::optional<std::string> {
         const char* value = std::getenv(name.c_str());
@@ -248,8 +302,22 @@ std::expected<int, std::string> run_to_completion(ProcessLauncher& launcher, con
     while (true) {
         if (auto status = (*process)->wait(deadline.capped(Millis(20))))
             return *status;
-        if (deadline.stopped() || deadline.expired())
-            (*process)->kill_group(); // with what it started: initdb's `postgres --single`
+        if (deadline.stopped() || deadline.expired()) {
+            // With what it started (initdb's `postgres --single`): asked first, killed (the
+            // group) if it lingers, and its shared memory removed after it.
+            // Not through wait(): once the leader ends, its Process kills the rest of the group,
+            // which would cut a back end's own clean-up short.
+            SharedMemory mapped;
+            pid_t group = (*process)->pid();
+            note_group_shared_memory(group, mapped);
+            (*process)->signal_group(SIGTERM);
+            for (int i = 0; i < 100 && note_group_shared_memory(group, mapped) > 0; ++i)
+                std::this_thread::sleep_for(Millis(20));
+            process->reset(); // kills what lingers in the group, reaps the leader
+            for (int i = 0; i < 100 && ::kill(-group, 0) == 0; ++i)
+                std::this_thread::sleep_for(Millis(5)); // the rest of the group is on its way out
+            remove_shared_memory(mapped);
+        }
         if (deadline.stopped())
             return std::unexpected(fmt::format("{} was interrupted", spec.argv.at(0)));
         if (deadline.expired())

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,27 @@ class ProcessLauncher {
 
 // Returns the launcher that forks and execs for real.
 ProcessLauncher& system_launcher();
+
+// Returns the whole of /proc/<pid>/<what> (cmdline, environ, maps, stat), or "" when it is gone.
+std::string read_proc_file(pid_t pid, const char* what);
+
+// Shared memory that processes had mapped: POSIX objects of PostgreSQL in /dev/shm, SysV segments.
+// A PostgreSQL process that is killed (or that ends on a signal in initdb's bootstrap) cannot
+// remove what it made; noting it before the signal lets stagegate remove it afterwards.
+struct SharedMemory {
+    std::set<std::string> files;
+    std::set<int> segments;
+};
+
+// Adds what `pid` has mapped to `found`.
+void note_shared_memory(pid_t pid, SharedMemory& found);
+
+// Adds what every process in the process group `group` has mapped to `found`; returns how many
+// of them still live (zombies aside).
+int note_group_shared_memory(pid_t group, SharedMemory& found);
+
+// Removes `found`: the files, and each segment nobody has attached any more.
+void remove_shared_memory(const SharedMemory& found);
 
 // Runs `spec` to completion within the deadline; returns its exit status, or a reason (the
 // process and its process group are killed when the deadline passes or the run is interrupted).

@@ -31,23 +31,8 @@ constexpr std::string_view k_mark = k_run_mark_file;
 constexpr std::string_view k_servers = "servers";
 constexpr std::string_view k_compose = "compose";
 
-// Returns the whole of /proc/<pid>/<what> (cmdline or environ: NUL-separated), or "" when gone.
-std::string read_proc(pid_t pid, const char* what) {
-    // read(2), not an ifstream: a process that exits mid-read fails the read with ESRCH, which
-    // libstdc++'s filebuf turns into an exception (fatal in the destructor that gets here).
-    int fd = ::open(fmt::format("/proc/{}/{}", pid, what).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return {};
-    std::string text;
-    char buffer[4096];
-    for (ssize_t got; (got = ::read(fd, buffer, sizeof buffer)) > 0;)
-        text.append(buffer, static_cast<std::size_t>(got));
-    ::close(fd);
-    return text;
-}
-
 bool is_ours(pid_t pid, const std::string& marker) {
-    std::string cmdline = read_proc(pid, "cmdline");
+    std::string cmdline = read_proc_file(pid, "cmdline");
     return !cmdline.empty() && cmdline.find(marker) != std::string::npos;
 }
 
@@ -58,7 +43,7 @@ bool belongs_to_run(pid_t pid, const fs::path& run) {
     if (is_ours(pid, run.string() + "/"))
         return true;
     auto [name, value] = RunDir::child_mark_of(run);
-    std::string environ = read_proc(pid, "environ");
+    std::string environ = read_proc_file(pid, "environ");
     std::string entry = name + "=" + value;
     return environ.starts_with(entry + '\0') || environ.find('\0' + entry + '\0') != std::string::npos;
 }
@@ -84,25 +69,30 @@ void stop_recorded_servers(const fs::path& run) {
     }
 }
 
-// Kills every other process of the run (belongs_to_run): helpers such as a template copy whose
+// Ends every other process of the run (belongs_to_run): helpers such as a template copy whose
 // parent died or initdb's `postgres --single`, which would otherwise keep writing into a folder
-// being removed.
+// being removed. SIGTERM first, for a second; SIGKILL for what lingers. initdb's back ends
+// (`postgres --boot`, `--single`) make shared memory of their own and may not remove it when
+// told to end: what they had mapped is removed once they are gone.
 void kill_stragglers(const fs::path& run) {
     std::error_code ec;
     const pid_t self = ::getpid();
-    for (int round = 0; round < 50; ++round) {
+    SharedMemory mapped;
+    for (int round = 0; round < 150; ++round) {
         bool found = false;
         for (const auto& entry : fs::directory_iterator("/proc", ec)) {
             pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
             if (pid <= 0 || pid == self || !belongs_to_run(pid, run))
                 continue;
-            ::kill(pid, SIGKILL);
+            note_shared_memory(pid, mapped);
+            ::kill(pid, round < 100 ? SIGTERM : SIGKILL);
             found = true;
         }
         if (!found)
-            return;
+            break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    remove_shared_memory(mapped);
 }
 
 // Runs the `down -v` of every compose project recorded below `run` (after the stragglers are gone,
