@@ -1,7 +1,6 @@
 #include "cli/load.hpp"
 
 #include "provision/process.hpp"
-#include "run/signals.hpp"
 #include "provision/setting_catalog.hpp"
 #include "scenario/discover.hpp"
 #include "scenario/loader.hpp"
@@ -53,7 +52,6 @@ std::expected<RunSetup, int> set_up_run(const std::vector<std::string>& paths) {
     // then read them again with ${STAGEGATE_CA_FILE} naming the CA file inside it.
     if (!load_all(paths, "/nonexistent/stagegate-throwaway-ca.pem"))
         return std::unexpected(2);
-    install_signal_handlers();
     auto run_dir = RunDir::create();
     if (!run_dir) {
         fmt::print(stderr, "stagegate: infrastructure error: {}\n", run_dir.error());

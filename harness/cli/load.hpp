@@ -26,8 +26,8 @@ struct RunSetup {
     std::optional<CertificateAuthority> authority;
 };
 
-// Loads `paths` (checked before anything exists, so an invalid file starts nothing), installs
-// the signal handlers, creates the run folder and the CA, and loads the files again with
+// Loads `paths` (checked before anything exists, so an invalid file starts nothing), creates
+// the run folder and the CA, and loads the files again with
 // ${STAGEGATE_CA_FILE} naming the CA's file. Returns the exit code when it cannot (problems
 // are printed on stderr).
 std::expected<RunSetup, int> set_up_run(const std::vector<std::string>& paths);

@@ -1,5 +1,6 @@
 // Composes the subcommands; each lives in its own file.
 #include "cli/commands.hpp"
+#include "run/signals.hpp"
 #include "stagegate/driver.hpp"
 #include "stagegate/version.hpp"
 #include "util/environment.hpp"
@@ -22,6 +23,7 @@ std::string version_text() {
 } // namespace
 
 int main(int argc, char** argv) {
+    stagegate::install_signal_handlers(); // before anything else: no signal may meet the default action
     stagegate::isolate_client_environment();
     CLI::App app{"stagegate: proves a database configuration change works before it reaches production"};
     app.set_version_flag("--version", version_text());
@@ -45,5 +47,9 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "stagegate: error: {}; see `stagegate --help`\n", what.empty() ? e.get_name() : what);
         return stagegate::cli::k_exit_invalid;
     }
+    // Only run and drill watch the interruption flag (they stop, tear down and report); the
+    // other commands have nothing to stop or report, so a signal ends them at once.
+    if (!app.got_subcommand("run") && !app.got_subcommand("drill"))
+        stagegate::end_process_on_signal();
     return action ? stagegate::cli::run_action(action) : stagegate::cli::k_exit_invalid;
 }

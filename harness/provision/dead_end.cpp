@@ -20,8 +20,9 @@ std::expected<DeadEnd, std::string> DeadEnd::open() {
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    // The smallest queue: one connection waits in it, the next ones get no answer to their SYN.
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 0) != 0 ||
+    // A long queue: every client's handshake completes into it (none is left resending its SYN
+    // on a back-off timer), so shut() reaches all of them at once.
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, SOMAXCONN) != 0 ||
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
         std::string why = std::strerror(errno);
         ::close(fd);
@@ -41,6 +42,13 @@ DeadEnd& DeadEnd::operator=(DeadEnd&& other) noexcept {
         m_port = std::exchange(other.m_port, 0);
     }
     return *this;
+}
+
+void DeadEnd::shut() const {
+    // shutdown(2) on a listener ends the listening (resetting what is queued) but keeps the
+    // descriptor, so no other thread can meet a reused one.
+    if (m_fd >= 0)
+        ::shutdown(m_fd, SHUT_RDWR);
 }
 
 DeadEnd::~DeadEnd() {

@@ -138,6 +138,18 @@ SpawnSpec compose_spec(std::vector<std::string> argv, fs::path output) {
     SpawnSpec spec;
     spec.argv = std::move(argv);
     spec.output = std::move(output);
+    // Where the engine is and how to reach it, and the image tags of the repository's compose
+    // file; nothing else of stagegate's environment (children get a minimal one).
+    spec.inherit = {"HOME",
+                    "XDG_RUNTIME_DIR",
+                    "DOCKER_HOST",
+                    "DOCKER_CONTEXT",
+                    "DOCKER_CONFIG",
+                    "DOCKER_CERT_PATH",
+                    "DOCKER_TLS_VERIFY",
+                    "STAGEGATE_POSTGRES_VERSION",
+                    "STAGEGATE_MYSQL_VERSION",
+                    "STAGEGATE_MARIADB_VERSION"};
     spec.die_with_parent = true; // the watchdog runs `down -v` after a SIGKILL of stagegate
     return spec;
 }

@@ -220,7 +220,7 @@ SELECT MD5(COALESCE(GROUP_CONCAT(x ORDER BY x SEPARATOR '
     int restart_signal() const override { return SIGTERM; } // clean shutdown: the data stays
 
     int parent_death_signal() const override { return SIGKILL; }
-    int stop_signal() const override { return SIGKILL; } // the data is thrown away: no clean shutdown needed
+    int stop_signal() const override { return SIGTERM; } // clean: SIGKILL only if it lingers (Reaper)
 
     const Driver& admin_driver() const override { return *find_driver("mysqlcppconn"); }
 

@@ -335,10 +335,12 @@ std::vector<std::string> LocalPostgres::server_arguments(const fs::path& bindir,
                                                          const Database& database) {
     std::vector<std::string> args{(bindir / "postgres").string(), "-D", data.string(),      "-p",
                                   std::to_string(port),           "-k", socket_dir.string()};
-    // A disposable server: durability off, logs to our file, listening on loopback only.
-    for (const char* setting :
-         {"listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off", "full_page_writes=off",
-          "logging_collector=off", "log_destination=stderr", "unix_socket_permissions=0700"}) {
+    // A disposable server: durability off, logs to our file, listening on loopback only, its
+    // dynamic shared memory in files of its data folder (not /dev/shm), gone with the folder
+    // even if the server is killed.
+    for (const char* setting : {"listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off",
+                                "full_page_writes=off", "logging_collector=off", "log_destination=stderr",
+                                "unix_socket_permissions=0700", "dynamic_shared_memory_type=mmap"}) {
         args.insert(args.end(), {"-c", setting});
     }
     // The scenario's settings, TLS and pg_hba.conf come from the file write_config made.

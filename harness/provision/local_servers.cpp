@@ -282,7 +282,9 @@ std::expected<fs::path, std::string> LocalServers::make_dir(const std::string& n
 
 void LocalServers::discard_oldest_prepared() {
     Starting& oldest = m_prepared.front();
-    oldest.process->kill_group(); // never used: no shutdown to wait for, copy included
+    // Never used, but a SIGKILLed server cannot remove its shared memory: it stops like any other
+    // (a copy still running goes with its shell's group when the shell exits).
+    oldest.process->signal(m_recipe->stop_signal());
     m_reaper.bury(std::move(oldest.process), oldest.dir);
     m_prepared.pop_front();
 }
@@ -332,6 +334,7 @@ std::expected<LocalServers::Starting, std::string> LocalServers::start(const fs:
         spec.argv.insert(spec.argv.begin(), shell.begin(), shell.end());
     }
     spec.as_user = m_user;
+    spec.environment.push_back(m_run_dir.child_mark());
     spec.output = dir / "server.log";
     spec.die_with_parent = true;
     spec.parent_death_signal = m_recipe->parent_death_signal();
@@ -410,6 +413,7 @@ std::expected<void, std::string> LocalServers::ensure_template(const Deadline& d
     if (!spec)
         return std::unexpected(spec.error());
     spec->as_user = m_user;
+    spec->environment.push_back(m_run_dir.child_mark());
     spec->output = *dir / "template.log";
     spec->die_with_parent = true;
     auto status = run_to_completion(m_launcher, *spec, deadline.capped(Millis(120000)));

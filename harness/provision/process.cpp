@@ -6,18 +6,19 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sstream>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace stagegate {
 
@@ -53,7 +54,8 @@ class SystemProcess final : public Process {
     explicit SystemProcess(pid_t pid) : m_pid(pid) {}
     ~SystemProcess() override {
         if (!m_status) {
-            ::kill(m_pid, SIGKILL);
+            ::kill(-m_pid, SIGKILL);
+            ::kill(m_pid, SIGKILL); // in case it left its group
             int status = 0;
             ::waitpid(m_pid, &status, 0);
         }
@@ -63,9 +65,14 @@ class SystemProcess final : public Process {
     std::optional<int> poll_exit() override {
         if (m_status)
             return m_status;
+        siginfo_t info{};
+        if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid != m_pid)
+            return std::nullopt;
+        // Ended, not yet reaped: its pid (the group's id) cannot be reused yet, so whatever it
+        // left running in its group (a copy whose shell died) is killed without risk.
+        ::kill(-m_pid, SIGKILL);
         int status = 0;
-        pid_t done = ::waitpid(m_pid, &status, WNOHANG);
-        if (done == m_pid)
+        if (::waitpid(m_pid, &status, 0) == m_pid)
             m_status = decode_status(status);
         return m_status;
     }
@@ -94,9 +101,9 @@ class SystemProcess final : public Process {
             ::kill(m_pid, number);
     }
 
-    void kill_group() override {
+    void signal_group(int number) override {
         if (!poll_exit())
-            ::kill(-m_pid, SIGKILL);
+            ::kill(-m_pid, number);
     }
 
   private:
@@ -109,7 +116,7 @@ struct ChildPlan {
     std::vector<std::string> strings;
     std::vector<char*> argv;
     std::vector<std::string> env_strings;
-    std::vector<char*> envp; // empty: the child inherits stagegate's environment
+    std::vector<char*> envp;
     std::string output;
     const UnixUser* user = nullptr;
     bool die_with_parent = false;
@@ -151,27 +158,8 @@ struct ChildPlan {
     if (report > 3)
         ::close_range(3, report - 1, 0);
     ::close_range(report + 1, ~0U, 0);
-    if (plan.envp.empty())
-        ::execv(plan.argv[0], plan.argv.data());
-    else
-        ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
+    ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
     child_fail(plan.report_fd, errno);
-}
-
-// The child's environment: stagegate's own, with `overrides` replacing or adding variables.
-void build_environment(const std::vector<std::pair<std::string, std::string>>& overrides, ChildPlan& plan) {
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-        std::string_view text(*entry);
-        std::string_view name = text.substr(0, text.find('='));
-        bool replaced = std::any_of(overrides.begin(), overrides.end(), [&](const auto& o) { return o.first == name; });
-        if (!replaced)
-            plan.env_strings.emplace_back(text);
-    }
-    for (const auto& [name, value] : overrides)
-        plan.env_strings.push_back(name + "=" + value);
-    for (auto& entry : plan.env_strings)
-        plan.envp.push_back(entry.data());
-    plan.envp.push_back(nullptr);
 }
 
 class SystemLauncher final : public ProcessLauncher {
@@ -183,8 +171,10 @@ class SystemLauncher final : public ProcessLauncher {
             plan.argv.push_back(arg.data());
         plan.argv.push_back(nullptr);
         plan.output = spec.output.string();
-        if (!spec.environment.empty())
-            build_environment(spec.environment, plan);
+        plan.env_strings = child_environment(spec);
+        for (auto& entry : plan.env_strings)
+            plan.envp.push_back(entry.data());
+        plan.envp.push_back(nullptr);
         plan.user = spec.as_user ? &*spec.as_user : nullptr;
         plan.die_with_parent = spec.die_with_parent;
         plan.death_signal = spec.parent_death_signal;
@@ -204,6 +194,7 @@ class SystemLauncher final : public ProcessLauncher {
             ::fcntl(report[1], F_SETFD, FD_CLOEXEC);
             run_child(plan);
         }
+        ::setpgid(pid, pid); // the child does so too: whichever runs first, the group exists before any kill(-pid)
         ::close(report[1]);
         int error = 0;
         ssize_t got;
@@ -222,6 +213,82 @@ class SystemLauncher final : public ProcessLauncher {
 
 } // namespace
 
+std::string read_proc_file(pid_t pid, const char* what) {
+    // read(2), not an ifstream: a process that exits mid-read fails the read with ESRCH, which
+    // libstdc++'s filebuf turns into an exception (fatal in a destructor that gets here).
+    int fd = ::open(fmt::format("/proc/{}/{}", pid, what).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return {};
+    std::string text;
+    char buffer[4096];
+    for (ssize_t got; (got = ::read(fd, buffer, sizeof buffer)) > 0;)
+        text.append(buffer, static_cast<std::size_t>(got));
+    ::close(fd);
+    return text;
+}
+
+void note_shared_memory(pid_t pid, SharedMemory& found) {
+    // maps lines: range perms offset device inode path; a SysV segment's inode is its id.
+    std::istringstream maps(read_proc_file(pid, "maps"));
+    for (std::string line; std::getline(maps, line);) {
+        std::istringstream fields(line);
+        std::string range, perms, offset, device, inode, path;
+        fields >> range >> perms >> offset >> device >> inode >> path;
+        if (path.starts_with("/dev/shm/PostgreSQL."))
+            found.files.insert(path);
+        else if (path.starts_with("/SYSV"))
+            found.segments.insert(std::atoi(inode.c_str()));
+    }
+}
+
+int note_group_shared_memory(pid_t group, SharedMemory& found) {
+    int live = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+        if (pid <= 0 || ::getpgid(pid) != group)
+            continue;
+        if (!read_proc_file(pid, "maps").empty()) // a zombie has no memory left
+            ++live;
+        note_shared_memory(pid, found);
+    }
+    return live;
+}
+
+void remove_shared_memory(const SharedMemory& found) {
+    for (const auto& file : found.files)
+        ::unlink(file.c_str());
+    for (int id : found.segments) {
+        shmid_ds info{};
+        if (::shmctl(id, IPC_STAT, &info) == 0 && info.shm_nattch == 0)
+            ::shmctl(id, IPC_RMID, nullptr);
+    }
+}
+
+std::vector<std::string> child_environment(const SpawnSpec& spec) {
+    auto own = [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        return value ? std::optional<std::string>(value) : std::nullopt;
+    };
+    std::vector<std::pair<std::string, std::string>> variables{
+        {"PATH", own("PATH").value_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")},
+        {"LANG", "C"},
+        {"LC_ALL", "C"}};
+    std::vector<std::string> passed = spec.inherit;
+    passed.insert(passed.begin(), "TZ");
+    for (const auto& name : passed)
+        if (auto value = own(name))
+            variables.emplace_back(name, *value);
+    for (const auto& [name, value] : spec.environment) {
+        std::erase_if(variables, [&](const auto& variable) { return variable.first == name; });
+        variables.emplace_back(name, value);
+    }
+    std::vector<std::string> entries;
+    for (const auto& [name, value] : variables)
+        entries.push_back(name + "=" + value);
+    return entries;
+}
+
 ProcessLauncher& system_launcher() {
     static SystemLauncher launcher;
     return launcher;
@@ -235,6 +302,22 @@ std::expected<int, std::string> run_to_completion(ProcessLauncher& launcher, con
     while (true) {
         if (auto status = (*process)->wait(deadline.capped(Millis(20))))
             return *status;
+        if (deadline.stopped() || deadline.expired()) {
+            // With what it started (initdb's `postgres --single`): asked first, killed (the
+            // group) if it lingers, and its shared memory removed after it.
+            // Not through wait(): once the leader ends, its Process kills the rest of the group,
+            // which would cut a back end's own clean-up short.
+            SharedMemory mapped;
+            pid_t group = (*process)->pid();
+            note_group_shared_memory(group, mapped);
+            (*process)->signal_group(SIGTERM);
+            for (int i = 0; i < 100 && note_group_shared_memory(group, mapped) > 0; ++i)
+                std::this_thread::sleep_for(Millis(20));
+            process->reset(); // kills what lingers in the group, reaps the leader
+            for (int i = 0; i < 100 && ::kill(-group, 0) == 0; ++i)
+                std::this_thread::sleep_for(Millis(5)); // the rest of the group is on its way out
+            remove_shared_memory(mapped);
+        }
         if (deadline.stopped())
             return std::unexpected(fmt::format("{} was interrupted", spec.argv.at(0)));
         if (deadline.expired())

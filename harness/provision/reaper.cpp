@@ -33,8 +33,10 @@ void Reaper::collect_locked() {
         if (grave.server && grave.server->poll_exit()) {
             m_run_dir.forget_server(grave.server->pid());
             grave.server.reset();
-            auto remover =
-                m_launcher.spawn(SpawnSpec{{"/bin/rm", "-rf", grave.dir.string()}, {}, {}, true, SIGKILL, {}});
+            SpawnSpec remove;
+            remove.argv = {"/bin/rm", "-rf", grave.dir.string()};
+            remove.die_with_parent = true;
+            auto remover = m_launcher.spawn(remove);
             if (remover)
                 grave.remover = std::move(*remover);
             else
@@ -48,7 +50,8 @@ void Reaper::collect_locked() {
 
 void Reaper::finish(Grave& grave) {
     if (grave.server) {
-        // Fast shutdown was requested; immediate shutdown if it lingers, then no more asking.
+        // Fast shutdown was requested; immediate shutdown if it lingers, then no more asking
+        // (destroying the Process kills its group).
         if (!grave.server->wait(Deadline::in(Millis(5000)))) {
             grave.server->signal(SIGQUIT);
             grave.server->wait(Deadline::in(Millis(2000)));

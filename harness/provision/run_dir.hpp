@@ -5,9 +5,16 @@
 #include <expected>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace stagegate {
+
+// The file stagegate writes first into every folder it makes below the runtime root, and its one
+// line: a folder without it is not stagegate's and is never removed.
+inline constexpr std::string_view k_run_mark_file = "stagegate-run";
+inline constexpr std::string_view k_run_mark_text = "stagegate run folder: removed by stagegate when its run ends\n";
 
 // The one directory a stagegate run owns: every throwaway server's data, sockets and logs live
 // below it. Created under a per-user root (memory-backed /dev/shm when present), locked with
@@ -15,12 +22,19 @@ namespace stagegate {
 // servers, brings its compose projects down and removes the directory if stagegate dies without
 // cleaning up (even by SIGKILL).
 // Creating one first sweeps the directories of dead runs, and only those: a run directory is
-// stale when nobody holds its lock.
+// stale when it carries stagegate's mark (a file written first at creation) and nobody holds its
+// lock (or the lock is gone: removal goes from the inside out, lock and mark last). A root that
+// stagegate did not create itself is never changed.
 class RunDir {
   public:
     // Creates the run directory below `root` (empty = default_root()). Call before starting
     // threads: the watchdog is forked from here.
     static std::expected<RunDir, std::string> create(const std::filesystem::path& root = {});
+
+    // Returns the variable every child of the run at `run` carries in its environment (and passes on
+    // to what it starts), by which the watchdog and the sweep recognise the run's processes.
+    static std::pair<std::string, std::string> child_mark_of(const std::filesystem::path& run);
+    std::pair<std::string, std::string> child_mark() const { return child_mark_of(m_path); }
 
     // Returns $STAGEGATE_RUNTIME_DIR, else /dev/shm/stagegate-<uid>, else $TMPDIR/stagegate-<uid>.
     static std::filesystem::path default_root();
@@ -40,7 +54,8 @@ class RunDir {
     std::expected<std::filesystem::path, std::string> make_dir(const std::string& name, uid_t uid, gid_t gid) const;
 
     // Records a server the watchdog must stop if stagegate dies; `marker` is a path that appears
-    // on the server's command line, so a reused pid is never mistaken for ours.
+    // on the server's command line, so a reused pid is never mistaken for ours. Any other process
+    // of the run is recognised by its command line naming the run folder or by child_mark().
     void record_server(pid_t pid, const std::filesystem::path& marker) const;
 
     // Forgets a server that stagegate stopped itself.

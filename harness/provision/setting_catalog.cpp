@@ -8,11 +8,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <sstream>
+#include <sys/mman.h>
 #include <tuple>
 #include <unistd.h>
 
@@ -22,27 +23,35 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Runs `argv` and returns what it printed, within 20 s.
+// Below /proc nothing can be created, not even by root.
+constexpr std::string_view k_no_datadir = "/proc/stagegate-no-datadir";
+
+// Runs `argv` and returns what it printed, within 20 s. The output goes to an anonymous memory
+// file (the child opens it through /proc/self/fd), so nothing is written anywhere and nothing
+// is left behind by an interruption.
 std::expected<std::string, std::string> output_of(ProcessLauncher& launcher, std::vector<std::string> argv) {
-    char name[] = "/tmp/stagegate-settings-XXXXXX";
-    int fd = ::mkstemp(name);
+    int fd = ::memfd_create("stagegate-settings", MFD_CLOEXEC);
     if (fd < 0)
-        return std::unexpected(std::string("cannot make a temporary file"));
-    ::close(fd);
+        return std::unexpected(fmt::format("cannot make a memory file: {}", std::strerror(errno)));
     SpawnSpec spec;
     spec.argv = std::move(argv);
-    spec.output = name;
+    spec.output = fmt::format("/proc/self/fd/{}", fd);
+    spec.die_with_parent = true;
     auto status = run_to_completion(launcher, spec, Deadline::in(Millis(20000)));
-    std::ifstream in(name);
-    std::ostringstream text;
-    text << in.rdbuf();
-    ::unlink(name);
+    std::string text;
+    char buffer[65536];
+    ssize_t got = 0;
+    for (off_t at = 0; (got = ::pread(fd, buffer, sizeof buffer, at)) > 0; at += got)
+        text.append(buffer, static_cast<std::size_t>(got));
+    ::close(fd);
     if (!status)
         return std::unexpected(status.error());
-    return text.str();
+    return text;
 }
 
-std::expected<std::vector<std::string>, std::string> read_names(Engine engine, ProcessLauncher& launcher) {
+} // namespace
+
+std::expected<std::vector<std::string>, std::string> read_setting_names(Engine engine, ProcessLauncher& launcher) {
     std::vector<std::string> names;
     if (engine == Engine::postgres) {
         auto bindir = LocalPostgres::find_bindir();
@@ -61,7 +70,11 @@ std::expected<std::vector<std::string>, std::string> read_names(Engine engine, P
         auto server = LocalMariadb::find_server();
         if (!server)
             return std::unexpected(server.error());
-        auto text = output_of(launcher, {server->string(), "--no-defaults", "--verbose", "--help"});
+        // Without a --datadir, mariadbd creates and deletes a file in its compiled-in data folder
+        // (/var/lib/mysql) and opens aria_log_control there read-write, even for --help. A
+        // folder that can never exist keeps it from touching any.
+        auto text = output_of(launcher, {server->string(), "--no-defaults", "--datadir=" + std::string(k_no_datadir),
+                                         "--verbose", "--help"});
         if (!text)
             return std::unexpected(text.error());
         // The table after "Variables (--variable-name=value)" and its dashed rule: name, value.
@@ -87,6 +100,8 @@ std::expected<std::vector<std::string>, std::string> read_names(Engine engine, P
     return names;
 }
 
+namespace {
+
 // PostgreSQL 15's preset settings: `postgres --describe-config` leaves them out, because they
 // are fixed when the server is built or the cluster is made and can never be set.
 constexpr std::string_view k_postgres_preset[] = {"block_size",          "data_checksums",
@@ -109,7 +124,7 @@ std::expected<std::vector<std::string>, std::string> server_setting_names(Engine
     std::lock_guard lock(mutex);
     auto found = cache.find(key);
     if (found == cache.end())
-        found = cache.emplace(key, read_names(key, launcher)).first;
+        found = cache.emplace(key, read_setting_names(key, launcher)).first;
     return found->second;
 }
 

@@ -442,6 +442,10 @@ class Run {
                     m_halt_reason = Halt::timeout;
                 if (m_halt_reason != Halt::none) {
                     m_halt.store(true);
+                    // Blocking clients (Connector/C++, SOCI mysql) waiting at a dead host hear
+                    // the interruption only through their socket: reset them all.
+                    if (m_dead_end)
+                        m_dead_end->shut();
                     m_wake.notify_all();
                 }
             }

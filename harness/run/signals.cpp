@@ -1,17 +1,21 @@
 #include "run/signals.hpp"
 
 #include <csignal>
+#include <unistd.h>
 
 namespace stagegate {
 
 namespace {
 std::atomic<bool> g_interrupted{false};
 std::atomic<int> g_signal{0};
+std::atomic<bool> g_end_at_once{false};
 
 static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
               "the flags are written from a signal handler");
 
 extern "C" void on_signal(int number) {
+    if (g_end_at_once.load())
+        ::_exit(128 + number);
     g_signal.store(number);
     g_interrupted.store(true);
 }
@@ -24,6 +28,12 @@ void install_signal_handlers() {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+}
+
+void end_process_on_signal() {
+    g_end_at_once.store(true);
+    if (int number = g_signal.load(); number != 0)
+        ::_exit(128 + number);
 }
 
 const std::atomic<bool>* interruption_flag() {

@@ -4,6 +4,7 @@
 
 #include "cli_background.hpp"
 #include "cli_run.hpp"
+#include "provision/run_dir.hpp"
 #include "support.hpp"
 
 #include <chrono>
@@ -119,6 +120,11 @@ TEST_SUITE("cli") {
         auto stale = root / "run-99999-deadbeef";
         fs::create_directories(stale / "servers");
         write_file(stale / "lock", "");
+        write_file(stale / std::string(stagegate::k_run_mark_file), std::string(stagegate::k_run_mark_text));
+        // Someone else's folder that looks like a dead run's, but was not made by stagegate.
+        auto foreign = root / "run-99997-f0f0f0f0";
+        write_file(foreign / "lock", "");
+        write_file(foreign / "data.txt", "not stagegate's\n");
         write_file(stale / "pg-1" / "server.log", "left by a run that died\n");
         // A live run: someone holds its lock.
         auto live = root / "run-99998-cafef00d";
@@ -138,12 +144,14 @@ TEST_SUITE("cli") {
         CHECK(result.exit_code == 0);
         CHECK_MESSAGE(!fs::exists(stale), "the dead run's folder was not swept");
         CHECK_MESSAGE(fs::exists(live / "lock"), "a live run's folder was swept");
+        CHECK_MESSAGE(fs::exists(foreign / "data.txt"), "a folder stagegate did not make was swept");
         CHECK(fs::exists(other / "notes.txt"));
         CHECK(read_file(other / "notes.txt") == "not stagegate's\n");
         CHECK(fs::exists(plain_file));
         ::close(live_lock);
         std::error_code ec;
         fs::remove_all(live, ec);
+        fs::remove_all(foreign, ec);
         check_nothing_left(root);
     }
 }

@@ -31,7 +31,7 @@ class FakeProcess final : public Process {
     std::optional<int> poll_exit() override { return m_status; }
     std::optional<int> wait(const Deadline&) override { return m_status; }
     void signal(int) override {}
-    void kill_group() override {}
+    void signal_group(int) override {}
 
   private:
     std::optional<int> m_status;

@@ -3,10 +3,14 @@
 #include "provision/process.hpp"
 #include "support.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
+#include <thread>
 
 using namespace stagegate;
+namespace fs = std::filesystem;
 
 namespace {
 SpawnSpec command(std::vector<std::string> argv) {
@@ -55,20 +59,73 @@ TEST_SUITE("process") {
         CHECK(text.find("to-err") != std::string::npos);
     }
 
-    TEST_CASE("variables of the spec reach the child only, over stagegate's own") {
-        ::setenv("STAGEGATE_TEST_KEPT", "kept", 1);
+    TEST_CASE("a child gets a minimal environment: none of stagegate's variables, the spec's on top") {
+        ::setenv("STAGEGATE_TEST_CANARY_SECRET", "canary-c4n4ry", 1);
         ::setenv("STAGEGATE_TEST_REPLACED", "old", 1);
-        auto file = stagegate::test::fresh_dir("process-env") / "out.log";
-        SpawnSpec spec =
-            command({"/bin/sh", "-c", "echo \"$STAGEGATE_TEST_KEPT/$STAGEGATE_TEST_REPLACED/$STAGEGATE_TEST_NEW\""});
-        spec.output = file;
+        auto dir = stagegate::test::fresh_dir("process-env");
+        SpawnSpec spec = command({"/bin/sh", "-c", "cat /proc/$$/environ | tr '\\0' '\\n'"});
+        spec.output = dir / "out.log";
         spec.environment = {{"STAGEGATE_TEST_REPLACED", "new"}, {"STAGEGATE_TEST_NEW", "added"}};
         REQUIRE(run_to_completion(system_launcher(), spec, Deadline::in(Millis(5000))) == 0);
-        CHECK(stagegate::test::read_file(file) == "kept/new/added\n");
+        auto text = stagegate::test::read_file(dir / "out.log");
+        INFO(text);
+        CHECK(text.find("canary-c4n4ry") == std::string::npos);
+        CHECK(text.find("STAGEGATE_TEST_CANARY_SECRET") == std::string::npos);
+        CHECK(text.find("STAGEGATE_TEST_REPLACED=new\n") != std::string::npos);
+        CHECK(text.find("STAGEGATE_TEST_REPLACED=old") == std::string::npos);
+        CHECK(text.find("STAGEGATE_TEST_NEW=added\n") != std::string::npos);
+        CHECK(text.find("LC_ALL=C\n") != std::string::npos);
+        CHECK(text.find("PATH=") != std::string::npos);
         CHECK(std::string(std::getenv("STAGEGATE_TEST_REPLACED")) == "old");
         CHECK(std::getenv("STAGEGATE_TEST_NEW") == nullptr);
-        ::unsetenv("STAGEGATE_TEST_KEPT");
+        ::unsetenv("STAGEGATE_TEST_CANARY_SECRET");
         ::unsetenv("STAGEGATE_TEST_REPLACED");
+    }
+
+    TEST_CASE("variables a spec inherits by name pass through, no others") {
+        ::setenv("STAGEGATE_TEST_PASSED", "passed", 1);
+        ::setenv("STAGEGATE_TEST_NOT_PASSED", "kept-back", 1);
+        SpawnSpec spec = command({"/bin/true"});
+        spec.inherit = {"STAGEGATE_TEST_PASSED", "STAGEGATE_TEST_UNSET"};
+        auto env = child_environment(spec);
+        CHECK(std::find(env.begin(), env.end(), "STAGEGATE_TEST_PASSED=passed") != env.end());
+        CHECK(std::none_of(env.begin(), env.end(), [](const std::string& e) { return e.find("kept-back") != e.npos; }));
+        CHECK(std::none_of(env.begin(), env.end(),
+                           [](const std::string& e) { return e.starts_with("STAGEGATE_TEST_UNSET"); }));
+        ::unsetenv("STAGEGATE_TEST_PASSED");
+        ::unsetenv("STAGEGATE_TEST_NOT_PASSED");
+    }
+
+    TEST_CASE("what a program started goes with it when its deadline passes") {
+        auto dir = stagegate::test::fresh_dir("process-group");
+        // Like initdb and its `postgres --single`: the child the deadline kills has a child of its own.
+        SpawnSpec spec = command({"/bin/sh", "-c", "/bin/sleep 300 & echo $! > \"$0\"; wait", (dir / "pid").string()});
+        auto status = run_to_completion(system_launcher(), spec, Deadline::in(Millis(500)));
+        REQUIRE_FALSE(status.has_value());
+        pid_t grandchild = static_cast<pid_t>(std::stoi(stagegate::test::read_file(dir / "pid")));
+        auto until = Clock::now() + Millis(2000);
+        while (Clock::now() < until && ::kill(grandchild, 0) == 0)
+            std::this_thread::sleep_for(Millis(10));
+        CHECK_MESSAGE(::kill(grandchild, 0) != 0, "the grandchild outlived its parent's deadline");
+        ::kill(grandchild, SIGKILL);
+    }
+
+    TEST_CASE("destroying a running process kills its whole process group") {
+        auto dir = stagegate::test::fresh_dir("process-group-destroy");
+        auto process = system_launcher().spawn(
+            command({"/bin/sh", "-c", "/bin/sleep 300 & echo $! > \"$0\"; wait", (dir / "pid").string()}));
+        REQUIRE(process.has_value());
+        auto until = Clock::now() + Millis(5000);
+        while (Clock::now() < until && !fs::exists(dir / "pid"))
+            std::this_thread::sleep_for(Millis(10));
+        std::this_thread::sleep_for(Millis(50));
+        pid_t grandchild = static_cast<pid_t>(std::stoi(stagegate::test::read_file(dir / "pid")));
+        process->reset();
+        until = Clock::now() + Millis(2000);
+        while (Clock::now() < until && ::kill(grandchild, 0) == 0)
+            std::this_thread::sleep_for(Millis(10));
+        CHECK(::kill(grandchild, 0) != 0);
+        ::kill(grandchild, SIGKILL);
     }
 
     TEST_CASE("wait returns the status as soon as the process ends") {
