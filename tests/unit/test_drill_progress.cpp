@@ -8,13 +8,21 @@ using namespace stagegate;
 
 namespace {
 
+MutantOrigin origin(std::size_t scenario, std::string candidate, std::string kind) {
+    MutantOrigin made;
+    made.scenario = scenario;
+    made.candidate = std::move(candidate);
+    made.mutant.kind = std::move(kind);
+    return made;
+}
+
 // A plan of two scenarios: one original with two mutants in the first, one mutant in the second.
 DrillPlan plan_of_three_mutants() {
     DrillPlan plan;
     plan.scenarios.resize(2);
-    plan.origins.push_back(MutantOrigin{0, "app", Mutant{.kind = "host-drop"}, ""});
-    plan.origins.push_back(MutantOrigin{0, "app", Mutant{.kind = "port-plus-one"}, ""});
-    plan.origins.push_back(MutantOrigin{1, "worker", Mutant{.kind = "host-drop"}, ""});
+    plan.origins.push_back(origin(0, "app", "host-drop"));
+    plan.origins.push_back(origin(0, "app", "port-plus-one"));
+    plan.origins.push_back(origin(1, "worker", "host-drop"));
     return plan;
 }
 
@@ -34,7 +42,7 @@ TEST_SUITE("drill progress") {
         counts.candidate_finished(0, finished("app", true));
         counts.candidate_finished(0, finished("app ~ host-drop", false));
         counts.candidate_finished(0, finished("app ~ port-plus-one", true));
-        Progress progress{.done = 3, .total = 5, .running = 2, .failed = 1};
+        Progress progress{3, 5, 2, 1};
         std::string text = counts.text(progress);
         CHECK(text == "[3/5 trials] 2 running; 1 of 3 mutants caught so far");
         CHECK(text.find("not as expected") == std::string::npos);
@@ -48,13 +56,13 @@ TEST_SUITE("drill progress") {
         counts.candidate_finished(0, untried);
         // The same name in another scenario is another candidate.
         counts.candidate_finished(1, finished("app ~ port-plus-one", false));
-        CHECK(counts.text(Progress{.done = 3, .total = 5}) == "[3/5 trials] 0 running; 0 of 3 mutants caught so far");
+        CHECK(counts.text(Progress{3, 5, 0, 0}) == "[3/5 trials] 0 running; 0 of 3 mutants caught so far");
     }
 
     TEST_CASE("a mutant caught in both phases of a maintenance counts once") {
         DrillProgress counts(plan_of_three_mutants());
         counts.candidate_finished(1, finished("worker ~ host-drop", false));
         counts.candidate_finished(1, finished("worker ~ host-drop", false));
-        CHECK(counts.text(Progress{.done = 2, .total = 12}) == "[ 2/12 trials] 0 running; 1 of 3 mutants caught so far");
+        CHECK(counts.text(Progress{2, 12, 0, 0}) == "[ 2/12 trials] 0 running; 1 of 3 mutants caught so far");
     }
 }
