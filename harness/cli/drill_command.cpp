@@ -29,7 +29,8 @@ struct DrillArgs {
 // Shows the drill's progress: a live line on a terminal, one plain line per scenario elsewhere.
 class DrillObserver final : public RunObserver {
   public:
-    DrillObserver(std::FILE* out, const Redactor& redactor) : m_out(out), m_progress(out, false, redactor) {
+    DrillObserver(std::FILE* out, const Redactor& redactor)
+        : m_out(out), m_redactor(redactor), m_progress(out, false, redactor) {
         m_progress.show_progress(ConsoleReporter::wants_progress(out));
         m_live = ConsoleReporter::wants_progress(out);
     }
@@ -39,7 +40,8 @@ class DrillObserver final : public RunObserver {
     void step_finished(const ScenarioOutcome&, const StepOutcome&) override {}
     void scenario_finished(const ScenarioOutcome& outcome) override {
         if (!m_live)
-            fmt::print(m_out, "tried {} candidates and mutants of {}\n", outcome.candidates.size(), outcome.name);
+            print_line(m_out, m_redactor.apply(fmt::format("tried {} candidates and mutants of {}",
+                                                           outcome.candidates.size(), outcome.name)));
     }
     void run_finished(const RunOutcome&) override {
         if (m_live)
@@ -49,6 +51,7 @@ class DrillObserver final : public RunObserver {
 
   private:
     std::FILE* m_out;
+    const Redactor& m_redactor;
     ConsoleReporter m_progress;
     bool m_live = false;
 };
@@ -56,8 +59,9 @@ class DrillObserver final : public RunObserver {
 int drill(const DrillArgs& args) {
     std::optional<Millis> timeout;
     if (!args.timeout.empty() && !(timeout = parse_duration(args.timeout))) {
-        fmt::print(stderr, "stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"\n",
-                   args.timeout);
+        print_line(stderr,
+                   fmt::format("stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"",
+                               args.timeout));
         return k_exit_invalid;
     }
     auto setup = set_up_run(args.paths);
@@ -78,7 +82,7 @@ int drill(const DrillArgs& args) {
     options.timeout = timeout;
     RunOutcome outcome = run_scenarios(plan.scenarios, setup->run_dir, system_launcher(), redactor, observer, options);
     DrillResult result = judge_drill(plan, outcome, redactor);
-    std::fputs(redactor.apply(drill_text(result, plan)).c_str(), console);
+    print_lines(console, redactor.apply(drill_text(result, plan)));
     int code = k_exit_pass;
     if (outcome.signal != 0)
         code = 128 + outcome.signal;
@@ -93,7 +97,7 @@ int drill(const DrillArgs& args) {
     }
     if (!args.json.empty()) {
         if (auto written = write_report(drill_json(result, plan, redactor), args.json); !written) {
-            fmt::print(stderr, "stagegate: error: {}\n", written.error());
+            print_line(stderr, fmt::format("stagegate: error: {}", written.error()));
             if (code == k_exit_pass)
                 code = k_exit_infrastructure;
         }

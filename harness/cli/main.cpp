@@ -3,6 +3,7 @@
 #include "stagegate/driver.hpp"
 #include "stagegate/version.hpp"
 #include "util/environment.hpp"
+#include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
-        fmt::print(stderr, "stagegate: error: {}; see `stagegate --help`\n", what.empty() ? e.get_name() : what);
+        stagegate::print_line(
+            stderr, fmt::format("stagegate: error: {}; see `stagegate --help`", what.empty() ? e.get_name() : what));
         return stagegate::cli::k_exit_invalid;
     }
     return action ? action() : stagegate::cli::k_exit_invalid;

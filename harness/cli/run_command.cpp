@@ -53,17 +53,19 @@ int run(const RunArgs& args) {
         return std::filesystem::weakly_canonical(a, ec) == std::filesystem::weakly_canonical(b, ec);
     };
     if (same_place(args.json, args.junit)) {
-        fmt::print(stderr, "stagegate: error: --json and --junit both name {}; give each report its own place\n",
-                   args.json == "-" ? "standard output" : args.json);
+        print_line(stderr,
+                   fmt::format("stagegate: error: --json and --junit both name {}; give each report its own place",
+                               args.json == "-" ? "standard output" : args.json));
         return k_exit_invalid;
     }
     std::optional<Millis> timeout;
     if (!args.timeout.empty()) {
         timeout = parse_duration(args.timeout);
         if (!timeout) {
-            fmt::print(stderr,
-                       "stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"\n",
-                       args.timeout);
+            print_line(
+                stderr,
+                fmt::format("stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"",
+                            args.timeout));
             return k_exit_invalid;
         }
     }
@@ -71,7 +73,7 @@ int run(const RunArgs& args) {
     if (!args.shard.empty()) {
         auto parsed = parse_shard(args.shard);
         if (!parsed) {
-            fmt::print(stderr, "stagegate: error: {}\n", parsed.error());
+            print_line(stderr, fmt::format("stagegate: error: {}", parsed.error()));
             return k_exit_invalid;
         }
         shard = *parsed;
@@ -99,7 +101,7 @@ int run(const RunArgs& args) {
         if (target.empty())
             return;
         if (auto written = write_report(text, target); !written) {
-            fmt::print(stderr, "stagegate: error: {}\n", written.error());
+            print_line(stderr, fmt::format("stagegate: error: {}", written.error()));
             if (code == k_exit_pass)
                 code = k_exit_infrastructure;
         }

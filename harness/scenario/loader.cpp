@@ -4,6 +4,7 @@
 #include "scenario/interpolate.hpp"
 #include "stagegate/driver.hpp"
 #include "util/environment.hpp"
+#include "util/sql_passwords.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -661,11 +662,10 @@ class Loader {
             step.origin = relative;
         }
         // Passwords written into setup SQL must not come back in a server's error message.
-        static const std::regex k_literal(R"((?:PASSWORD\s*\(?|IDENTIFIED\s+BY)\s*'((?:[^']|'')*)')",
-                                          std::regex::icase);
-        for (auto it = std::sregex_iterator(step.sql.begin(), step.sql.end(), k_literal); it != std::sregex_iterator();
-             ++it)
-            m_secrets.push_back((*it)[1]);
+        auto passwords =
+            sql_passwords(step.sql, m_engine == Engine::postgres || m_engine == Engine::sqlite ? SqlDialect::postgresql
+                                                                                               : SqlDialect::mariadb);
+        m_secrets.insert(m_secrets.end(), passwords.begin(), passwords.end());
         return step;
     }
 
