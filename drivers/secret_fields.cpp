@@ -14,8 +14,6 @@ constexpr std::string_view k_piece_ends = "@/?#&,;: \t\r\n";
 // Beyond this many cut points only the pieces between neighbouring ones are kept (the number of
 // pieces grows with the square of the cut points).
 constexpr std::size_t k_cut_points = 12;
-// A short secret is cut from a message only where it stands as a whole token.
-constexpr std::size_t k_short = 6;
 
 bool is_blank(char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
@@ -222,22 +220,25 @@ std::vector<std::string> secret_fields(std::string_view text) {
     return Finder(text).find();
 }
 
-std::string without_secret_fields(std::string message, std::string_view text) {
-    auto secrets = secret_fields(text);
-    std::stable_sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-    constexpr std::string_view k_mask = "***";
+std::string masked(std::string text, std::span<const std::string> secrets, std::string_view mask) {
     for (const auto& secret : secrets) {
-        for (auto at = message.find(secret); at != std::string::npos;) {
-            bool whole = !(at > 0 && is_word(message, at - 1)) && !is_word(message, at + secret.size());
-            if (secret.size() >= k_short || whole) {
-                message.replace(at, secret.size(), k_mask);
-                at = message.find(secret, at + k_mask.size());
+        for (auto at = text.find(secret); at != std::string::npos;) {
+            bool whole = !(at > 0 && is_word(text, at - 1)) && !is_word(text, at + secret.size());
+            if (secret.size() >= k_short_secret || whole) {
+                text.replace(at, secret.size(), mask);
+                at = text.find(secret, at + mask.size());
             } else {
-                at = message.find(secret, at + 1);
+                at = text.find(secret, at + 1);
             }
         }
     }
-    return message;
+    return text;
+}
+
+std::string without_secret_fields(std::string message, std::string_view text) {
+    auto secrets = secret_fields(text);
+    std::stable_sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    return masked(std::move(message), secrets, "***");
 }
 
 } // namespace stagegate

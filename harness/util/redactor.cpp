@@ -1,9 +1,9 @@
 #include "util/redactor.hpp"
 
+#include "stagegate/secret_fields.hpp"
 #include "util/text.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace stagegate {
 
@@ -72,23 +72,8 @@ void Redactor::add(std::string_view secret) {
 }
 
 std::string Redactor::apply(std::string_view text) const {
-    std::string out(text);
     std::lock_guard lock(m_mutex);
-    auto is_word = [&](std::size_t at) {
-        return at < out.size() && std::isalnum(static_cast<unsigned char>(out[at])) != 0;
-    };
-    for (const auto& form : m_forms) {
-        for (auto at = out.find(form); at != std::string::npos;) {
-            bool whole = !(at > 0 && is_word(at - 1)) && !is_word(at + form.size());
-            if (form.size() >= k_short || whole) {
-                out.replace(at, form.size(), k_mask);
-                at = out.find(form, at + k_mask.size());
-            } else {
-                at = out.find(form, at + 1);
-            }
-        }
-    }
-    return out;
+    return masked(std::string(text), m_forms, k_mask);
 }
 
 } // namespace stagegate

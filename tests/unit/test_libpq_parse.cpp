@@ -8,35 +8,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <optional>
 #include <string>
 
 using namespace stagegate;
 using namespace stagegate::test;
 
 namespace {
-
-// Sets an environment variable for a scope and puts back what was there.
-class ScopedVariable {
-  public:
-    ScopedVariable(const char* name, const std::string& value) : m_name(name) {
-        if (const char* before = std::getenv(name))
-            m_before = before;
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~ScopedVariable() {
-        if (m_before)
-            ::setenv(m_name, m_before->c_str(), 1);
-        else
-            ::unsetenv(m_name);
-    }
-    ScopedVariable(const ScopedVariable&) = delete;
-    ScopedVariable& operator=(const ScopedVariable&) = delete;
-
-  private:
-    const char* m_name;
-    std::optional<std::string> m_before;
-};
 
 // A string with every setting the warnings look for, so a test sees only the warning it provokes.
 const std::string k_quiet = " password=pw sslmode=verify-full connect_timeout=5";
@@ -288,9 +265,9 @@ TEST_SUITE("libpq driver") {
                                "[other]\nhost=db.other.test\nport=5433\n\n"
                                "[billing]\nhost=db.billing.test\nport=6432\ndbname=billing\nuser=app\n"
                                "password=service-secret\nsslmode=verify-full\npassfile=/srv/billing.pgpass\n");
-        ScopedVariable service_file("PGSERVICEFILE", file.string());
+        ScopedEnv service_file("PGSERVICEFILE", file.c_str());
         // Another thread's view of the environment: parse must leave it exactly as it was.
-        ScopedVariable service("PGSERVICE", "other");
+        ScopedEnv service("PGSERVICE", "other");
         auto candidate = parsed("service=billing connect_timeout=5");
         CHECK(std::string(std::getenv("PGSERVICE")) == "other");
         CHECK(candidate.get("host") == "db.billing.test");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,14 @@ namespace stagegate {
 //   client may cut it (pieces of at least two characters), since messages quote such pieces.
 // Never fails; may return more than the client would read as a password, never less.
 std::vector<std::string> secret_fields(std::string_view text);
+
+// A secret shorter than this is cut only where it stands as a whole token (not next to a letter
+// or digit), so a password "ex" does not turn "expected" into "***pected".
+inline constexpr std::size_t k_short_secret = 6;
+
+// Returns `text` with every occurrence of each of `secrets`, in their order (longest first cuts a
+// secret inside another whole), replaced by `mask`; short ones only as whole tokens.
+std::string masked(std::string text, std::span<const std::string> secrets, std::string_view mask);
 
 // Returns `message` with every secret field of `text` (longest first) replaced by "***".
 std::string without_secret_fields(std::string message, std::string_view text);
