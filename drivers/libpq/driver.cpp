@@ -1,14 +1,15 @@
 #include "libpq_driver.hpp"
 
+#include "stagegate/secret_fields.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <map>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
-#include <regex>
-#include <sstream>
 #include <string_view>
 
 namespace stagegate::libpq {
@@ -55,53 +56,10 @@ std::vector<std::string> split_commas(const std::string& text) {
     }
 }
 
-// Fragments of a string libpq refused to parse that may be a password, so that libpq's
-// complaint (which can quote the string) is cut before anyone sees it.
-std::vector<std::string> loose_secrets(std::string_view text) {
-    std::vector<std::string> found;
-    static const std::regex k_uri_password(R"(^[a-z]+://[^:/@]*:([^@]*?)@)");
-    static const std::regex k_kv_password(R"(password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)((?:\s+[^=\s]+(?=\s|$))*))");
-    std::string copy(text);
-    std::smatch match;
-    if (std::regex_search(copy, match, k_uri_password) && match[1].length() > 0) {
-        std::string password = match[1];
-        found.push_back(password);
-        // With a raw '/', libpq reads the part before it as the port and quotes it back.
-        if (auto slash = password.find('/'); slash != std::string::npos && slash > 0)
-            found.push_back(password.substr(0, slash));
-    }
-    for (auto it = std::sregex_iterator(copy.begin(), copy.end(), k_kv_password); it != std::sregex_iterator(); ++it) {
-        std::string value = (*it)[1];
-        if (value.size() > 1 && value.front() == '\'')
-            value = value.substr(1, value.size() - (value.back() == '\'' ? 2 : 1));
-        if (!value.empty())
-            found.push_back(value);
-        // In a URI query the value ends at the next parameter.
-        if (auto amp = value.find('&'); amp != std::string::npos && amp > 0)
-            found.push_back(value.substr(0, amp));
-        std::string rest = (*it)[2];
-        std::istringstream words(rest);
-        for (std::string word; words >> word;)
-            found.push_back(word);
-    }
-    return found;
-}
-
-std::string cut(std::string message, const std::vector<std::string>& secrets) {
-    for (const auto& secret : secrets) {
-        // Guessed fragments of one or two characters would cut letters out of every word.
-        if (secret.size() < 3)
-            continue;
-        for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
-            message.replace(at, secret.size(), "***");
-    }
-    return message;
-}
-
 Failure config_failure(std::string_view text, std::string reason) {
     Failure failure = classify("", reason, Phase::connect);
     failure.category = Category::config;
-    failure.message = cut(one_line(reason), loose_secrets(text));
+    failure.message = without_secret_fields(one_line(reason), text);
     failure.hint = hint_for(Category::config);
     return failure;
 }
@@ -170,33 +128,6 @@ std::vector<std::string> warnings_of(const ParsedCandidate& parsed) {
     return warnings;
 }
 
-// Returns the options libpq's own service lookup adds for `service` (from the file PGSERVICEFILE
-// names, or the system's): PQconndefaults() reads PGSERVICE, so the options that differ from a
-// lookup without it are the service's. Not thread-safe (the environment): candidates are tried one
-// at a time.
-std::vector<Parameter> service_options(const std::string& service) {
-    auto read = [] {
-        std::map<std::string, std::pair<std::string, bool>> values;
-        OptionsPtr options(PQconndefaults());
-        for (auto* option = options.get(); option && option->keyword != nullptr; ++option) {
-            if (option->val != nullptr)
-                values[option->keyword] = {option->val, std::string_view(option->dispchar) == "*"};
-        }
-        return values;
-    };
-    auto plain = read();
-    ::setenv("PGSERVICE", service.c_str(), 1);
-    auto with_service = read();
-    ::unsetenv("PGSERVICE");
-    std::vector<Parameter> added;
-    for (const auto& [key, value] : with_service) {
-        auto before = plain.find(key);
-        if (key != "service" && (before == plain.end() || before->second.first != value.first))
-            added.push_back({key, value.first, value.second});
-    }
-    return added;
-}
-
 // Starts a non-blocking connection from parallel key and value lists (taken literally:
 // no dbname expansion, as libpq reads a parsed string).
 ConnPtr start_params(const std::vector<std::string>& keys, const std::vector<std::string>& values) {
@@ -209,6 +140,54 @@ ConnPtr start_params(const std::vector<std::string>& keys, const std::vector<std
     key_ptrs.push_back(nullptr);
     value_ptrs.push_back(nullptr);
     return ConnPtr(PQconnectStartParams(key_ptrs.data(), value_ptrs.data(), 0));
+}
+
+// The options of a connection libpq refuses right after its service lookup and before any
+// network traffic: `invalid` gets a value libpq rejects, and `passfile` points nowhere unless
+// `read_passfile` (libpq reads the password file before it checks that value).
+std::map<std::string, Parameter> looked_up(const std::string* service, std::string_view invalid, bool read_passfile) {
+    std::vector<std::string> keys{std::string(invalid)};
+    std::vector<std::string> values{"stagegate-invalid"};
+    if (!read_passfile) {
+        keys.emplace_back("passfile");
+        values.emplace_back(k_nowhere);
+    }
+    if (service) {
+        keys.emplace_back("service");
+        values.push_back(*service);
+    }
+    ConnPtr conn = start_params(keys, values);
+    std::map<std::string, Parameter> found;
+    OptionsPtr options(conn ? PQconninfo(conn.get()) : nullptr);
+    for (auto* option = options.get(); option && option->keyword != nullptr; ++option) {
+        if (option->val != nullptr)
+            found[option->keyword] = {option->keyword, option->val, std::string_view(option->dispchar) == "*"};
+    }
+    return found;
+}
+
+// Returns the options libpq's own service lookup adds for `service` (from the file PGSERVICEFILE
+// names, or the system's): those that differ from the same lookup without a service. Reads the
+// environment but never changes it, so it is safe on any thread. Each pass hides the option it
+// breaks (and the password file's), so three passes see every option once.
+std::vector<Parameter> service_options(const std::string& service) {
+    struct Pass {
+        std::string_view invalid;
+        bool read_passfile; // then only `passfile` is taken: a password may come from that file
+    };
+    constexpr std::array<Pass, 3> k_passes{{{"sslmode", false}, {"gssencmode", false}, {"sslmode", true}}};
+    std::vector<Parameter> added;
+    for (const auto& pass : k_passes) {
+        auto plain = looked_up(nullptr, pass.invalid, pass.read_passfile);
+        for (auto& [key, option] : looked_up(&service, pass.invalid, pass.read_passfile)) {
+            bool hidden = key == pass.invalid || key == "service" || (key == "passfile") != pass.read_passfile;
+            bool seen = std::any_of(added.begin(), added.end(), [&](const Parameter& p) { return p.key == key; });
+            auto before = plain.find(key);
+            if (!hidden && !seen && (before == plain.end() || before->second.value != option.value))
+                added.push_back(std::move(option));
+        }
+    }
+    return added;
 }
 
 // Runs libpq's own value checks (sslmode, ports, counts of hosts and ports, ...) by starting a

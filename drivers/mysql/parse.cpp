@@ -3,6 +3,7 @@
 // place that says which query options exist; docs/drivers.md lists the same.
 #include "mysqlcppconn.hpp"
 
+#include "stagegate/secret_fields.hpp"
 #include "stagegate/spelling.hpp"
 
 #include <fmt/format.h>
@@ -53,49 +54,8 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-// The secret-looking parts of a string that did not parse: cut from any message about it. A raw
-// '/', '?' or '#' in a password ends the authority there and a raw '&' ends a query value, so the
-// reader quotes pieces of the password back: those pieces are cut too.
-std::vector<std::string> loose_secrets(std::string_view text) {
-    std::vector<std::string> found;
-    // A one-character piece is left alone: cutting it would mangle the whole message.
-    auto keep = [&](std::string_view value, std::size_t shortest) {
-        if (value.size() >= shortest)
-            found.emplace_back(value);
-    };
-    auto scheme = text.find("://");
-    auto rest = scheme == std::string_view::npos ? text : text.substr(scheme + 3);
-    if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-        auto userinfo = rest.substr(0, at);
-        if (auto colon = userinfo.find(':'); colon != std::string_view::npos && colon + 1 < userinfo.size()) {
-            auto password = userinfo.substr(colon + 1);
-            keep(password, 1);
-            keep(password.substr(0, password.find_first_of("/?#")), 2);
-        }
-    }
-    for (std::string_view key : {"password=", "pass="}) {
-        for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
-            auto value = text.substr(at + key.size());
-            keep(value.substr(0, value.find('&')), 1);
-            // Pieces after a raw '&' that hold no '=' are still the password.
-            for (auto amp = value.find('&'); amp != std::string_view::npos; amp = value.find('&')) {
-                value = value.substr(amp + 1);
-                auto piece = value.substr(0, value.find('&'));
-                if (piece.find('=') != std::string_view::npos)
-                    break;
-                keep(piece, 2);
-            }
-        }
-    }
-    return found;
-}
-
 std::unexpected<Failure> config(std::string_view text, std::string message) {
-    for (const auto& secret : loose_secrets(text)) {
-        for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
-            message.replace(at, secret.size(), "***");
-    }
-    return fail(Category::config, std::move(message), hint_for(Category::config));
+    return fail(Category::config, without_secret_fields(std::move(message), text), hint_for(Category::config));
 }
 
 // Percent-decodes `text`; fails on a broken escape.

@@ -5,6 +5,7 @@
 #include "soci_driver.hpp"
 
 #include "../libpq/libpq_driver.hpp"
+#include "stagegate/secret_fields.hpp"
 #include "stagegate/spelling.hpp"
 
 #include <fmt/format.h>
@@ -41,10 +42,13 @@ bool looks_like_uri(std::string_view rest) {
     return marker != std::string_view::npos && (equals == std::string_view::npos || marker < equals);
 }
 
+// `message` without the password fields of the string SOCI was given (`rest` after postgresql://).
+std::string without_password(std::string message, std::string_view rest) {
+    return without_secret_fields(std::move(message), fmt::format("postgresql://{}", rest));
+}
+
 std::string without_password(std::string_view rest) {
-    // Up to the last '@': a raw '@' in the password must not leave its tail in view.
-    static const std::regex k_userinfo(R"(^([^:@/]*):(.*)@)");
-    return std::regex_replace(std::string(rest), k_userinfo, "$1:***@");
+    return without_password(std::string(rest), rest);
 }
 
 // SOCI 4.0.3's postgresql backend rebuilds the string from key=value tokens before libpq sees it
@@ -81,27 +85,6 @@ std::string as_soci_passes_it(std::string_view rest) {
     return pruned;
 }
 
-// SOCI splits an unquoted password with blanks into tokens and libpq then names the tail as an
-// unknown option: every word after password= up to the next key=value is cut from `message`.
-std::string cut_password_words(std::string message, std::string_view rest) {
-    std::istringstream words{std::string(rest)};
-    bool in_password = false;
-    for (std::string word; words >> word;) {
-        bool has_key = word.find('=') != std::string::npos;
-        if (word.starts_with("password=")) {
-            in_password = true;
-            word = word.substr(9);
-        } else if (has_key) {
-            in_password = false;
-        }
-        if (!in_password || word.size() < 3)
-            continue;
-        for (auto at = message.find(word); at != std::string::npos; at = message.find(word, at + 3))
-            message.replace(at, word.size(), "***");
-    }
-    return message;
-}
-
 Result<ParsedCandidate> parse_postgresql(std::string_view rest) {
     std::string inner = as_soci_passes_it(rest);
     bool is_uri = inner.starts_with("postgresql://") || inner.starts_with("postgres://");
@@ -113,7 +96,7 @@ Result<ParsedCandidate> parse_postgresql(std::string_view rest) {
     auto parsed = libpq::driver().parse(inner);
     if (!parsed) {
         Failure failure = parsed.error();
-        failure.message = "libpq (through SOCI) refuses the string: " + cut_password_words(failure.message, rest);
+        failure.message = "libpq (through SOCI) refuses the string: " + without_password(failure.message, rest);
         static const std::regex k_blank_in_quotes(R"(='[^']*\s[^']*')");
         if (std::regex_search(std::string(rest), k_blank_in_quotes))
             failure.message += "; SOCI splits the string at blanks before libpq reads it and only double quotes "

@@ -76,7 +76,7 @@ struct Side {
 };
 
 std::string error_line(std::string_view message) {
-    return fmt::format("stagegate: error: {}\n", message);
+    return fmt::format("stagegate: error: {}", message);
 }
 
 std::vector<std::string> split_commas(std::string_view text) {
@@ -302,7 +302,7 @@ std::expected<ParsedCandidate, std::string> read_side(Side& side, const Driver& 
 int diff(const DiffArgs& args) {
     Redactor redactor;
     auto fail = [&](const std::string& message) {
-        fmt::print(stderr, "{}", redactor.apply(error_line(message)));
+        print_line(stderr, redactor.apply(error_line(message)));
         return k_exit_invalid;
     };
     auto reading = check_flags(args);
@@ -324,7 +324,10 @@ int diff(const DiffArgs& args) {
     if (!new_parsed)
         return fail(new_parsed.error());
     ConfigDiff result = diff_configs(**driver, *old_parsed, *new_parsed);
-    fmt::print("{}", args.json ? diff_json(result, redactor) : diff_text(result, redactor));
+    if (args.json)
+        fmt::print("{}", diff_json(result, redactor));
+    else
+        print_lines(stdout, diff_text(result, redactor));
     return result.same() ? k_exit_pass : k_exit_fail;
 }
 

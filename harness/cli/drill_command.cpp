@@ -42,9 +42,8 @@ class DrillObserver final : public RunObserver {
     void scenario_finished(const ScenarioOutcome& outcome) override {
         ++m_scenario;
         if (!m_live)
-            fmt::print(m_out, "{}\n",
-                       m_redactor.apply(fmt::format("tried {} candidates and mutants of {}", outcome.candidates.size(),
-                                                    outcome.name)));
+            print_line(m_out, m_redactor.apply(fmt::format("tried {} candidates and mutants of {}",
+                                                           outcome.candidates.size(), outcome.name)));
     }
     void run_finished(const RunOutcome&) override {
         if (m_live)
@@ -70,12 +69,13 @@ class DrillObserver final : public RunObserver {
 int drill(const DrillArgs& args) {
     std::optional<Millis> timeout;
     if (!args.timeout.empty() && !(timeout = parse_duration(args.timeout))) {
-        fmt::print(stderr, "stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"\n",
-                   args.timeout);
+        print_line(stderr,
+                   fmt::format("stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"",
+                               args.timeout));
         return k_exit_invalid;
     }
     if (auto clash = output_clash({{"--json", args.json}}, args.paths)) {
-        fmt::print(stderr, "stagegate: error: {}\n", *clash);
+        print_line(stderr, fmt::format("stagegate: error: {}", *clash));
         return k_exit_invalid;
     }
     auto setup = set_up_run(args.paths);
@@ -96,7 +96,7 @@ int drill(const DrillArgs& args) {
     options.timeout = timeout;
     RunOutcome outcome = run_scenarios(plan.scenarios, setup->run_dir, system_launcher(), redactor, observer, options);
     DrillResult result = judge_drill(plan, outcome, redactor);
-    std::fputs(redactor.apply(drill_text(result, plan)).c_str(), console);
+    print_lines(console, redactor.apply(drill_text(result, plan)));
     int code = k_exit_pass;
     if (outcome.signal != 0)
         code = 128 + outcome.signal;
@@ -111,7 +111,7 @@ int drill(const DrillArgs& args) {
     }
     if (!args.json.empty()) {
         if (auto written = write_report(drill_json(result, plan, redactor), args.json); !written) {
-            fmt::print(stderr, "stagegate: error: {}\n", written.error());
+            print_line(stderr, fmt::format("stagegate: error: {}", written.error()));
             if (code == k_exit_pass)
                 code = k_exit_infrastructure;
         }

@@ -1,6 +1,8 @@
 #include "cli/commands.hpp"
+#include "run/candidate_runner.hpp"
 #include "stagegate/driver.hpp"
 #include "util/redactor.hpp"
+#include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -17,22 +19,28 @@ struct ExplainArgs {
 int explain(const ExplainArgs& args) {
     const Driver* driver = find_driver(args.driver);
     if (!driver) {
-        fmt::print(stderr, "stagegate: error: unknown driver \"{}\"; available: {}\n", args.driver, driver_names());
-        return k_exit_invalid;
-    }
-    auto parsed = driver->parse(args.text);
-    if (!parsed) {
-        fmt::print(stderr, "stagegate: error: {} cannot read this string ({}): {}\n  hint: {}\n", driver->name(),
-                   to_string(parsed.error().category), parsed.error().message, parsed.error().hint);
+        print_line(stderr,
+                   fmt::format("stagegate: error: unknown driver \"{}\"; available: {}", args.driver, driver_names()));
         return k_exit_invalid;
     }
     Redactor redactor;
+    for (const auto& secret : string_secrets(args.text))
+        redactor.add(secret);
+    auto parsed = driver->parse(args.text);
+    if (!parsed) {
+        print_line(stderr,
+                   redactor.apply(fmt::format("stagegate: error: {} cannot read this string ({}): {}", driver->name(),
+                                              to_string(parsed.error().category), parsed.error().message)));
+        print_line(stderr, redactor.apply(fmt::format("  hint: {}", parsed.error().hint)));
+        return k_exit_invalid;
+    }
     for (const auto& secret : parsed->secrets)
         redactor.add(secret);
-    fmt::print("{} {} reads this {} string as:\n", driver->name(), driver->client_version(), parsed->form);
+    auto say = [&](const std::string& line) { print_line(stdout, redactor.apply(line)); };
+    say(fmt::format("{} {} reads this {} string as:", driver->name(), driver->client_version(), parsed->form));
     for (const auto& parameter : parsed->parameters) {
-        std::string value = parameter.secret ? std::string(Redactor::k_mask) : redactor.apply(parameter.value);
-        fmt::print("  {:<24} {}\n", parameter.key, value);
+        std::string value = parameter.secret ? std::string(Redactor::k_mask) : parameter.value;
+        say(fmt::format("  {:<24} {}", parameter.key, value));
     }
     for (std::size_t i = 0; i < parsed->endpoints.size(); ++i) {
         const Endpoint& endpoint = parsed->endpoints[i];
@@ -44,10 +52,10 @@ int explain(const ExplainArgs& args) {
                               endpoint.hostaddr.empty() || endpoint.host.empty() ? ""
                                                                                  : " (at " + endpoint.hostaddr + ")",
                               endpoint.port.value_or(parsed->default_port));
-        fmt::print("  destination {}: {}\n", i + 1, redactor.apply(where));
+        say(fmt::format("  destination {}: {}", i + 1, where));
     }
     for (const auto& warning : parsed->warnings)
-        fmt::print("warning: {}\n", redactor.apply(warning));
+        say(fmt::format("warning: {}", warning));
     return k_exit_pass;
 }
 

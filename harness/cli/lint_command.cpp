@@ -3,6 +3,7 @@
 #include "run/candidate_runner.hpp"
 #include "run/host_map.hpp"
 #include "util/redactor.hpp"
+#include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -76,18 +77,18 @@ int lint(const LintArgs& args) {
                 std::string name =
                     phase.empty() ? candidate.name : fmt::format("{} ({} maintenance)", candidate.name, phase);
                 if (result) {
-                    fmt::print("{}: ok: {}\n", where, name);
+                    print_line(stdout, fmt::format("{}: ok: {}", where, name));
                     for (const auto& warning : result->warnings)
-                        fmt::print("{}: warning: {}: {}\n", where, name, redactor.apply(warning));
+                        print_line(stdout, redactor.apply(fmt::format("{}: warning: {}: {}", where, name, warning)));
                     continue;
                 }
                 const Failure& failure = result.error();
                 bool expected = !expect.pass && expect.category == failure.category;
                 if (!expected)
                     ++contradictions;
-                fmt::print("{}: {}: {}: {} ({}){}\n", where, expected ? "ok" : "error", name,
-                           redactor.apply(failure.message), to_string(failure.category),
-                           expected ? ", as the scenario expects" : "");
+                print_line(stdout, redactor.apply(fmt::format("{}: {}: {}: {} ({}){}", where, expected ? "ok" : "error",
+                                                              name, failure.message, to_string(failure.category),
+                                                              expected ? ", as the scenario expects" : "")));
             }
         }
     }

@@ -2,8 +2,10 @@
 
 #include "provision/process.hpp"
 #include "provision/setting_catalog.hpp"
+#include "run/signals.hpp"
 #include "scenario/discover.hpp"
 #include "scenario/loader.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -16,7 +18,7 @@ std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& pa
     ::setenv(k_ca_variable, ca_file.c_str(), 1); // .env files expand it from the process environment too
     auto files = discover_scenarios(paths);
     if (!files) {
-        fmt::print(stderr, "stagegate: error: {}\n", files.error());
+        print_line(stderr, fmt::format("stagegate: error: {}", files.error()));
         return std::nullopt;
     }
     std::vector<Scenario> scenarios;
@@ -25,19 +27,19 @@ std::optional<std::vector<Scenario>> load_all(const std::vector<std::string>& pa
     for (const auto& file : *files) {
         auto scenario = load_scenario(file, env);
         if (!scenario) {
-            fmt::print(stderr, "{}\n", scenario.error().to_string());
+            print_line(stderr, scenario.error().to_string());
             ok = false;
             continue;
         }
         if (auto unknown = check_setting_names(*scenario, system_launcher())) {
-            fmt::print(stderr, "{}\n", unknown->to_string());
+            print_line(stderr, unknown->to_string());
             ok = false;
             continue;
         }
         scenarios.push_back(std::move(*scenario));
     }
     if (!ok) {
-        fmt::print(stderr, "stagegate: nothing was run: fix the scenario files above\n");
+        print_line(stderr, "stagegate: nothing was run: fix the scenario files above");
         return std::nullopt;
     }
     return scenarios;
@@ -54,7 +56,7 @@ std::expected<RunSetup, int> set_up_run(const std::vector<std::string>& paths) {
         return std::unexpected(2);
     auto run_dir = RunDir::create();
     if (!run_dir) {
-        fmt::print(stderr, "stagegate: infrastructure error: {}\n", run_dir.error());
+        print_line(stderr, fmt::format("stagegate: infrastructure error: {}", run_dir.error()));
         return std::unexpected(3);
     }
     std::filesystem::path ca_file = run_dir->path() / "stagegate-ca.pem";
@@ -66,7 +68,8 @@ std::expected<RunSetup, int> set_up_run(const std::vector<std::string>& paths) {
                     [](const Scenario& s) { return s.database.tls.enabled; })) {
         auto made = CertificateAuthority::create(ca_file);
         if (!made) {
-            fmt::print(stderr, "stagegate: infrastructure error: cannot make the throwaway CA: {}\n", made.error());
+            print_line(stderr,
+                       fmt::format("stagegate: infrastructure error: cannot make the throwaway CA: {}", made.error()));
             return std::unexpected(3);
         }
         setup.authority = std::move(*made);

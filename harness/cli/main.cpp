@@ -4,6 +4,7 @@
 #include "stagegate/driver.hpp"
 #include "stagegate/version.hpp"
 #include "util/environment.hpp"
+#include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
-        fmt::print(stderr, "stagegate: error: {}; see `stagegate --help`\n", what.empty() ? e.get_name() : what);
+        stagegate::print_line(
+            stderr, fmt::format("stagegate: error: {}; see `stagegate --help`", what.empty() ? e.get_name() : what));
         return stagegate::cli::k_exit_invalid;
     }
     // Only run and drill watch the interruption flag (they stop, tear down and report); the

@@ -46,16 +46,17 @@ std::vector<Scenario> select_shard(std::vector<Scenario> all, Shard shard, std::
 
 int run(const RunArgs& args) {
     if (auto clash = output_clash({{"--json", args.json}, {"--junit", args.junit}}, args.paths)) {
-        fmt::print(stderr, "stagegate: error: {}\n", *clash);
+        print_line(stderr, fmt::format("stagegate: error: {}", *clash));
         return k_exit_invalid;
     }
     std::optional<Millis> timeout;
     if (!args.timeout.empty()) {
         timeout = parse_duration(args.timeout);
         if (!timeout) {
-            fmt::print(stderr,
-                       "stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"\n",
-                       args.timeout);
+            print_line(
+                stderr,
+                fmt::format("stagegate: error: --timeout: expected a duration such as 90s, 15m or 1h, got \"{}\"",
+                            args.timeout));
             return k_exit_invalid;
         }
     }
@@ -63,7 +64,7 @@ int run(const RunArgs& args) {
     if (!args.shard.empty()) {
         auto parsed = parse_shard(args.shard);
         if (!parsed) {
-            fmt::print(stderr, "stagegate: error: {}\n", parsed.error());
+            print_line(stderr, fmt::format("stagegate: error: {}", parsed.error()));
             return k_exit_invalid;
         }
         shard = *parsed;
@@ -91,7 +92,7 @@ int run(const RunArgs& args) {
         if (target.empty())
             return;
         if (auto written = write_report(text, target); !written) {
-            fmt::print(stderr, "stagegate: error: {}\n", written.error());
+            print_line(stderr, fmt::format("stagegate: error: {}", written.error()));
             if (code == k_exit_pass)
                 code = k_exit_infrastructure;
         }

@@ -55,19 +55,27 @@ void ConsoleReporter::progress(const Progress& progress) {
     m_progress_drawn = true;
 }
 
-void ConsoleReporter::line(const std::string& text) {
+void ConsoleReporter::line(std::string_view text, std::string_view code) {
+    line("", Tag{}, text, code);
+}
+
+// The one place console text is written: redacted, then made printable (names, values and server
+// messages are the user's or a server's, and must neither forge CI commands nor hide characters),
+// and only then painted, so the only escape sequences on the line are the reporter's own.
+void ConsoleReporter::line(std::string_view indent, Tag tag, std::string_view text, std::string_view code) {
     if (m_progress_drawn) {
         std::fputs("\r\x1b[2K", m_out);
         m_progress_drawn = false;
     }
-    std::string safe = m_redactor.apply(text);
-    std::fputs(safe.c_str(), m_out);
+    std::string safe = printable_line(m_redactor.apply(text));
+    std::string shown = fmt::format("{}{}{}", indent, paint(tag.text, tag.code), paint(safe, code));
+    std::fputs(shown.c_str(), m_out);
     std::fputc('\n', m_out);
     std::fflush(m_out);
 }
 
 std::string ConsoleReporter::paint(std::string_view text, std::string_view code) const {
-    if (!m_color)
+    if (!m_color || code.empty() || text.empty())
         return std::string(text);
     return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
@@ -80,23 +88,23 @@ void ConsoleReporter::scenario_started(const Scenario& scenario) {
     m_name_width = 24;
     for (const auto& candidate : scenario.candidates)
         m_name_width = std::max(m_name_width, candidate.name.size());
-    line(paint(fmt::format("{}  ({})", scenario.name, scenario.file.string()), k_bold));
+    line(fmt::format("{}  ({})", scenario.name, scenario.file.string()), k_bold);
 }
 
 void ConsoleReporter::scenario_ready(const ScenarioOutcome& outcome) {
     if (outcome.error) {
-        line(fmt::format("  {}  could not stand up the database: {}", paint("ERROR", k_red), *outcome.error));
+        line("  ", Tag{"ERROR", k_red}, fmt::format("  could not stand up the database: {}", *outcome.error));
         return;
     }
     if (outcome.server.empty())
         return; // never started: the run stopped first
-    line(paint(fmt::format("  server {}, ready in {} ms, answers as {}", outcome.server, outcome.ready_after.count(),
-                           m_answers_as),
-               k_dim));
+    line(fmt::format("  server {}, ready in {} ms, answers as {}", outcome.server, outcome.ready_after.count(),
+                     m_answers_as),
+         k_dim);
     if (!outcome.client_environment.empty())
-        line(paint("  client environment: the machine's own (PG*/MYSQL_* variables, ~/.pgpass, service files), as "
-                   "the scenario asks",
-                   k_dim));
+        line("  client environment: the machine's own (PG*/MYSQL_* variables, ~/.pgpass, service files), as "
+             "the scenario asks",
+             k_dim);
     m_phase.clear();
 }
 
@@ -105,9 +113,9 @@ void ConsoleReporter::step_finished(const ScenarioOutcome&, const StepOutcome& s
         m_phase = "maintenance";
         line("  maintenance:");
     }
-    std::string tag = step.ok ? paint("DONE", k_green) : paint("FAIL", k_red);
-    line(fmt::format("  {}  {:<60} {:>6} ms", tag, step.step, step.elapsed.count()));
-    line(paint(fmt::format("        {}", step.result), step.ok ? k_dim : k_red));
+    Tag tag = step.ok ? Tag{"DONE", k_green} : Tag{"FAIL", k_red};
+    line("  ", tag, fmt::format("  {:<60} {:>6} ms", step.step, step.elapsed.count()));
+    line(fmt::format("        {}", step.result), step.ok ? k_dim : k_red);
 }
 
 void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) {
@@ -125,15 +133,15 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
         story = "passed as expected";
     else
         story = fmt::format("expected {}, got {}", candidate.expected.to_string(), got);
-    std::string tag = candidate.verdict ? paint("PASS", k_green) : paint("FAIL", k_red);
-    line(fmt::format("  {}  {:<{}}  {:<32} {:>6} ms", tag, candidate.name, m_name_width, story,
-                     candidate.elapsed.count()));
+    Tag tag = candidate.verdict ? Tag{"PASS", k_green} : Tag{"FAIL", k_red};
+    line("  ", tag,
+         fmt::format("  {:<{}}  {:<32} {:>6} ms", candidate.name, m_name_width, story, candidate.elapsed.count()));
     if (!candidate.passed || !candidate.verdict)
         line(fmt::format("        {}", candidate.message));
     if (!candidate.verdict && !candidate.hint.empty())
         line(fmt::format("        hint: {}", candidate.hint));
     for (const auto& mapping : candidate.translation)
-        line(paint(fmt::format("        from config: {}", mapping), k_dim));
+        line(fmt::format("        from config: {}", mapping), k_dim);
     std::size_t label_width = 48;
     for (const auto& check : candidate.checks)
         label_width = std::max(label_width, check.check.size());
@@ -143,9 +151,8 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
             status += candidate.tls == "none" ? ", plaintext" : ", " + candidate.tls;
         if (check.category)
             status += fmt::format(" ({})", to_string(*check.category));
-        line(paint(
-            fmt::format("        - {:<{}} {:<24} {:>6} ms", check.check, label_width, status, check.elapsed.count()),
-            k_dim));
+        line(fmt::format("        - {:<{}} {:<24} {:>6} ms", check.check, label_width, status, check.elapsed.count()),
+             k_dim);
     }
 }
 
@@ -159,7 +166,7 @@ void ConsoleReporter::scenario_finished(const ScenarioOutcome& outcome) {
                           : reason == "timeout"   ? "the run's --timeout passed"
                           : reason == "fail-fast" ? "--fail-fast stopped the run after an earlier failure"
                                                   : "the scenario's server or setup failed";
-        line(fmt::format("  {}  {} not tried: {}", paint("SKIP", k_dim), plural(count, "candidate"), why));
+        line("  ", Tag{"SKIP", k_dim}, fmt::format("  {} not tried: {}", plural(count, "candidate"), why));
     }
     line("");
 }
@@ -190,33 +197,32 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
                 ++caught;
         }
     }
-    std::string verdict;
+    Tag verdict;
     switch (outcome.exit_code()) {
     case 0:
-        verdict = paint("gate: PASS", k_green);
+        verdict = Tag{"gate: PASS", k_green};
         break;
     case 1:
-        verdict = paint("gate: FAIL", k_red);
+        verdict = Tag{"gate: FAIL", k_red};
         break;
     case 3:
-        verdict = paint(outcome.timed_out ? "gate: ERROR (--timeout passed)" : "gate: ERROR (infrastructure)", k_red);
+        verdict = Tag{outcome.timed_out ? "gate: ERROR (--timeout passed)" : "gate: ERROR (infrastructure)", k_red};
         break;
     default:
-        verdict = paint("gate: INTERRUPTED", k_red);
+        verdict = Tag{"gate: INTERRUPTED", k_red};
         break;
     }
     std::string tried = plural(candidates, "candidate");
     if (both_phases > 0)
         tried = fmt::format("{} ({} tried before and after maintenance: {} trials)",
                             plural(candidates - both_phases, "candidate"), both_phases, candidates);
-    line(fmt::format("{}: {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{}{} (exit {})",
-                     verdict, tried, plural(outcome.scenarios.size(), "scenario"), met, caught, caught == 1 ? "" : "s",
-                     candidates - met,
-                     errors ? fmt::format(", {} scenario{} could not run", errors, errors == 1 ? "" : "s") : "",
-                     untried ? fmt::format(", {} not tried{}", untried,
-                                           outcome.stopped_early ? " (--fail-fast)" : "")
-                             : "",
-                     outcome.exit_code()));
+    line("", verdict,
+         fmt::format(
+             ": {} in {}; {} as expected ({} bad config{} blocked), {} not as expected{}{} (exit {})", tried,
+             plural(outcome.scenarios.size(), "scenario"), met, caught, caught == 1 ? "" : "s", candidates - met,
+             errors ? fmt::format(", {} scenario{} could not run", errors, errors == 1 ? "" : "s") : "",
+             untried ? fmt::format(", {} not tried{}", untried, outcome.stopped_early ? " (--fail-fast)" : "") : "",
+             outcome.exit_code()));
 }
 
 } // namespace stagegate

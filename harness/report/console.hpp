@@ -9,7 +9,9 @@ namespace stagegate {
 
 // Streams the run for people: per scenario its server, per candidate a verdict line with the
 // category and time, the one-line diagnosis and hint, a line per check, and a summary. Colour
-// only when asked (a terminal without NO_COLOR). Every line passes the redactor.
+// only when asked (a terminal without NO_COLOR). Every line passes the redactor, then
+// printable_line (util/text.hpp): no value can start a line, forge a CI workflow command or hide
+// a character.
 class ConsoleReporter final : public RunObserver {
   public:
     ConsoleReporter(std::FILE* out, bool color, const Redactor& redactor);
@@ -32,7 +34,15 @@ class ConsoleReporter final : public RunObserver {
     void show_progress(bool on) { m_show_progress = on; }
 
   private:
-    void line(const std::string& text);
+    // A word painted in a colour of its own at the start of a line ("PASS", "gate: FAIL").
+    struct Tag {
+        std::string_view text;
+        std::string_view code;
+    };
+    // Writes `text` as one line in colour `code` (none: uncoloured).
+    void line(std::string_view text, std::string_view code = {});
+    // Writes `indent`, `tag` in its colour, then `text` in colour `code`, as one line.
+    void line(std::string_view indent, Tag tag, std::string_view text, std::string_view code = {});
     std::string paint(std::string_view text, std::string_view code) const;
 
     std::FILE* m_out;

@@ -1,6 +1,7 @@
 #include "report/github.hpp"
 
 #include "run/signals.hpp"
+#include "util/text.hpp"
 
 #include <fmt/format.h>
 
@@ -53,19 +54,36 @@ std::string escaped_property(std::string_view text) {
     return out;
 }
 
-// Returns one workflow command line. Strings are redacted before escaping; should the escaped
+// Returns `text` with each of its lines made printable (no control or invisible character); line
+// breaks (CR, LF) stay, for the runner's escaping.
+std::string printable_lines(std::string_view text) {
+    std::string out;
+    for (std::size_t start = 0; start <= text.size();) {
+        auto end = std::min(text.find_first_of("\r\n", start), text.size());
+        out += printable_line(text.substr(start, end - start));
+        if (end < text.size())
+            out += text[end];
+        start = end + 1;
+    }
+    return out;
+}
+
+// Returns one workflow command line. Strings are redacted, made printable (no invisible or control
+// character) and then escaped as the runner requires; should the escaped
 // form still show a secret, the whole value is masked, so the command itself is never cut.
 std::string command(std::string_view level, const Location& where, std::string_view title, std::string_view message,
                     const Redactor& redactor) {
     auto safe = [&](std::string escaped) {
         return redactor.apply(escaped) == escaped ? escaped : std::string(Redactor::k_mask);
     };
-    auto property = [&](std::string_view text) { return safe(escaped_property(redactor.apply(text))); };
+    auto property = [&](std::string_view text) {
+        return safe(escaped_property(printable_lines(redactor.apply(text))));
+    };
     std::string properties = fmt::format("file={},line={}", property(where.file), std::max(where.line, 1));
     if (where.column > 0)
         properties += fmt::format(",col={}", where.column);
     return fmt::format("::{} {},title={}::{}\n", level, properties, property(title),
-                       safe(escaped_data(redactor.apply(message))));
+                       safe(escaped_data(printable_lines(redactor.apply(message)))));
 }
 
 // Returns where a scenario error points ("file:line:col: " at its start) and the rest of it; else

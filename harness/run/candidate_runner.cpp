@@ -5,10 +5,12 @@
 #include "run/host_map.hpp"
 #include "scenario/config_file.hpp"
 #include "scenario/jdbc.hpp"
+#include "stagegate/secret_fields.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -287,6 +289,28 @@ ServiceFileScope::~ServiceFileScope() {
         ::setenv("PGSERVICEFILE", m_before.c_str(), 1);
 }
 
+std::vector<std::string> string_secrets(std::string_view text) {
+    auto found = secret_fields(text);
+    auto is_base64 = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/' || c == '-' || c == '_';
+    };
+    for (std::size_t at = 0; at < text.size();) {
+        std::size_t end = at;
+        while (end < text.size() && is_base64(text[end]))
+            ++end;
+        while (end < text.size() && end > at && text[end] == '=')
+            ++end;
+        if (end - at >= k_shortest_encoded_string) {
+            if (auto decoded = base64_decode(text.substr(at, end - at))) {
+                auto inner = secret_fields(*decoded);
+                found.insert(found.end(), inner.begin(), inner.end());
+            }
+        }
+        at = end == at ? at + 1 : end;
+    }
+    return found;
+}
+
 Result<CandidateText> candidate_text(const Candidate& candidate, std::string_view protocol) {
     const CandidateSource& source = candidate.source;
     CandidateText out;
@@ -327,8 +351,6 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
                 auto value = read(key);
                 if (!value)
                     return std::unexpected(value.error());
-                if (part == "password")
-                    out.secrets.push_back(*value);
                 if (part == "url")
                     text = *value;
                 else if (part == "user")
@@ -353,14 +375,20 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
             }
         }
     }
+    // Written before anything reads the string, so that a string no client parses shows no password.
+    out.secrets = string_secrets(text);
+    if (password)
+        out.secrets.push_back(*password);
     if (is_jdbc_url(text)) {
         auto translated = translate_jdbc(text, candidate.driver, user, password);
         if (!translated)
-            return std::unexpected(
-                config_failure(translated.error(), "translate this part by hand, or write the native string"));
+            return std::unexpected(config_failure(without_secret_fields(translated.error(), text),
+                                                  "translate this part by hand, or write the native string"));
         out.secrets.insert(out.secrets.end(), translated->secrets.begin(), translated->secrets.end());
         out.translation.insert(out.translation.end(), translated->mapping.begin(), translated->mapping.end());
         text = translated->native;
+        auto native = string_secrets(text);
+        out.secrets.insert(out.secrets.end(), native.begin(), native.end());
     }
     out.text = std::move(text);
     return out;

@@ -32,9 +32,17 @@ struct TrialContext {
 struct CandidateText {
     std::string text;
     std::vector<std::string> translation; // "jdbc part -> native part" lines, secrets masked
-    std::vector<std::string> secrets;     // passwords met on the way
+    std::vector<std::string> secrets;     // passwords met on the way (string_secrets of every string read)
     SourceMark origin;                    // the config file line of the (first) key read; file empty: none
 };
+
+// Base64 text at least this long is decoded to look for password fields in it.
+inline constexpr std::size_t k_shortest_encoded_string = 12;
+
+// Returns every password a candidate string may hold, whether or not it parses: its password
+// fields (stagegate/secret_fields.hpp), also inside base64 text it carries (a Kubernetes Secret's
+// data read as it stands). Every secret the redactor learns about a string comes from here.
+std::vector<std::string> string_secrets(std::string_view text);
 
 // Returns the candidate string, or a `config` failure naming the file, key and reason; strings
 // composed from separate keys are written for `protocol` (the scenario engine's).

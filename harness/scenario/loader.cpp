@@ -6,10 +6,10 @@
 #include "stagegate/driver.hpp"
 #include "util/environment.hpp"
 #include "util/input_file.hpp"
+#include "util/sql_passwords.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
-#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <array>
@@ -710,11 +710,10 @@ class Loader {
             step.origin = relative;
         }
         // Passwords written into setup SQL must not come back in a server's error message.
-        // RE2, not std::regex: a setup file may be megabytes, and std::regex recurses once per character.
-        static const re2::RE2 k_literal(R"((?i)(?:PASSWORD\s*\(?|IDENTIFIED\s+BY)\s*'((?:[^']|'')*)')");
-        re2::StringPiece rest(step.sql);
-        for (std::string literal; re2::RE2::FindAndConsume(&rest, k_literal, &literal);)
-            m_secrets.push_back(literal);
+        auto passwords =
+            sql_passwords(step.sql, m_engine == Engine::postgres || m_engine == Engine::sqlite ? SqlDialect::postgresql
+                                                                                               : SqlDialect::mariadb);
+        m_secrets.insert(m_secrets.end(), passwords.begin(), passwords.end());
         return step;
     }
 

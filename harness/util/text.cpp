@@ -1,10 +1,84 @@
 #include "util/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdint>
 #include <fmt/format.h>
 
 namespace stagegate {
+
+namespace {
+
+constexpr std::string_view k_base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int base64_value(char c) {
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    auto at = k_base64.find(c);
+    return at == std::string_view::npos ? -1 : static_cast<int>(at);
+}
+
+// Returns the code point of the UTF-8 sequence at `at` and its length; nothing for bytes that are
+// not well-formed UTF-8 (overlong forms, surrogates and values past U+10FFFF included).
+std::optional<std::pair<char32_t, std::size_t>> utf8_at(std::string_view text, std::size_t at) {
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    unsigned char lead = byte(at);
+    if (lead < 0x80)
+        return std::pair{char32_t(lead), std::size_t(1)};
+    std::size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+    if (length == 0 || lead > 0xF4 || at + length > text.size())
+        return std::nullopt;
+    char32_t point = lead & (0x7F >> length);
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(at + i) & 0xC0) != 0x80)
+            return std::nullopt;
+        point = (point << 6) | (byte(at + i) & 0x3F);
+    }
+    constexpr std::array<char32_t, 5> k_smallest{0, 0, 0x80, 0x800, 0x10000};
+    if (point < k_smallest[length] || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF))
+        return std::nullopt;
+    return std::pair{point, length};
+}
+
+// Characters that change nothing visible, or the order text is shown in, or end a line.
+bool is_invisible(char32_t point) {
+    return point < 0x20 || (point >= 0x7F && point <= 0x9F) || point == 0xAD || point == 0x61C || point == 0x180E ||
+           (point >= 0x200B && point <= 0x200F) || (point >= 0x2028 && point <= 0x202E) ||
+           (point >= 0x2060 && point <= 0x2064) || (point >= 0x2066 && point <= 0x2069) || point == 0xFEFF;
+}
+
+// Blanks a CI runner trims before it looks for `::` (.NET's White_Space that printable_line keeps).
+std::size_t leading_blanks(std::string_view text) {
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto point = utf8_at(text, at);
+        bool blank = point && (point->first == ' ' || point->first == 0xA0 || point->first == 0x1680 ||
+                               (point->first >= 0x2000 && point->first <= 0x200A) || point->first == 0x202F ||
+                               point->first == 0x205F || point->first == 0x3000);
+        if (!blank)
+            return at;
+        at += point->second;
+    }
+    return at;
+}
+
+std::string escaped_point(char32_t point) {
+    switch (point) {
+    case '\n':
+        return "\\n";
+    case '\t':
+        return "\\t";
+    case '\r':
+        return "\\r";
+    default:
+        return fmt::format("\\u{:04x}", static_cast<std::uint32_t>(point));
+    }
+}
+
+} // namespace
 
 std::string join(std::span<const std::string> items, std::string_view separator) {
     std::string joined;
@@ -102,6 +176,85 @@ std::string xml_escaped(std::string_view text, bool attribute) {
         }
     }
     return out;
+}
+
+std::string base64_encode(std::string_view bytes, bool url_safe, bool pad) {
+    std::string alphabet(k_base64);
+    if (url_safe) {
+        alphabet[62] = '-';
+        alphabet[63] = '_';
+    }
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::size_t count = std::min<std::size_t>(3, bytes.size() - i);
+        std::uint32_t group = 0;
+        for (std::size_t j = 0; j < 3; ++j)
+            group = (group << 8) | (j < count ? static_cast<unsigned char>(bytes[i + j]) : 0U);
+        for (std::size_t j = 0; j < 4; ++j) {
+            if (j <= count)
+                out += alphabet[(group >> (18 - 6 * j)) & 0x3F];
+            else if (pad)
+                out += '=';
+        }
+    }
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    while (text.ends_with('='))
+        text.remove_suffix(1);
+    if (text.size() % 4 == 1)
+        return std::nullopt;
+    std::string out;
+    std::uint32_t bits = 0;
+    int held = 0;
+    for (char c : text) {
+        int value = base64_value(c);
+        if (value < 0)
+            return std::nullopt;
+        bits = (bits << 6) | static_cast<std::uint32_t>(value);
+        held += 6;
+        if (held >= 8) {
+            held -= 8;
+            out += static_cast<char>((bits >> held) & 0xFF);
+        }
+    }
+    return out;
+}
+
+std::string printable_line(std::string_view text) {
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+        auto point = utf8_at(text, at);
+        if (!point) {
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[at]));
+            ++at;
+            continue;
+        }
+        if (is_invisible(point->first))
+            out += escaped_point(point->first);
+        else
+            out += text.substr(at, point->second);
+        at += point->second;
+    }
+    if (std::string_view rest = std::string_view(out).substr(leading_blanks(out)); rest.starts_with("::"))
+        out.replace(out.size() - rest.size(), 1, "\\u003a");
+    for (auto at = out.find("##["); at != std::string::npos; at = out.find("##[", at + 1))
+        out.replace(at, 1, "\\u0023");
+    return out;
+}
+
+void print_line(std::FILE* stream, std::string_view text) {
+    std::string line = printable_line(text) + "\n";
+    std::fputs(line.c_str(), stream);
+}
+
+void print_lines(std::FILE* stream, std::string_view text) {
+    while (!text.empty()) {
+        auto end = std::min(text.find('\n'), text.size());
+        print_line(stream, text.substr(0, end));
+        text.remove_prefix(std::min(end + 1, text.size()));
+    }
 }
 
 } // namespace stagegate

@@ -3,6 +3,7 @@
 #include "live_checks.hpp"
 #include "live_server.hpp"
 #include "stagegate/driver.hpp"
+#include "support.hpp"
 #include "util/environment.hpp"
 #include "util/text.hpp"
 
@@ -61,28 +62,6 @@ long statements_running(Session& admin, const std::string& marker) {
     REQUIRE_MESSAGE(result.has_value(), why(result));
     return std::stol(result->rows.at(0).at(0).value_or("-1"));
 }
-
-// Sets environment variable `name` while it lives, then restores what was there.
-class ScopedEnv {
-  public:
-    ScopedEnv(const char* name, const char* value) : m_name(name) {
-        if (const char* old = std::getenv(name))
-            m_old = old;
-        ::setenv(name, value, 1);
-    }
-    ~ScopedEnv() {
-        if (m_old)
-            ::setenv(m_name, m_old->c_str(), 1);
-        else
-            ::unsetenv(m_name);
-    }
-    ScopedEnv(const ScopedEnv&) = delete;
-    ScopedEnv& operator=(const ScopedEnv&) = delete;
-
-  private:
-    const char* m_name;
-    std::optional<std::string> m_old;
-};
 
 } // namespace
 

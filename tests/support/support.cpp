@@ -70,4 +70,20 @@ std::string golden_text(const fs::path& path, const std::string& actual) {
     return read_file(path);
 }
 
+ScopedEnv::ScopedEnv(std::string name, const char* value) : m_name(std::move(name)) {
+    if (const char* before = std::getenv(m_name.c_str()))
+        m_before = before;
+    if (value != nullptr)
+        ::setenv(m_name.c_str(), value, 1);
+    else
+        ::unsetenv(m_name.c_str());
+}
+
+ScopedEnv::~ScopedEnv() {
+    if (m_before)
+        ::setenv(m_name.c_str(), m_before->c_str(), 1);
+    else
+        ::unsetenv(m_name.c_str());
+}
+
 } // namespace stagegate::test

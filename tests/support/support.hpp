@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "scenario/loader.hpp"
@@ -31,6 +32,20 @@ std::string read_file(const std::filesystem::path& path);
 // or STAGEGATE_UPDATE_GOLDEN=1, writes `actual` there and fails the test, so a new golden is
 // reviewed before any run passes with it.
 std::string golden_text(const std::filesystem::path& path, const std::string& actual);
+
+// Sets environment variable `name` to `value` (unsets it for null) while it lives, then puts
+// back what was there.
+class ScopedEnv {
+  public:
+    ScopedEnv(std::string name, const char* value);
+    ~ScopedEnv();
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::string m_name;
+    std::optional<std::string> m_before;
+};
 
 // Returns an Environment that knows exactly `values`.
 Environment fixed_env(std::map<std::string, std::string> values);

@@ -124,6 +124,17 @@ std::string without_times(const std::string& text) {
     return std::regex_replace(text, k_time, " N ms");
 }
 
+// Returns the lines of `text`.
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    for (std::size_t start = 0; start < text.size();) {
+        auto end = std::min(text.find('\n', start), text.size());
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
 // Returns the last line of `text`, without its line end.
 std::string last_line(std::string text) {
     if (text.ends_with('\n'))
@@ -224,5 +235,32 @@ TEST_SUITE("console_report") {
         std::string text = console_text(candidates, false, redactor);
         REQUIRE(text.find("candidate XML-escaped") != std::string::npos);
         CHECK(canary_form_in(text) == "");
+    }
+
+    TEST_CASE("no value can start a line or hide a character") {
+        CandidateOutcome forged = typo();
+        forged.name = "a\n::error::forged name";
+        forged.message = "host db\u200b.internal is unknown; did you mean db.internal?\n::error::forged message";
+        forged.hint = "::warning::forged hint\r\x1b[2K";
+        forged.translation = {"url from key X\n##[error]forged"};
+        forged.checks[1].check = "query: SELECT '\n::error::forged query'";
+        for (bool color : {false, true}) {
+            CAPTURE(color);
+            std::string text = console_text({forged}, color, Redactor());
+            for (const auto& line : lines_of(text)) {
+                CAPTURE(line);
+                CHECK_FALSE(std::string_view(line)
+                                .substr(line.find_first_not_of(' ') == std::string::npos ? line.size()
+                                                                                         : line.find_first_not_of(' '))
+                                .starts_with("::"));
+                CHECK(line.find("##[") == std::string::npos);
+                CHECK(line.find('\r') == std::string::npos);
+            }
+            CHECK(
+                text.find(R"(host db\u200b.internal is unknown; did you mean db.internal?\n::error::forged message)") !=
+                std::string::npos);
+            CHECK(text.find(R"(a\n::error::forged name)") != std::string::npos);
+            CHECK(text.find(R"(\u001b[2K)") != std::string::npos);
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 #include "canary.hpp"
 #include "report/github.hpp"
+#include "support.hpp"
 
 #include <fmt/format.h>
 
@@ -85,31 +86,6 @@ std::string unescaped(std::string text) {
     }
     return text;
 }
-
-// Sets (or unsets) an environment variable for its lifetime, then restores it.
-class EnvironmentValue {
-  public:
-    EnvironmentValue(std::string name, const char* value) : m_name(std::move(name)) {
-        if (const char* before = std::getenv(m_name.c_str()))
-            m_before = before;
-        if (value != nullptr)
-            ::setenv(m_name.c_str(), value, 1);
-        else
-            ::unsetenv(m_name.c_str());
-    }
-    ~EnvironmentValue() {
-        if (m_before)
-            ::setenv(m_name.c_str(), m_before->c_str(), 1);
-        else
-            ::unsetenv(m_name.c_str());
-    }
-    EnvironmentValue(const EnvironmentValue&) = delete;
-    EnvironmentValue& operator=(const EnvironmentValue&) = delete;
-
-  private:
-    std::string m_name;
-    std::optional<std::string> m_before;
-};
 
 } // namespace
 
@@ -222,19 +198,19 @@ TEST_SUITE("github_annotations") {
 
     TEST_CASE("running under GitHub Actions means GITHUB_ACTIONS=true") {
         {
-            EnvironmentValue value("GITHUB_ACTIONS", "true");
+            ScopedEnv value("GITHUB_ACTIONS", "true");
             CHECK(running_under_github_actions());
         }
         {
-            EnvironmentValue value("GITHUB_ACTIONS", "false");
+            ScopedEnv value("GITHUB_ACTIONS", "false");
             CHECK_FALSE(running_under_github_actions());
         }
         {
-            EnvironmentValue value("GITHUB_ACTIONS", "TRUE");
+            ScopedEnv value("GITHUB_ACTIONS", "TRUE");
             CHECK_FALSE(running_under_github_actions());
         }
         {
-            EnvironmentValue value("GITHUB_ACTIONS", nullptr);
+            ScopedEnv value("GITHUB_ACTIONS", nullptr);
             CHECK_FALSE(running_under_github_actions());
         }
     }

@@ -2,10 +2,12 @@
 
 #include "canary.hpp"
 #include "stagegate/driver.hpp"
+#include "support.hpp"
 
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 using namespace stagegate;
@@ -256,5 +258,27 @@ TEST_SUITE("libpq driver") {
               Capability::tls_in_use, Capability::server_settings, Capability::deadline_connect})
             CHECK(libpq.has(capability));
         CHECK(libpq.client_version().starts_with(std::to_string(PQlibVersion() / 10000) + "."));
+    }
+
+    TEST_CASE("a service is read from its file without touching the process environment") {
+        auto file = write_file(fresh_dir("pg-service") / "pg_service.conf",
+                               "[other]\nhost=db.other.test\nport=5433\n\n"
+                               "[billing]\nhost=db.billing.test\nport=6432\ndbname=billing\nuser=app\n"
+                               "password=service-secret\nsslmode=verify-full\npassfile=/srv/billing.pgpass\n");
+        ScopedEnv service_file("PGSERVICEFILE", file.c_str());
+        // Another thread's view of the environment: parse must leave it exactly as it was.
+        ScopedEnv service("PGSERVICE", "other");
+        auto candidate = parsed("service=billing connect_timeout=5");
+        CHECK(std::string(std::getenv("PGSERVICE")) == "other");
+        CHECK(candidate.get("host") == "db.billing.test");
+        CHECK(candidate.get("port") == "6432");
+        CHECK(candidate.get("dbname") == "billing");
+        CHECK(candidate.get("sslmode") == "verify-full");
+        CHECK(candidate.get("passfile") == "/srv/billing.pgpass");
+        CHECK(std::count(candidate.secrets.begin(), candidate.secrets.end(), "service-secret") == 1);
+        REQUIRE(candidate.endpoints.size() == 1);
+        CHECK(candidate.endpoints[0].port == 6432);
+        // The string wins over the service file.
+        CHECK(parsed("service=billing port=7777").get("port") == "7777");
     }
 }

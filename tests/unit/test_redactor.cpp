@@ -2,6 +2,7 @@
 
 #include "canary.hpp"
 #include "util/redactor.hpp"
+#include "util/text.hpp"
 
 #include <string>
 
@@ -68,5 +69,33 @@ TEST_SUITE("redactor") {
         redactor.add("hunter2");
         redactor.add("hunter2");
         CHECK(redactor.apply("x hunter2 y") == "x ******** y");
+    }
+
+    TEST_CASE("a secret is masked in base64, alone and at every offset inside longer base64") {
+        Redactor redactor;
+        redactor.add(k_canary);
+        std::string canary(k_canary);
+        for (bool url_safe : {false, true}) {
+            CAPTURE(url_safe);
+            CHECK(redactor.apply(base64_encode(canary, url_safe)) == "********");
+            for (std::string prefix : {"postgresql://app:", "postgresql://ap:", "postgresql://a:"}) {
+                CAPTURE(prefix);
+                std::string blob = base64_encode(prefix + canary + "@db/users", url_safe);
+                std::string masked = redactor.apply(blob);
+                CHECK(masked.find("********") != std::string::npos);
+                // The secret's 22 bytes are 29 or 30 characters of base64: all but the one or two at
+                // each end that mix with the URI's own bytes are cut.
+                CHECK(masked.size() + 26 - 8 <= blob.size());
+            }
+        }
+    }
+
+    TEST_CASE("a percent-encoded secret inside a base64 URI is masked") {
+        Redactor redactor;
+        redactor.add(k_canary);
+        std::string blob = base64_encode("postgresql://app:" + std::string(k_canary_forms[1].text) + "@db/users");
+        CHECK(redactor.apply(blob) != blob);
+        CHECK(redactor.apply(blob).find(base64_encode(std::string(k_canary_forms[1].text)).substr(4, 12)) ==
+              std::string::npos);
     }
 }

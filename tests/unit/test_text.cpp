@@ -79,3 +79,37 @@ TEST_SUITE("text") {
         CHECK(sql_literal("", true) == "''");
     }
 }
+
+TEST_SUITE("text") {
+    TEST_CASE("base64 round trips in both alphabets with and without padding") {
+        std::string bytes = "\xfb\xff\x01secret";
+        CHECK(base64_encode("pw") == "cHc=");
+        CHECK(base64_encode("pw", false, false) == "cHc");
+        CHECK(base64_encode(bytes) == "+/8Bc2VjcmV0");
+        CHECK(base64_encode(bytes, true) == "-_8Bc2VjcmV0");
+        CHECK(base64_decode("+/8Bc2VjcmV0") == bytes);
+        CHECK(base64_decode("-_8Bc2VjcmV0") == bytes);
+        CHECK(base64_decode("cHc") == "pw");
+        CHECK(base64_decode("cHc=") == "pw");
+        CHECK_FALSE(base64_decode("c").has_value());
+        CHECK_FALSE(base64_decode("a b=").has_value());
+    }
+
+    TEST_CASE("printable line escapes control and invisible characters") {
+        CHECK(printable_line("plain text: ok") == "plain text: ok");
+        CHECK(printable_line("a\nb\tc\rd") == R"(a\nb\tc\rd)");
+        CHECK(printable_line("db\u200b.test") == R"(db\u200b.test)");
+        CHECK(printable_line("x\x1b[31my\x7f") == R"(x\u001b[31my\u007f)");
+        CHECK(printable_line("\u202eevil\u2066\ufeff\u2028") == R"(\u202eevil\u2066\ufeff\u2028)");
+        CHECK(printable_line("c1 \u0085 end") == R"(c1 \u0085 end)");
+        CHECK(printable_line("bad \xff byte") == R"(bad \xff byte)");
+        CHECK(printable_line("caf\u00e9 \u00fc") == "caf\u00e9 \u00fc");
+    }
+
+    TEST_CASE("printable line never starts a CI workflow command") {
+        CHECK(printable_line("::error::forged") == R"(\u003a:error::forged)");
+        CHECK(printable_line("  \u00a0::warning::forged") == "  \u00a0\\u003a:warning::forged");
+        CHECK(printable_line("x ##[error]old style") == R"(x \u0023#[error]old style)");
+        CHECK(printable_line("IPv6 ::1 stays") == "IPv6 ::1 stays");
+    }
+}
