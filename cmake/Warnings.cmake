@@ -10,7 +10,8 @@ if(STAGEGATE_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "STAGEGATE_FUZZ needs clang (libFuzzer): scripts/fuzz configures it")
   endif()
-  target_compile_options(stagegate_settings INTERFACE -fsanitize=fuzzer-no-link)
+  # -Wno-unknown-warning-option: the g++-only flags below (-Wno-restrict, ...) are noise to clang.
+  target_compile_options(stagegate_settings INTERFACE -fsanitize=fuzzer-no-link -Wno-unknown-warning-option)
 endif()
 
 add_library(stagegate_warnings INTERFACE)
