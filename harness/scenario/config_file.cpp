@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -492,6 +493,52 @@ std::expected<ConfigValue, std::string> yaml_scalar(const std::filesystem::path&
     return ConfigValue{*value, found.line};
 }
 
+// Records where the parser last was, and nothing else.
+class LastMark : public YAML::EventHandler {
+  public:
+    int line() const { return m_line; }
+    void OnDocumentStart(const YAML::Mark& mark) override { at(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { at(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { at(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { at(mark); }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        at(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        at(mark);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void at(const YAML::Mark& mark) { m_line = mark.is_null() ? 0 : mark.line + 1; }
+    int m_line = 0;
+};
+
+// yaml-cpp 0.7's LoadAll never returns on some broken streams (a ',' alone on a line,
+// jbeder/yaml-cpp#1319): its parser reports an empty document there without reading on, forever,
+// and memory grows with each. A stream has at most one document more than it has "---" and "..."
+// markers, so a dry run that reads more has met that loop. Throws what the parser throws.
+std::expected<void, std::string> check_documents_end(const std::string& text, const std::filesystem::path& file) {
+    std::size_t markers = 0;
+    for (std::string_view marker : {"---", "..."}) {
+        for (auto at = text.find(marker); at != std::string::npos; at = text.find(marker, at + marker.size()))
+            ++markers;
+    }
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    LastMark last;
+    for (std::size_t documents = 0; parser.HandleNextDocument(last); ++documents) {
+        if (documents > markers)
+            return Failed(fmt::format("{}: not valid YAML: the parser cannot read on from this line (a stray ',' or "
+                                      "the like): fix it",
+                                      where(file, last.line())));
+    }
+    return {};
+}
+
 // YAML as Rails (ERB first, merge keys) and Spring (${...} placeholders) read it. A file of
 // several documents is read only when the key is in the first alone: Spring applies later
 // documents by profile, which stagegate cannot know.
@@ -505,6 +552,8 @@ std::expected<ConfigValue, std::string> yaml_value(const std::filesystem::path& 
         return Failed(erb.error());
     std::vector<YAML::Node> documents;
     try {
+        if (auto ends = check_documents_end(erb->text, file); !ends)
+            return Failed(ends.error());
         documents = YAML::LoadAll(erb->text);
     } catch (const YAML::Exception& error) {
         return Failed(fmt::format("{}: {}", where(file, error.mark.is_null() ? 0 : error.mark.line + 1), error.msg));
