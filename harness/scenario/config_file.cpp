@@ -30,6 +30,9 @@ constexpr std::uintmax_t k_max_file_bytes = 4 * 1024 * 1024;
 constexpr int k_max_depth = 64;
 // Suggestions look at this many paths at most, so a huge file cannot make a typo slow.
 constexpr std::size_t k_max_paths = 20000;
+// ... and compare at most this many character pairs (key by path) in all: the paths' count alone
+// does not bound the work when the key or the paths are long.
+constexpr std::size_t k_max_spelling_work = 5'000'000;
 
 using Failed = std::unexpected<std::string>;
 
@@ -119,7 +122,13 @@ std::vector<std::string> children(const std::string& parent, std::span<const std
 // The closest spellings of `key`, only those as close as the best: in long dot paths many keys
 // are within closest()'s reach, and siblings of the right key are no help.
 std::vector<std::string> best_spellings(const std::string& key, std::span<const std::string> known) {
-    auto names = closest(key, known);
+    std::size_t compared = 0;
+    for (std::size_t work = 0; compared < known.size(); ++compared) {
+        work += (key.size() + 1) * (known[compared].size() + 1);
+        if (work > k_max_spelling_work)
+            break;
+    }
+    auto names = closest(key, known.first(compared));
     if (names.empty())
         return names;
     auto best = edit_distance(key, names.front());

@@ -17,3 +17,21 @@ TEST_SUITE("config_file") {
                                                "',' or the like): fix it");
     }
 }
+
+TEST_SUITE("config_file") {
+    TEST_CASE("suggestions for a long key compare a bounded amount of text, in file order") {
+        // The key and each path below are 1,001 characters long, so each comparison costs about a
+        // million character pairs: the budget of 5 million ends before the fifth path, and the
+        // closest spelling, last in the file, is not looked at.
+        const std::string segment(500, 'k');
+        std::string text = segment + ":\n";
+        for (char last : {'a', 'b', 'c', 'd', 'e'})
+            text += "  " + segment.substr(2) + "x" + last + ": v\n";
+        text += "  " + segment.substr(1) + "z: v\n";
+        auto file = write_file(fresh_dir("config-fuzzed") / "application.yml", text);
+        auto value = read_config_value(file, ConfigFormat::yaml, segment + "." + segment, fixed_env({}));
+        REQUIRE_FALSE(value.has_value());
+        CHECK(value.error().find(segment.substr(2) + "xa") != std::string::npos);
+        CHECK(value.error().find(segment.substr(1) + "z") == std::string::npos);
+    }
+}
