@@ -11,34 +11,6 @@
 
 namespace stagegate::fuzz {
 
-namespace {
-
-// The scratch folder and its removal when the process exits normally (a crash leaves it, with
-// the input that crashed, for a look).
-class Scratch {
-  public:
-    Scratch() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "stagegate-fuzz-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            fmt::print(stderr, "fuzz: cannot make a scratch folder under {}\n", pattern);
-            std::abort();
-        }
-        m_path = pattern;
-    }
-    ~Scratch() {
-        std::error_code ignored;
-        std::filesystem::remove_all(m_path, ignored);
-    }
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    const std::filesystem::path& path() const { return m_path; }
-
-  private:
-    std::filesystem::path m_path;
-};
-
-} // namespace
-
 std::pair<std::string_view, std::string_view> first_line(std::string_view text) {
     auto newline = text.find('\n');
     if (newline == std::string_view::npos)
@@ -62,19 +34,22 @@ const Environment& fixed_environment() {
     return env;
 }
 
-std::filesystem::path scratch_file(const std::string& name, std::string_view contents) {
-    static const Scratch scratch;
-    auto path = scratch.path() / name;
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+ScratchFile::ScratchFile(const std::string& name, std::string_view contents)
+    : m_path(std::filesystem::temp_directory_path() / fmt::format("stagegate-fuzz-{}-{}", ::getpid(), name)) {
+    std::ofstream out(m_path, std::ios::binary | std::ios::trunc);
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    return path;
+}
+
+ScratchFile::~ScratchFile() {
+    std::error_code ignored;
+    std::filesystem::remove(m_path, ignored);
 }
 
 void read_config(ConfigFormat format, const std::string& name, const std::uint8_t* data, std::size_t size) {
     auto [key, contents] = first_line(as_text(data, size));
-    auto file = scratch_file(name, contents);
+    ScratchFile file(name, contents);
     try {
-        (void)read_config_value(file, format, std::string(key), fixed_environment());
+        (void)read_config_value(file.path(), format, std::string(key), fixed_environment());
     } catch (const std::exception&) { // candidate_runner.cpp and diff_command.cpp catch these too
     }
 }

@@ -25,9 +25,19 @@ std::pair<std::string_view, std::string_view> first_line(std::string_view text);
 // EMPTY, ...), so ${...} references in inputs can resolve as well as fail.
 const Environment& fixed_environment();
 
-// Writes `contents` to a file named `name` in this process's scratch folder (made on first use
-// under the temporary directory, removed at exit) and returns its path.
-std::filesystem::path scratch_file(const std::string& name, std::string_view contents);
+// A file holding `contents` in the temporary directory, named `name` after a prefix of this
+// process's own, and removed when the object goes (a crash leaves it: it holds the input).
+class ScratchFile {
+  public:
+    ScratchFile(const std::string& name, std::string_view contents);
+    ~ScratchFile();
+    ScratchFile(const ScratchFile&) = delete;
+    ScratchFile& operator=(const ScratchFile&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+
+  private:
+    std::filesystem::path m_path;
+};
 
 // Reads the key on the input's first line out of the rest, written to a scratch file named
 // `name`, as `format`. Exceptions are caught as the callers of read_config_value catch them.
