@@ -6,6 +6,13 @@ if(STAGEGATE_SANITIZE)
                                                       -fno-sanitize-recover=undefined)
   target_link_options(stagegate_settings INTERFACE -fsanitize=address,undefined)
 endif()
+if(STAGEGATE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "STAGEGATE_FUZZ needs clang (libFuzzer): scripts/fuzz configures it")
+  endif()
+  # -Wno-unknown-warning-option: the g++-only flags below (-Wno-restrict, ...) are noise to clang.
+  target_compile_options(stagegate_settings INTERFACE -fsanitize=fuzzer-no-link -Wno-unknown-warning-option)
+endif()
 
 add_library(stagegate_warnings INTERFACE)
 target_compile_options(stagegate_warnings INTERFACE

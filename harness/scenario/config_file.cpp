@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -33,6 +34,9 @@ constexpr int k_max_placeholders = 10000;
 constexpr int k_max_placeholder_depth = 64;
 // Suggestions look at this many paths at most, so a huge file cannot make a typo slow.
 constexpr std::size_t k_max_paths = 20000;
+// ... and compare at most this many character pairs (key by path) in all: the paths' count alone
+// does not bound the work when the key or the paths are long.
+constexpr std::size_t k_max_spelling_work = 5'000'000;
 
 using Failed = std::unexpected<std::string>;
 
@@ -106,7 +110,13 @@ std::vector<std::string> children(const std::string& parent, std::span<const std
 // The closest spellings of `key`, only those as close as the best: in long dot paths many keys
 // are within closest()'s reach, and siblings of the right key are no help.
 std::vector<std::string> best_spellings(const std::string& key, std::span<const std::string> known) {
-    auto names = closest(key, known);
+    std::size_t compared = 0;
+    for (std::size_t work = 0; compared < known.size(); ++compared) {
+        work += (key.size() + 1) * (known[compared].size() + 1);
+        if (work > k_max_spelling_work)
+            break;
+    }
+    auto names = closest(key, known.first(compared));
     if (names.empty())
         return names;
     auto best = edit_distance(key, names.front());
@@ -512,6 +522,52 @@ std::expected<ConfigValue, std::string> yaml_scalar(const std::filesystem::path&
     return ConfigValue{*value, found.line};
 }
 
+// Records where the parser last was, and nothing else.
+class LastMark : public YAML::EventHandler {
+  public:
+    int line() const { return m_line; }
+    void OnDocumentStart(const YAML::Mark& mark) override { at(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { at(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { at(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override { at(mark); }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        at(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        at(mark);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void at(const YAML::Mark& mark) { m_line = mark.is_null() ? 0 : mark.line + 1; }
+    int m_line = 0;
+};
+
+// yaml-cpp 0.7's LoadAll never returns on some broken streams (a ',' alone on a line,
+// jbeder/yaml-cpp#1319): its parser reports an empty document there without reading on, forever,
+// and memory grows with each. A stream has at most one document more than it has "---" and "..."
+// markers, so a dry run that reads more has met that loop. Throws what the parser throws.
+std::expected<void, std::string> check_documents_end(const std::string& text, const std::filesystem::path& file) {
+    std::size_t markers = 0;
+    for (std::string_view marker : {"---", "..."}) {
+        for (auto at = text.find(marker); at != std::string::npos; at = text.find(marker, at + marker.size()))
+            ++markers;
+    }
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    LastMark last;
+    for (std::size_t documents = 0; parser.HandleNextDocument(last); ++documents) {
+        if (documents > markers)
+            return Failed(fmt::format("{}: not valid YAML: the parser cannot read on from this line (a stray ',' or "
+                                      "the like): fix it",
+                                      where(file, last.line())));
+    }
+    return {};
+}
+
 // YAML as Rails (ERB first, merge keys) and Spring (${...} placeholders) read it. A file of
 // several documents is read only when the key is in the first alone: Spring applies later
 // documents by profile, which stagegate cannot know.
@@ -525,6 +581,8 @@ std::expected<ConfigValue, std::string> yaml_value(const std::filesystem::path& 
         return Failed(erb.error());
     std::vector<YAML::Node> documents;
     try {
+        if (auto ends = check_documents_end(erb->text, file); !ends)
+            return Failed(ends.error());
         documents = YAML::LoadAll(erb->text);
     } catch (const YAML::Exception& error) {
         return Failed(

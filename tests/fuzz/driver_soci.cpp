@@ -1,0 +1,10 @@
+// Fuzz target: the soci driver's parse, through the Driver interface, as every candidate string
+// is read.
+#include "fuzz_input.hpp"
+
+#include "stagegate/driver.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    stagegate::fuzz::parse_candidate("soci", data, size);
+    return 0;
+}
