@@ -269,8 +269,10 @@ void LocalServers::release(std::unique_ptr<Instance> instance) {
 LocalServers::~LocalServers() {
     std::lock_guard lock(m_mutex);
     m_idle.clear();
-    while (!m_prepared.empty())
-        discard_oldest_prepared();
+    while (!m_prepared.empty()) {
+        stop(std::move(m_prepared.front()));
+        m_prepared.pop_front();
+    }
 }
 
 std::expected<fs::path, std::string> LocalServers::make_dir(const std::string& name) {
@@ -280,13 +282,11 @@ std::expected<fs::path, std::string> LocalServers::make_dir(const std::string& n
     return m_run_dir.make_dir(name, uid, gid);
 }
 
-void LocalServers::discard_oldest_prepared() {
-    Starting& oldest = m_prepared.front();
+void LocalServers::stop(Starting server) {
     // Never used, but a SIGKILLed server cannot remove its shared memory: it stops like any other
     // (a copy still running goes with its shell's group when the shell exits).
-    oldest.process->signal(m_recipe->stop_signal());
-    m_reaper.bury(std::move(oldest.process), oldest.dir);
-    m_prepared.pop_front();
+    server.process->signal(m_recipe->stop_signal());
+    m_reaper.bury(std::move(server.process), server.dir);
 }
 
 void LocalServers::prepare(const Database& next) {
@@ -489,8 +489,12 @@ std::expected<std::unique_ptr<Instance>, std::string> LocalServers::provision(co
                                                    std::move(version), ready, std::move(*session),
                                                    fresh ? std::optional(std::move(*fresh)) : std::nullopt);
         }
-        if (!port_taken(session.error()) || attempt == 2)
+        if (!port_taken(session.error()) || attempt == 2) {
+            // Interrupted or failed on its way up: a server still running stops cleanly, it is not
+            // killed with its Process (its SysV segment would outlive the run).
+            stop(std::move(*server));
             return std::unexpected(fmt::format("{} did not start: {}", m_recipe->title(), session.error()));
+        }
         auto restarted = start(server->dir, database, false);
         if (!restarted)
             return std::unexpected(restarted.error());

@@ -136,8 +136,10 @@ class LocalServers : public Provider {
                                                bool copy_first, int port = 0);
     // Waits for the first superuser login; returns its session, or why the server did not come up.
     std::expected<std::unique_ptr<Session>, std::string> wait_ready(Starting& server, const Deadline& deadline);
-    // Stops the oldest prepared server (it was never used).
-    void discard_oldest_prepared();
+    // Stops a server that never served a scenario (prepared and not used, or abandoned while it
+    // started): its stop signal now, the Reaper waits for it. Never SIGKILL first: a killed
+    // PostgreSQL cannot remove its SysV shared memory segment.
+    void stop(Starting server);
 
     std::unique_ptr<ServerRecipe> m_recipe;
     const RunDir& m_run_dir;
