@@ -9,6 +9,8 @@
 #include "provision/setting_catalog.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -49,9 +51,23 @@ Watch read_names_watching(Engine engine, const fs::path& folder) {
     return WIFEXITED(status) ? static_cast<Watch>(WEXITSTATUS(status)) : Watch::cannot_watch;
 }
 
+// Returns whether this process's `/` is a mount point (it is not inside a plain chroot, where no
+// mount namespace can be made private, so the watch cannot be set up).
+bool root_is_a_mount_point() {
+    std::ifstream mounts("/proc/self/mountinfo");
+    std::string id, parent, device, root, point;
+    std::string rest;
+    while (mounts >> id >> parent >> device >> root >> point && std::getline(mounts, rest))
+        if (point == "/")
+            return true;
+    return false;
+}
+
 void check_untouched(Engine engine, const fs::path& folder) {
-    if (::geteuid() != 0 || !fs::is_directory(folder)) {
-        MESSAGE("skipped: needs root (a private mount namespace) and " << folder.string());
+    if (::geteuid() != 0 || !fs::is_directory(folder) || !root_is_a_mount_point()) {
+        MESSAGE("skipped: needs root, " << folder.string()
+                                        << " and a / that is a mount point (not a plain chroot), for a private mount "
+                                           "namespace");
         return;
     }
     Watch watched = read_names_watching(engine, folder);
