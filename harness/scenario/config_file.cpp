@@ -22,6 +22,7 @@
 #include <functional>
 #include <span>
 #include <sstream>
+#include <unordered_map>
 
 namespace stagegate {
 
@@ -32,8 +33,10 @@ constexpr int k_max_depth = 64;
 // Spring placeholders one value may take, and how deep they may nest.
 constexpr int k_max_placeholders = 10000;
 constexpr int k_max_placeholder_depth = 64;
-// Suggestions look at this many paths at most, so a huge file cannot make a typo slow.
+// Suggestions look at this many paths at most, and this many bytes of them, so a huge file
+// cannot make a typo slow.
 constexpr std::size_t k_max_paths = 20000;
+constexpr std::size_t k_max_path_bytes = 4 * 1024 * 1024;
 // ... and compare at most this many character pairs (key by path) in all: the paths' count alone
 // does not bound the work when the key or the paths are long.
 constexpr std::size_t k_max_spelling_work = 5'000'000;
@@ -385,30 +388,19 @@ int line_of(const YAML::Node& node) {
     return mark.is_null() ? 0 : mark.line + 1;
 }
 
-std::vector<YamlEntry> yaml_entries(const YAML::Node& map, int depth);
-
-void add_merged(const YAML::Node& source, std::vector<YamlEntry>& entries, int depth) {
-    std::vector<YAML::Node> maps;
-    if (source.IsMap())
-        maps.push_back(source);
-    else if (source.IsSequence())
-        std::copy_if(source.begin(), source.end(), std::back_inserter(maps),
-                     [](const YAML::Node& m) { return m.IsMap(); });
-    for (const auto& map : maps) {
-        for (auto& entry : yaml_entries(map, depth)) {
-            bool given =
-                std::any_of(entries.begin(), entries.end(), [&](const YamlEntry& e) { return e.key == entry.key; });
-            if (!given)
-                entries.push_back(std::move(entry));
-        }
-    }
-}
-
-// A mapping's entries with YAML 1.1 merge keys applied, which yaml-cpp leaves as a plain `<<`
-// key: explicit keys first (the last of a repeated key, as Psych and SnakeYAML keep), then
-// those of `<<: *default` or `<<: [*a, *b]` (earlier maps first) that no explicit key overrides.
-std::vector<YamlEntry> yaml_entries(const YAML::Node& map, int depth) {
-    std::vector<YamlEntry> entries;
+// Appends the entries of `map` that `index` does not hold yet: its explicit keys first (the last
+// of a repeated key, as Psych and SnakeYAML keep), then those of the maps it merges, earlier maps
+// first. A map is expanded once per lookup (`expanded`): reached again through another merge it
+// adds nothing new, since earlier maps win, and a map that merges itself (an alias of its own
+// anchor) ends there. So the work is linear in the file, whatever the merges.
+void add_entries(const YAML::Node& map, std::vector<YamlEntry>& entries,
+                 std::unordered_map<std::string, std::size_t>& index, std::vector<YAML::Node>& expanded, int depth) {
+    if (depth > k_max_depth ||
+        std::any_of(expanded.begin(), expanded.end(), [&](const YAML::Node& seen) { return seen.is(map); }))
+        return;
+    expanded.push_back(map);
+    std::vector<YamlEntry> own;
+    std::unordered_map<std::string, std::size_t> own_index;
     std::vector<YAML::Node> merges;
     for (const auto& pair : map) {
         if (!pair.first.IsScalar())
@@ -420,16 +412,35 @@ std::vector<YamlEntry> yaml_entries(const YAML::Node& map, int depth) {
             continue;
         }
         YamlEntry entry{key, pair.second, line_of(pair.first)};
-        auto same = std::find_if(entries.begin(), entries.end(), [&](const YamlEntry& e) { return e.key == key; });
-        if (same != entries.end())
-            *same = entry;
+        if (auto [at, added] = own_index.emplace(key, own.size()); added)
+            own.push_back(std::move(entry));
         else
-            entries.push_back(entry);
+            own[at->second] = std::move(entry);
     }
-    if (depth < k_max_depth) {
-        for (const auto& merge : merges)
-            add_merged(merge, entries, depth + 1);
+    for (auto& entry : own) {
+        if (index.emplace(entry.key, entries.size()).second)
+            entries.push_back(std::move(entry));
     }
+    for (const auto& merge : merges) {
+        if (merge.IsMap()) {
+            add_entries(merge, entries, index, expanded, depth + 1);
+        } else if (merge.IsSequence()) {
+            for (const auto& item : merge) {
+                if (item.IsMap())
+                    add_entries(item, entries, index, expanded, depth + 1);
+            }
+        }
+    }
+}
+
+// A mapping's entries with YAML 1.1 merge keys applied, which yaml-cpp leaves as a plain `<<`
+// key: explicit keys first, then those of `<<: *default` or `<<: [*a, *b]` (earlier maps first)
+// that no explicit key overrides.
+std::vector<YamlEntry> yaml_entries(const YAML::Node& map) {
+    std::vector<YamlEntry> entries;
+    std::unordered_map<std::string, std::size_t> index;
+    std::vector<YAML::Node> expanded;
+    add_entries(map, entries, index, expanded, 0);
     return entries;
 }
 
@@ -452,7 +463,7 @@ std::optional<YamlFound> find_yaml(const YAML::Node& node, std::span<const std::
     }
     if (!node.IsMap())
         return std::nullopt;
-    auto entries = yaml_entries(node, 0);
+    auto entries = yaml_entries(node);
     // Spring files mix nested keys with flat ones (`spring.datasource.url: ...`), so a key may
     // hold several segments joined by dots: try the shortest first.
     std::string name;
@@ -468,24 +479,53 @@ std::optional<YamlFound> find_yaml(const YAML::Node& node, std::span<const std::
     return std::nullopt;
 }
 
-void yaml_paths(const YAML::Node& node, const std::string& prefix, std::vector<std::string>& out, int depth) {
-    if (depth > k_max_depth)
-        return;
-    if (node.IsMap()) {
-        for (const auto& entry : yaml_entries(node, 0)) {
-            if (out.size() >= k_max_paths)
-                return;
-            std::string path = child_path(prefix, entry.key);
-            out.push_back(path);
-            yaml_paths(entry.value, path, out, depth + 1);
+// Collects the dot paths below `node` for suggestions: at most k_max_paths of them and
+// k_max_path_bytes in all, and never through a node that holds itself (an alias of an anchor
+// around it), so a small file cannot make a missing key slow or huge.
+class YamlPaths {
+  public:
+    explicit YamlPaths(std::vector<std::string>& out) : m_out(out) {}
+
+    void collect(const YAML::Node& node, const std::string& prefix) {
+        if (m_ancestors.size() > static_cast<std::size_t>(k_max_depth) ||
+            std::any_of(m_ancestors.begin(), m_ancestors.end(),
+                        [&](const YAML::Node& above) { return above.is(node); }))
+            return;
+        m_ancestors.push_back(node);
+        if (node.IsMap()) {
+            for (const auto& entry : yaml_entries(node)) {
+                std::string path = child_path(prefix, entry.key);
+                if (!add(path))
+                    break;
+                collect(entry.value, path);
+            }
+        } else if (node.IsSequence()) {
+            for (std::size_t i = 0; i < node.size(); ++i) {
+                std::string path = child_path(prefix, std::to_string(i));
+                if (!add(path))
+                    break;
+                collect(node[i], path);
+            }
         }
-    } else if (node.IsSequence()) {
-        for (std::size_t i = 0; i < node.size() && out.size() < k_max_paths; ++i) {
-            std::string path = child_path(prefix, std::to_string(i));
-            out.push_back(path);
-            yaml_paths(node[i], path, out, depth + 1);
-        }
+        m_ancestors.pop_back();
     }
+
+  private:
+    bool add(const std::string& path) {
+        if (m_out.size() >= k_max_paths || m_bytes + path.size() > k_max_path_bytes)
+            return false;
+        m_bytes += path.size();
+        m_out.push_back(path);
+        return true;
+    }
+
+    std::vector<std::string>& m_out;
+    std::vector<YAML::Node> m_ancestors;
+    std::size_t m_bytes = 0;
+};
+
+void yaml_paths(const YAML::Node& node, const std::string& prefix, std::vector<std::string>& out) {
+    YamlPaths(out).collect(node, prefix);
 }
 
 // Spring names list items key[0]; the paths here say key.0.
@@ -501,7 +541,7 @@ std::expected<ConfigValue, std::string> yaml_scalar(const std::filesystem::path&
     std::string at = where(file, found.line);
     if (found.node.IsMap() || found.node.IsSequence()) {
         std::vector<std::string> below;
-        yaml_paths(found.node, key, below, 0);
+        yaml_paths(found.node, key, below);
         std::string hint = listed(children(key, below));
         return Failed(fmt::format("{}: {} is a {}, not a value{}", at, key, found.node.IsMap() ? "mapping" : "list",
                                   hint.empty() ? "" : "; " + hint));
@@ -601,7 +641,7 @@ std::expected<ConfigValue, std::string> yaml_value(const std::filesystem::path& 
     if (!found) {
         std::vector<std::string> known;
         for (const auto& document : documents)
-            yaml_paths(document, "", known, 0);
+            yaml_paths(document, "", known);
         return no_key(file, key, suggestion(key, known));
     }
     return yaml_scalar(file, key, *found, documents.front(), *erb, env);

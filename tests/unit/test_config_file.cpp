@@ -565,6 +565,29 @@ TEST_SUITE("config_file_ini") {
 }
 
 TEST_SUITE("config_file_bounds") {
+    TEST_CASE("merge keys that reach the same maps many ways are applied once each, quickly") {
+        // Two maps per level, each merging both maps of the level below: 2^40 ways down.
+        std::string text = "a0: &a0\n  deep: found\nb0: &b0\n  other: x\n";
+        for (int i = 1; i <= 40; ++i)
+            text += fmt::format("a{0}: &a{0}\n  <<: [*a{1}, *b{1}]\nb{0}: &b{0}\n  <<: [*b{1}, *a{1}]\n", i, i - 1);
+        auto file = config("values.yaml", text);
+        auto start = std::chrono::steady_clock::now();
+        CHECK(value_of(file, ConfigFormat::yaml, "a40.deep").value == "found");
+        CHECK(error_of(file, ConfigFormat::yaml, "a40.missing").starts_with(file.string() + " has no key a40.missing"));
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    }
+
+    TEST_CASE("a map that holds and merges itself through its own anchor ends there") {
+        const std::string key(1000, 'k'); // YAML allows keys of up to 1024 characters without "? "
+        auto file = config("values.yaml", "default: &default\n  " + key + "1: *default\n  " + key +
+                                              "2: *default\n  <<: *default\n  url: x\n");
+        auto start = std::chrono::steady_clock::now();
+        CHECK(value_of(file, ConfigFormat::yaml, "default.url").value == "x");
+        CHECK(value_of(file, ConfigFormat::yaml, "default." + key + "1.url").value == "x");
+        CHECK(error_of(file, ConfigFormat::yaml, "default.ur").ends_with("did you mean default.url?"));
+        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    }
+
     TEST_CASE("placeholders that double at every level are refused quickly") {
         std::string text;
         for (int i = 0; i < 40; ++i)
