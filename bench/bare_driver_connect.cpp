@@ -34,13 +34,15 @@
 namespace {
 
 int usage() {
-    std::fprintf(stderr, "usage: bare_driver_connect mariadb|cppconn|cppconn-state <K> <host> <port> <user> <password>\n"
-                         "       bare_driver_connect soci <K> postgresql|mysql|sqlite3 <connect-string>\n");
+    std::fprintf(stderr,
+                 "usage: bare_driver_connect mariadb|cppconn|cppconn-state <K> <host> <port> <user> <password>\n"
+                 "       bare_driver_connect soci <K> postgresql|mysql|sqlite3 <connect-string>\n");
     return 2;
 }
 
 int run_mariadb(int k, const char* host, int port, const char* user, const char* password) {
-    if (mysql_library_init(0, nullptr, nullptr) != 0) return 1;
+    if (mysql_library_init(0, nullptr, nullptr) != 0)
+        return 1;
     for (int i = 0; i < k; ++i) {
         MYSQL* handle = mysql_init(nullptr);
         unsigned int timeout = 5;
@@ -87,10 +89,14 @@ int run_cppconn(int k, const char* host, int port, const char* user, const char*
 
 int run_soci(int k, const std::string& backend, const std::string& text) {
     const soci::backend_factory* factory = nullptr;
-    if (backend == "postgresql") factory = &soci::postgresql;
-    if (backend == "mysql") factory = &soci::mysql;
-    if (backend == "sqlite3") factory = &soci::sqlite3;
-    if (!factory) return usage();
+    if (backend == "postgresql")
+        factory = &soci::postgresql;
+    if (backend == "mysql")
+        factory = &soci::mysql;
+    if (backend == "sqlite3")
+        factory = &soci::sqlite3;
+    if (!factory)
+        return usage();
     for (int i = 0; i < k; ++i) {
         try {
             soci::session session(*factory, text);
@@ -105,7 +111,8 @@ int run_soci(int k, const std::string& backend, const std::string& text) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 3) return usage();
+    if (argc < 3)
+        return usage();
     std::string mode = argv[1];
     int k = std::atoi(argv[2]);
     if ((mode == "mariadb" || mode == "cppconn" || mode == "cppconn-state") && argc == 7) {
@@ -113,6 +120,7 @@ int main(int argc, char** argv) {
         return mode == "mariadb" ? run_mariadb(k, argv[3], port, argv[5], argv[6])
                                  : run_cppconn(k, argv[3], port, argv[5], argv[6], mode == "cppconn-state");
     }
-    if (mode == "soci" && argc == 5) return run_soci(k, argv[3], argv[4]);
+    if (mode == "soci" && argc == 5)
+        return run_soci(k, argv[3], argv[4]);
     return usage();
 }

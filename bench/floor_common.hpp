@@ -57,9 +57,11 @@ struct Account {
 // The server's account when running as root (the servers refuse root); nothing to drop otherwise.
 inline Account account(const char* name) {
     Account account;
-    if (::geteuid() != 0) return account;
+    if (::geteuid() != 0)
+        return account;
     passwd* entry = ::getpwnam(name);
-    if (!entry) die(std::string("no ") + name + " account");
+    if (!entry)
+        die(std::string("no ") + name + " account");
     account.drop = true;
     account.uid = entry->pw_uid;
     account.gid = entry->pw_gid;
@@ -77,15 +79,18 @@ inline Account account(const char* name) {
 // when this program dies. Output goes to `log` (or /dev/null).
 inline pid_t spawn(std::vector<std::string> args, const Account* as_user, const std::string& log, int death_signal) {
     std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
+    for (auto& arg : args)
+        argv.push_back(arg.data());
     argv.push_back(nullptr);
     pid_t parent = ::getpid();
     pid_t pid = ::fork();
-    if (pid < 0) die(std::string("fork: ") + std::strerror(errno));
+    if (pid < 0)
+        die(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
         int null_fd = ::open("/dev/null", O_RDWR);
         int out_fd = log.empty() ? null_fd : ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (as_user && !log.empty() && ::fchown(out_fd, as_user->uid, as_user->gid) != 0) ::_exit(126);
+        if (as_user && !log.empty() && ::fchown(out_fd, as_user->uid, as_user->gid) != 0)
+            ::_exit(126);
         ::dup2(null_fd, 0);
         ::dup2(out_fd, 1);
         ::dup2(out_fd, 2);
@@ -95,7 +100,8 @@ inline pid_t spawn(std::vector<std::string> args, const Account* as_user, const 
                 ::_exit(126);
         }
         ::prctl(PR_SET_PDEATHSIG, death_signal); // never outlive this program
-        if (::getppid() != parent) ::_exit(1);
+        if (::getppid() != parent)
+            ::_exit(1);
         ::execv(argv[0], argv.data());
         ::_exit(127);
     }
@@ -109,10 +115,13 @@ inline int wait_for(pid_t pid) {
     return status;
 }
 
-inline double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+inline double ms(Clock::duration d) {
+    return std::chrono::duration<double, std::milli>(d).count();
+}
 
 inline double median(std::vector<double> v) {
-    if (v.empty()) return 0;
+    if (v.empty())
+        return 0;
     std::sort(v.begin(), v.end());
     std::size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;

@@ -197,7 +197,8 @@ Result<ConnPtr> finish_connect(ConnPtr conn, const Deadline& deadline, std::stri
 std::unique_ptr<Session> make_session(ConnPtr conn) {
     // libpq prints server notices (a WARNING as a server shuts down, ...) on stderr by default:
     // never on stagegate's output, which is the report.
-    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn.get(), [](void*, const char*) {}, nullptr);
     return std::make_unique<LibpqSession>(std::move(conn));
 }
 

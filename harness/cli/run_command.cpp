@@ -118,14 +118,14 @@ void add_run_command(CLI::App& app, Action& action) {
     command->add_option("--junit", args->junit, "Write a JUnit XML report to FILE, or - for stdout")
         ->type_name("FILE|-");
     command
-        ->add_option("--jobs,-j", args->jobs,
-                     "Servers and candidates in flight at once (default: the number of cores)")
+        ->add_option("--jobs,-j", args->jobs, "Servers and candidates in flight at once (default: the number of cores)")
         ->check(CLI::Range(1u, 256u))
         ->type_name("N");
     command->add_flag("--fail-fast", args->fail_fast,
                       "Start nothing new after the first expectation not met (the rest is reported as not tried)");
-    command->add_option("--timeout", args->timeout,
-                        "Deadline for the whole run (90s, 15m, 1h): what is unfinished then is an error (exit 3)")
+    command
+        ->add_option("--timeout", args->timeout,
+                     "Deadline for the whole run (90s, 15m, 1h): what is unfinished then is an error (exit 3)")
         ->type_name("DURATION");
     command->add_option("--shard", args->shard, "Run only part K of N of the scenarios (CI matrices): stable split")
         ->type_name("K/N");

@@ -5,10 +5,10 @@
 
 #include <fmt/format.h>
 
-#include <arpa/inet.h>
 #include <algorithm>
-#include <iterator>
+#include <arpa/inet.h>
 #include <fstream>
+#include <iterator>
 #include <netinet/in.h>
 #include <random>
 #include <sys/socket.h>

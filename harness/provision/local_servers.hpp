@@ -1,8 +1,8 @@
 #pragma once
 
 #include <deque>
-#include <mutex>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 
 #include "provision/process.hpp"

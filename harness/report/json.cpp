@@ -33,23 +33,23 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
     json warnings = json::array();
     for (const auto& line : candidate.warnings)
         warnings.push_back(redactor.apply(line));
-    return {{"name", redactor.apply(candidate.name)},
-            {"phase", candidate.phase.empty() ? json(nullptr) : json(candidate.phase)},
-            {"driver", candidate.driver},
-            {"expected", candidate.expected.to_string()},
-            {"outcome", candidate.passed ? "pass" : "fail"},
-            {"category", category_json(candidate.category)},
-            {"verdict", candidate.verdict ? "pass" : "fail"},
-            {"message", redactor.apply(candidate.message)},
-            {"hint", redactor.apply(candidate.hint)},
-            {"elapsed_ms", candidate.elapsed.count()},
-            {"tls", candidate.tls.empty() ? json(nullptr) : json(candidate.tls)},
-            {"translation", translation},
-            {"warnings", warnings},
-            {"origin",
-             candidate.origin.file.empty() ? json(nullptr) : json(redactor.apply(candidate.origin.to_string()))},
-            {"not_run", candidate.not_run.empty() ? json(nullptr) : json(candidate.not_run)},
-            {"checks", checks}};
+    return {
+        {"name", redactor.apply(candidate.name)},
+        {"phase", candidate.phase.empty() ? json(nullptr) : json(candidate.phase)},
+        {"driver", candidate.driver},
+        {"expected", candidate.expected.to_string()},
+        {"outcome", candidate.passed ? "pass" : "fail"},
+        {"category", category_json(candidate.category)},
+        {"verdict", candidate.verdict ? "pass" : "fail"},
+        {"message", redactor.apply(candidate.message)},
+        {"hint", redactor.apply(candidate.hint)},
+        {"elapsed_ms", candidate.elapsed.count()},
+        {"tls", candidate.tls.empty() ? json(nullptr) : json(candidate.tls)},
+        {"translation", translation},
+        {"warnings", warnings},
+        {"origin", candidate.origin.file.empty() ? json(nullptr) : json(redactor.apply(candidate.origin.to_string()))},
+        {"not_run", candidate.not_run.empty() ? json(nullptr) : json(candidate.not_run)},
+        {"checks", checks}};
 }
 
 } // namespace
@@ -76,10 +76,10 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
              {"maintenance", maintenance},
              {"candidates", candidates}});
     }
-    json stopped = outcome.signal != 0   ? json("interrupted")
-                   : outcome.timed_out   ? json("timeout")
+    json stopped = outcome.signal != 0     ? json("interrupted")
+                   : outcome.timed_out     ? json("timeout")
                    : outcome.stopped_early ? json("fail-fast")
-                                         : json(nullptr);
+                                           : json(nullptr);
     json report = {{"format", "stagegate-report/1"},
                    {"verdict", outcome.verdict() && outcome.signal == 0 && !outcome.timed_out ? "pass" : "fail"},
                    {"exit_code", outcome.exit_code()},

@@ -172,8 +172,8 @@ Result<Prepared> prepare(const Candidate& candidate, const TrialContext& context
     for (const auto& secret : parsed->secrets)
         context.redactor.add(secret);
     prepared.parsed = std::move(*parsed);
-    auto routes = route_candidate(prepared.parsed, context.scenario.database.engine, context.answers_as,
-                                  context.server, context.dead);
+    auto routes = route_candidate(prepared.parsed, context.scenario.database.engine, context.answers_as, context.server,
+                                  context.dead);
     if (!routes)
         return std::unexpected(routes.error());
     prepared.routes = std::move(*routes);

@@ -24,7 +24,7 @@ struct TrialContext {
     bool tls_required = false;                        // the server's access rules refuse plaintext logins now
     Redactor& redactor;
     const std::atomic<bool>* interrupted = nullptr;
-    DeadEnds dead{};                                  // database.unreachable, and where those names lead
+    DeadEnds dead{}; // database.unreachable, and where those names lead
 };
 
 // The candidate string and how it was made: read from the scenario or the application's config

@@ -206,9 +206,7 @@ std::string drill_text(const DrillResult& result, const DrillPlan& plan) {
             out += fmt::format("  {}\n", mutant.origin.candidate);
             last_candidate = mutant.origin.candidate;
         }
-        std::string fate = mutant.untried  ? "NOT RUN "
-                           : mutant.killed ? "KILLED  "
-                                           : "SURVIVED";
+        std::string fate = mutant.untried ? "NOT RUN " : mutant.killed ? "KILLED  " : "SURVIVED";
         std::string how;
         if (mutant.killed)
             how = fmt::format("caught as {}{}", to_string(*mutant.category),
@@ -246,7 +244,9 @@ std::string drill_json(const DrillResult& result, const DrillPlan& plan, const R
              {"kind", mutant.origin.mutant.kind},
              {"field", mutant.origin.mutant.field},
              {"description", mutant.origin.mutant.description},
-             {"outcome", mutant.untried ? "not-run" : mutant.killed ? "killed" : "survived"},
+             {"outcome", mutant.untried  ? "not-run"
+                         : mutant.killed ? "killed"
+                                         : "survived"},
              {"phase", mutant.phase.empty() ? json(nullptr) : json(mutant.phase)},
              {"category", mutant.category ? json(std::string(to_string(*mutant.category))) : json(nullptr)},
              {"message", mutant.killed ? json(mutant.message) : json(nullptr)},

@@ -14,10 +14,10 @@ namespace stagegate {
 
 // Where a mutant came from: the passing candidate it was made of.
 struct MutantOrigin {
-    std::size_t scenario = 0;  // index into the drilled scenarios
-    std::string candidate;     // the original's name
+    std::size_t scenario = 0; // index into the drilled scenarios
+    std::string candidate;    // the original's name
     Mutant mutant;
-    std::string same_as;       // an expected-to-fail candidate of the scenario with exactly this string
+    std::string same_as; // an expected-to-fail candidate of the scenario with exactly this string
 };
 
 // The scenarios to run for a drill: each scenario with its own candidates unchanged (the

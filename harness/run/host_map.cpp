@@ -86,9 +86,8 @@ Result<std::vector<Route>> map_hosts(const ParsedCandidate& candidate, std::span
                         "the scenario answers over TCP as " + listing(answers_as));
         }
         int port = endpoint.port.value_or(candidate.default_port);
-        if (std::any_of(dead.names.begin(), dead.names.end(), [&](const HostName& name) {
-                return same_host(name.host, destination) && name.port == port;
-            })) {
+        if (std::any_of(dead.names.begin(), dead.names.end(),
+                        [&](const HostName& name) { return same_host(name.host, destination) && name.port == port; })) {
             routes.push_back(dead.route);
             continue;
         }

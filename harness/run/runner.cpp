@@ -201,8 +201,8 @@ class Run {
   public:
     Run(std::span<const Scenario> scenarios, const RunDir& run_dir, ProcessLauncher& launcher, Redactor& redactor,
         RunObserver& observer, const RunOptions& options)
-        : m_scenarios(scenarios), m_run_dir(run_dir), m_launcher(launcher), m_redactor(redactor),
-          m_observer(observer), m_options(options), m_states(scenarios.size()) {
+        : m_scenarios(scenarios), m_run_dir(run_dir), m_launcher(launcher), m_redactor(redactor), m_observer(observer),
+          m_options(options), m_states(scenarios.size()) {
         m_outcome.scenarios.resize(scenarios.size());
         for (std::size_t i = 0; i < scenarios.size(); ++i)
             plan(i);
@@ -276,13 +276,13 @@ class Run {
         bool shareable = false;       // the server may serve a later scenario once proved clean
         std::vector<HostName> answers_as;
         bool tls_required = false;
-        std::size_t phase_end = 0;     // slots before this belong to the phase being tried
-        std::size_t next_slot = 0;     // the next slot to queue
-        std::size_t unfinished = 0;    // queued or running trials of the phase
+        std::size_t phase_end = 0;  // slots before this belong to the phase being tried
+        std::size_t next_slot = 0;  // the next slot to queue
+        std::size_t unfinished = 0; // queued or running trials of the phase
         bool maintained = false;
         bool finished = false;
-        bool ready = false;              // the server is up and set up, or failed: scenario_ready may be reported
-        std::vector<bool> done;          // per slot: the outcome is final (tried, or marked untried at the end)
+        bool ready = false;     // the server is up and set up, or failed: scenario_ready may be reported
+        std::vector<bool> done; // per slot: the outcome is final (tried, or marked untried at the end)
         // What the observer has been told, in this order: ready, before-phase (or only-phase)
         // candidates in file order, maintenance steps, after-phase candidates, finished.
         bool ready_reported = false;
@@ -426,8 +426,14 @@ class Run {
         DeadEnds dead;
         if (m_dead_end)
             dead = DeadEnds{scenario.database.unreachable, m_dead_end->route()};
-        return TrialContext{scenario,      state.answers_as, state.instance->route(), state.instance->certificate(),
-                            state.tls_required, m_redactor, &m_halt, dead};
+        return TrialContext{scenario,
+                            state.answers_as,
+                            state.instance->route(),
+                            state.instance->certificate(),
+                            state.tls_required,
+                            m_redactor,
+                            &m_halt,
+                            dead};
     }
 
     // Watches for SIGINT/SIGTERM and the run's timeout; either cuts every step short.
@@ -551,7 +557,7 @@ class Run {
         for (std::size_t next : ahead) {
             ProviderEntry& entry = provider_for(m_scenarios[next].database);
             if (!entry.provider->thread_safe())
-                continue; // only a hint, and such providers prepare nothing
+                continue;                  // only a hint, and such providers prepare nothing
             std::lock_guard lock(m_mutex); // its own provision must not start meanwhile
             if (!m_states[next].provision_started)
                 entry.provider->prepare(m_scenarios[next].database);
@@ -786,8 +792,8 @@ class Run {
     };
     std::vector<Retired> m_retired;
     std::vector<std::thread> m_waiters; // trials waiting at the dead end, each on its own thread
-    std::optional<DeadEnd> m_dead_end;   // where database.unreachable names lead
-    std::string m_dead_end_problem;      // why it could not be opened
+    std::optional<DeadEnd> m_dead_end;  // where database.unreachable names lead
+    std::string m_dead_end_problem;     // why it could not be opened
     RunOutcome m_outcome;
     Progress m_progress;
     std::size_t m_head = 0; // the first scenario not yet reported to the end

@@ -293,10 +293,10 @@ candidates:
 
 } // namespace
 
-TEST_SUITE("issue4 checks") {
-    TEST_CASE("issue4 checks: data, settings, privileges, read_write, identity and pool pass and fail for real") {
-        auto root = fresh_runtime_root("rt-issue4-checks");
-        auto dir = fresh_dir("issue4-checks");
+TEST_SUITE("checks") {
+    TEST_CASE("checks: data, settings, privileges, read_write, identity and pool pass and fail for real") {
+        auto root = fresh_runtime_root("rt-checks");
+        auto dir = fresh_dir("checks");
         auto pg_file = write_file(dir / "pg-checks.yaml", k_pg);
         auto my_file = write_file(dir / "maria-checks.yaml", k_maria);
         auto result =

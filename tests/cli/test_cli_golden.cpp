@@ -42,8 +42,8 @@ TEST_SUITE("cli") {
         auto dir = fresh_dir("golden");
         auto json_file = dir / "report.json";
         auto junit_file = dir / "report.xml";
-        auto result = run_stagegate({"run", "--jobs", "2", "--json", json_file.string(), "--junit",
-                                     junit_file.string(), "scenarios/postmortem.yaml"});
+        auto result = run_stagegate({"run", "--jobs", "2", "--json", json_file.string(), "--junit", junit_file.string(),
+                                     "scenarios/postmortem.yaml"});
         INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
         REQUIRE(result.exit_code == 0);
         check_golden(normalised(read_file(json_file)), "postmortem-report.json");

@@ -47,7 +47,7 @@ constexpr const char* k_my_password = "maint-maria-password";
 
 // Rotate the password, raise max_connections (restart), change work_mem and statement_timeout
 // (reload), allow app only over TLS to users (pg_hba rules), move the port.
-constexpr const char* k_pg_plan = R"(scenario: issue4 postgres plan
+constexpr const char* k_pg_plan = R"(scenario: postgres plan
 database:
   engine: postgres
   answers_as: [db.plan.test:5432]
@@ -108,7 +108,7 @@ candidates:
 
 // skip_name_resolve is read-only in MariaDB 10.11: the step restarts the server; a row written by
 // a candidate before the step must survive the restart.
-constexpr const char* k_maria_plan = R"(scenario: issue4 mariadb plan
+constexpr const char* k_maria_plan = R"(scenario: mariadb plan
 database:
   engine: mariadb
   answers_as: [db.plan.test:3306]
@@ -148,11 +148,10 @@ candidates:
 
 } // namespace
 
-TEST_SUITE("issue4 maintenance") {
-    TEST_CASE(
-        "issue4 maintenance: before passes, after catches the configs left behind; reload, restart, pg_hba rules") {
-        auto root = fresh_runtime_root("rt-issue4-maint");
-        auto dir = fresh_dir("issue4-maint");
+TEST_SUITE("maintenance") {
+    TEST_CASE("maintenance: before passes, after catches the configs left behind; reload, restart, pg_hba rules") {
+        auto root = fresh_runtime_root("rt-maint");
+        auto dir = fresh_dir("maint");
         auto pg_file = write_file(dir / "pg-plan.yaml", k_pg_plan);
         auto my_file = write_file(dir / "maria-plan.yaml", k_maria_plan);
         auto result =
@@ -165,7 +164,7 @@ TEST_SUITE("issue4 maintenance") {
         CHECK(report["verdict"] == "pass");
 
         { // postgres
-            const json* s = find_scenario(report, "issue4 postgres plan");
+            const json* s = find_scenario(report, "postgres plan");
             REQUIRE(s != nullptr);
             CHECK((*s)["error"].is_null());
             const json& steps = (*s)["maintenance"];
@@ -208,7 +207,7 @@ TEST_SUITE("issue4 maintenance") {
         }
 
         { // mariadb
-            const json* s = find_scenario(report, "issue4 mariadb plan");
+            const json* s = find_scenario(report, "mariadb plan");
             REQUIRE(s != nullptr);
             CHECK((*s)["error"].is_null());
             const json& steps = (*s)["maintenance"];
@@ -227,10 +226,10 @@ TEST_SUITE("issue4 maintenance") {
         check_nothing_left(root);
     }
 
-    TEST_CASE("issue4 maintenance: a step the server refuses stops the scenario with exit 3, naming the setting") {
-        auto root = fresh_runtime_root("rt-issue4-maint-bad");
-        auto dir = fresh_dir("issue4-maint-bad");
-        auto file = write_file(dir / "bad-step.yaml", R"(scenario: issue4 bad step
+    TEST_CASE("maintenance: a step the server refuses stops the scenario with exit 3, naming the setting") {
+        auto root = fresh_runtime_root("rt-maint-bad");
+        auto dir = fresh_dir("maint-bad");
+        auto file = write_file(dir / "bad-step.yaml", R"(scenario: bad step
 database:
   engine: postgres
   answers_as: [db.bad.test:5432]
@@ -253,7 +252,7 @@ candidates:
         std::string text = read_file(dir / "report.json");
         json report = parse_report(dir / "report.json");
         CHECK(report["verdict"] == "fail");
-        const json* s = find_scenario(report, "issue4 bad step");
+        const json* s = find_scenario(report, "bad step");
         REQUIRE(s != nullptr);
         REQUIRE((*s)["error"].is_string());
         std::string error = (*s)["error"];
@@ -276,11 +275,11 @@ candidates:
         check_nothing_left(root);
     }
 
-    TEST_CASE("issue4 maintenance: a misspelt setting in a step is a scenario error with a suggestion (exit 2)") {
+    TEST_CASE("maintenance: a misspelt setting in a step is a scenario error with a suggestion (exit 2)") {
         // Since 57ca06b the names are checked against the installed server before anything starts,
         // so the step never reaches the server.
-        auto dir = fresh_dir("issue4-maint-typo");
-        auto file = write_file(dir / "typo-step.yaml", R"(scenario: issue4 typo step
+        auto dir = fresh_dir("maint-typo");
+        auto file = write_file(dir / "typo-step.yaml", R"(scenario: typo step
 database:
   engine: postgres
   answers_as: [db.bad.test:5432]
@@ -303,9 +302,9 @@ candidates:
 
     // postgres --describe-config leaves out preset settings (block_size, server_version, ...):
     // they are refused as fixed, not as unknown.
-    TEST_CASE("issue4 maintenance: an internal PostgreSQL setting is refused as read-only, not as unknown") {
-        auto dir = fresh_dir("issue4-maint-internal");
-        auto file = write_file(dir / "internal.yaml", R"(scenario: issue4 internal setting
+    TEST_CASE("maintenance: an internal PostgreSQL setting is refused as read-only, not as unknown") {
+        auto dir = fresh_dir("maint-internal");
+        auto file = write_file(dir / "internal.yaml", R"(scenario: internal setting
 database:
   engine: postgres
   answers_as: [db.bad.test:5432]
@@ -326,12 +325,12 @@ candidates:
     }
 }
 
-TEST_SUITE("issue4 client environment") {
+TEST_SUITE("client environment") {
     // PGPASSWORD and ~/.pgpass count only for a scenario that opts in: the same string without a
     // password fails as auth in an isolated scenario and passes in one with client_environment:
     // machine, and the report says which scenario opted in.
-    TEST_CASE("issue4 client environment: the machine's PGPASSWORD counts only when the scenario opts in") {
-        auto dir = fresh_dir("issue4-client-env");
+    TEST_CASE("client environment: the machine's PGPASSWORD counts only when the scenario opts in") {
+        auto dir = fresh_dir("client-env");
         std::string body = R"(
 database:
   engine: postgres

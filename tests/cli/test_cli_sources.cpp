@@ -89,7 +89,7 @@ production:
                                       "password=src-maria-secret-1\r\ndatabase=shop\r\n[mysqld]\r\nport=3307\r\n");
 }
 
-constexpr const char* k_pg = R"(scenario: issue4 pg sources
+constexpr const char* k_pg = R"(scenario: pg sources
 database:
   engine: postgres
   answers_as: [db.src.test:5432]
@@ -171,7 +171,7 @@ candidates:
     expect: {fail: config}
 )";
 
-constexpr const char* k_maria = R"(scenario: issue4 maria sources
+constexpr const char* k_maria = R"(scenario: maria sources
 database:
   engine: mariadb
   answers_as: [db.src.test:3306]
@@ -205,10 +205,10 @@ candidates:
 
 } // namespace
 
-TEST_SUITE("issue4 sources") {
-    TEST_CASE("issue4 sources: .env, database.yml, appsettings.json, application.properties, my.cnf, pg_service.conf") {
-        auto root = fresh_runtime_root("rt-issue4-sources");
-        auto dir = fresh_dir("issue4-sources");
+TEST_SUITE("sources") {
+    TEST_CASE("sources: .env, database.yml, appsettings.json, application.properties, my.cnf, pg_service.conf") {
+        auto root = fresh_runtime_root("rt-sources");
+        auto dir = fresh_dir("sources");
         write_config_files(dir);
         auto pg_file = write_file(dir / "pg-sources.yaml", k_pg);
         auto my_file = write_file(dir / "maria-sources.yaml", k_maria);
@@ -222,7 +222,7 @@ TEST_SUITE("issue4 sources") {
         json report = parse_report(dir / "report.json");
         CHECK(report["verdict"] == "pass");
 
-        const json* pg = find_scenario(report, "issue4 pg sources");
+        const json* pg = find_scenario(report, "pg sources");
         REQUIRE(pg != nullptr);
         CHECK((*pg)["error"].is_null());
         CHECK((*pg)["candidates"].size() == 14);
@@ -263,7 +263,7 @@ TEST_SUITE("issue4 sources") {
                      "host db.src.tset is unknown; did you mean db.src.test?");
         check_judged(*pg, "pg_service.conf, no such service", "config", "definition of service \"ap\" not found");
 
-        const json* my = find_scenario(report, "issue4 maria sources");
+        const json* my = find_scenario(report, "maria sources");
         REQUIRE(my != nullptr);
         CHECK((*my)["error"].is_null());
         const json& cnf = check_judged(*my, "my.cnf [client]", "pass");

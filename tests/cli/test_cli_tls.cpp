@@ -219,10 +219,10 @@ const std::vector<std::string> k_certificates{"valid", "wrong-name", "expired", 
 
 } // namespace
 
-TEST_SUITE("issue4 tls") {
-    TEST_CASE("issue4 TLS matrix: every certificate against every libpq and mysqlcppconn mode, cell by cell") {
-        auto root = fresh_runtime_root("rt-issue4-tls-matrix");
-        auto dir = fresh_dir("issue4-tls-matrix");
+TEST_SUITE("tls") {
+    TEST_CASE("TLS matrix: every certificate against every libpq and mysqlcppconn mode, cell by cell") {
+        auto root = fresh_runtime_root("rt-tls-matrix");
+        auto dir = fresh_dir("tls-matrix");
         std::vector<std::string> args{"run", "--json", (dir / "report.json").string()};
         for (const auto& certificate : k_certificates) {
             args.push_back(write_file(dir / ("pg-" + certificate + ".yaml"),
@@ -261,8 +261,8 @@ TEST_SUITE("issue4 tls") {
 
     // Connector/C turns TLS on (and checks the chain) whenever a CA is set, so the driver passes no
     // TLS option at all with DISABLED: the session stays plaintext whatever the certificate.
-    TEST_CASE("issue4 TLS: mysqlcppconn ssl-mode=DISABLED with ssl-ca stays plaintext") {
-        auto dir = fresh_dir("issue4-tls-disabled");
+    TEST_CASE("TLS: mysqlcppconn ssl-mode=DISABLED with ssl-ca stays plaintext") {
+        auto dir = fresh_dir("tls-disabled");
         std::vector<std::string> args{"run", "--json", (dir / "report.json").string()};
         for (const std::string certificate : {"valid", "wrong-name", "expired", "self-signed"})
             args.push_back(write_file(dir / ("maria-" + certificate + ".yaml"),
@@ -281,9 +281,9 @@ TEST_SUITE("issue4 tls") {
         check_no_secrets(result, read_file(dir / "report.json"), {k_my_password});
     }
 
-    TEST_CASE("issue4 TLS: clients_must_verify blocks every string that does not check the certificate and name") {
-        auto root = fresh_runtime_root("rt-issue4-must-verify");
-        auto dir = fresh_dir("issue4-must-verify");
+    TEST_CASE("TLS: clients_must_verify blocks every string that does not check the certificate and name") {
+        auto root = fresh_runtime_root("rt-must-verify");
+        auto dir = fresh_dir("must-verify");
         auto pg_file = write_file(dir / "pg.yaml", std::string(R"(scenario: must verify pg
 database:
   engine: postgres
@@ -392,12 +392,12 @@ candidates:
     }
 }
 
-TEST_SUITE("issue4 tls statements") {
+TEST_SUITE("tls statements") {
     // The statement deadline of a Connector/C++ session ends the statement with KILL QUERY from a
     // second login of the same account; under require_secure_transport that login must use TLS
     // too, or the statement runs on until its read timeout.
-    TEST_CASE("issue4 TLS: a statement over TLS on a server that requires it still ends at its deadline") {
-        auto dir = fresh_dir("issue4-tls-kill");
+    TEST_CASE("TLS: a statement over TLS on a server that requires it still ends at its deadline") {
+        auto dir = fresh_dir("tls-kill");
         auto file = write_file(dir / "kill.yaml", R"(scenario: kill over tls
 database:
   engine: mariadb

@@ -146,9 +146,10 @@ candidates:
         INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
         CHECK(result.exit_code == 1); // the typo would fail as dns, not time out at the dead host
         CHECK(contains(result.out, "lint.yaml:7:5: ok: dead"));
-        CHECK(contains(result.out + result.err,
-                       "typo of the dead name: host db-primry.dead.test is unknown; did you mean db-primary.dead.test or "
-                       "db-replica.dead.test?"));
+        CHECK(
+            contains(result.out + result.err,
+                     "typo of the dead name: host db-primry.dead.test is unknown; did you mean db-primary.dead.test or "
+                     "db-replica.dead.test?"));
     }
 
     TEST_CASE("unreachable hosts: a name both answering and unreachable, or on sqlite, is a scenario error") {

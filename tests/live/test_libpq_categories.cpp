@@ -127,8 +127,7 @@ TEST_SUITE("libpq categories") {
         candidate.checks.front() = connect_within(500);
         auto& server = LiveServer::get();
         Redactor redactor;
-        auto outcome =
-            run_alone(candidate, server.database(), Route{"127.0.0.1", blackhole.port()}, redactor);
+        auto outcome = run_alone(candidate, server.database(), Route{"127.0.0.1", blackhole.port()}, redactor);
         CHECK(outcome.category == Category::timeout);
         CHECK(outcome.elapsed >= Millis(450));
         CHECK(outcome.elapsed < Millis(1000));

@@ -153,10 +153,9 @@ TEST_SUITE("json_report") {
         REQUIRE(s["candidates"].is_array());
         REQUIRE(s["candidates"].size() == 2);
 
-        const std::set<std::string> candidate_keys{"name",     "phase",       "driver",   "expected", "outcome",
-                                                   "category", "verdict",     "message",  "hint",     "elapsed_ms",
-                                                   "tls",      "translation", "warnings", "origin",
-                                                   "not_run",  "checks"};
+        const std::set<std::string> candidate_keys{
+            "name", "phase",      "driver", "expected",    "outcome",  "category", "verdict", "message",
+            "hint", "elapsed_ms", "tls",    "translation", "warnings", "origin",   "not_run", "checks"};
         const json& pass = s["candidates"][0];
         CHECK(keys_of(pass) == candidate_keys);
         CHECK(pass["name"] == "DATABASE_URL corrected");
@@ -210,10 +209,10 @@ TEST_SUITE("json_report") {
         const auto& s = report["scenarios"][0];
         CHECK(keys(s) == std::vector<std::string>{"file", "scenario", "verdict", "error", "server",
                                                   "client_environment", "maintenance", "candidates"});
-        CHECK(keys(s["candidates"][0]) ==
-              std::vector<std::string>{"name", "phase", "driver", "expected", "outcome", "category", "verdict",
-                                       "message", "hint", "elapsed_ms", "tls", "translation", "warnings", "origin",
-                                       "not_run", "checks"});
+        CHECK(keys(s["candidates"][0]) == std::vector<std::string>{"name", "phase", "driver", "expected", "outcome",
+                                                                   "category", "verdict", "message", "hint",
+                                                                   "elapsed_ms", "tls", "translation", "warnings",
+                                                                   "origin", "not_run", "checks"});
         CHECK(keys(s["candidates"][0]["checks"][0]) ==
               std::vector<std::string>{"check", "layer", "outcome", "category", "elapsed_ms"});
     }

@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
 #include "canary.hpp"
-#include "report/junit.hpp"
 #include "junit_xml.hpp"
+#include "report/junit.hpp"
 #include "support.hpp"
 
 #include <fmt/format.h>

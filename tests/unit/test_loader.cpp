@@ -254,9 +254,9 @@ TEST_SUITE("loader") {
 
     TEST_CASE("an unknown key without a close match lists what is allowed") {
         auto error = error_of(k_head + k_candidates + "owner: me\n");
-        CHECK(error.to_string() ==
-              at(9, 1, "owner: unknown key \"owner\"; allowed here: scenario, database, maintenance, "
-                              "client_environment, candidates"));
+        CHECK(error.to_string() == at(9, 1,
+                                      "owner: unknown key \"owner\"; allowed here: scenario, database, maintenance, "
+                                      "client_environment, candidates"));
     }
 
     TEST_CASE("an unknown key under database is named with its path and a suggestion") {
@@ -265,9 +265,10 @@ TEST_SUITE("loader") {
                               "  engine: postgres\n"
                               "  answer_as: [db]\n" +
                               k_candidates);
-        CHECK(error.to_string() == at(4, 3,
-                                      "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
-                                      "allowed here: engine, provider, answers_as, unreachable, settings, tls, access, setup, "
+        CHECK(error.to_string() ==
+              at(4, 3,
+                 "database.answer_as: unknown key \"answer_as\"; did you mean answers_as? "
+                 "allowed here: engine, provider, answers_as, unreachable, settings, tls, access, setup, "
                  "setup_files_from"));
     }
 
@@ -402,7 +403,8 @@ TEST_SUITE("loader") {
 
     TEST_CASE("an unknown driver is named with the available ones") {
         auto error = error_of(k_head + "candidates:\n  - name: a\n    driver: psycopg\n    url: postgresql://db/app\n");
-        CHECK(error.to_string() == at(7, 13, "candidates[0].driver: unknown driver \"psycopg\"; available: libpq, mysqlcppconn, soci"));
+        CHECK(error.to_string() ==
+              at(7, 13, "candidates[0].driver: unknown driver \"psycopg\"; available: libpq, mysqlcppconn, soci"));
     }
 
     TEST_CASE("candidate names must be unique") {
@@ -505,8 +507,9 @@ TEST_SUITE("loader") {
     TEST_CASE("from needs a file and one of key, keys or service") {
         CHECK(
             error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n    from: {file: app.env}\n").to_string() ==
-            at(8, 11, "candidates[0].from: name exactly one of key (the whole string), keys (its parts) or service (a "
-                      "PostgreSQL service in a pg_service.conf file)"));
+            at(8, 11,
+               "candidates[0].from: name exactly one of key (the whole string), keys (its parts) or service (a "
+               "PostgreSQL service in a pg_service.conf file)"));
         CHECK(error_of(k_head + "candidates:\n  - name: a\n    driver: libpq\n    from: {key: A}\n").to_string() ==
               at(8, 11, "candidates[0].from: missing required key \"file\""));
     }
@@ -592,7 +595,8 @@ TEST_SUITE("loader_input") {
                  "candidates[0].checks[0].expect_match: not a valid regular expression (RE2 syntax, see "
                  "docs/scenario-format.md): invalid perl operator: (?=; RE2 has no lookaround ((?=, (?!, (?<=, (?<!): "
                  "match the text itself; a named group is written (?P<name>...)"));
-        auto nested = error_of(k_head + k_candidates + check + std::string(40000, '(') + std::string(40000, ')') + "\n");
+        auto nested =
+            error_of(k_head + k_candidates + check + std::string(40000, '(') + std::string(40000, ')') + "\n");
         CHECK(nested.to_string() ==
               at(11, 23,
                  "candidates[0].checks[0].expect_match: the pattern is 80000 bytes long, more than the 4096 allowed: "
@@ -612,8 +616,9 @@ TEST_SUITE("loader_input") {
         std::filesystem::create_symlink("loop.env", dir / "loop.env");
         REQUIRE(::mkfifo((dir / "fifo.env").c_str(), 0600) == 0);
         for (const std::string name : {"loop.env", "fifo.env"}) {
-            auto file = write_file(dir / "s.yaml", k_head + "candidates:\n  - name: a\n    driver: libpq\n"
-                                                            "    from: {file: " +
+            auto file = write_file(dir / "s.yaml", k_head +
+                                                       "candidates:\n  - name: a\n    driver: libpq\n"
+                                                       "    from: {file: " +
                                                        name + ", key: URL}\n");
             std::string reason = name == "loop.env" ? "a loop of symbolic links (a link that leads back to itself): "
                                                       "point the link at the file"
@@ -672,8 +677,9 @@ TEST_SUITE("loader_input") {
         CHECK(load_error(dir / "fifo.yaml") ==
               (dir / "fifo.yaml").string() +
                   ":1:1: error: cannot read the file: a named pipe (FIFO), not a regular file: name a regular file");
-        CHECK(load_error(dir / "loop.yaml").ends_with(":1:1: error: cannot read the file: a loop of symbolic links (a "
-                                                      "link that leads back to itself): point the link at the file"));
+        CHECK(load_error(dir / "loop.yaml")
+                  .ends_with(":1:1: error: cannot read the file: a loop of symbolic links (a "
+                             "link that leads back to itself): point the link at the file"));
     }
 
     TEST_CASE("a second YAML document is an error at its start") {

@@ -10,8 +10,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <string>
 #include <sched.h>
+#include <string>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
