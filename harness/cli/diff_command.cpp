@@ -26,7 +26,15 @@ namespace fs = std::filesystem;
 using Parts = std::vector<std::pair<std::string, std::string>>;
 
 const std::vector<std::string> k_parts{"url", "host", "port", "user", "password", "database"};
-constexpr std::string_view k_formats = "env, yaml, json, properties, ini";
+// The loaders that read a key (pg_service goes with --service instead).
+std::string key_formats() {
+    std::vector<std::string> names;
+    for (const auto& loader : config_loaders()) {
+        if (loader.read)
+            names.emplace_back(loader.name);
+    }
+    return join(names, ", ");
+}
 constexpr std::size_t k_max_pipe_bytes = 4 * 1024 * 1024;
 
 struct DiffArgs {
@@ -46,7 +54,7 @@ struct Reading {
     std::string key;
     Parts parts;
     std::string service;
-    std::optional<ConfigFormat> format;
+    const ConfigLoader* format = nullptr; // --format, when given
 };
 
 // A config file that arrived through a pipe (`<(git show main:app.env)`), copied once into an
@@ -122,7 +130,7 @@ std::expected<Parts, std::string> parse_keys(std::string_view text) {
 }
 
 std::expected<Reading, std::string> check_flags(const DiffArgs& args) {
-    Reading reading{args.driver, args.key, {}, args.service, std::nullopt};
+    Reading reading{args.driver, args.key, {}, args.service, nullptr};
     if (!args.driver.empty() && !find_driver(args.driver))
         return std::unexpected(
             fmt::format("--driver: unknown driver \"{}\"; available: {}", args.driver, driver_names()));
@@ -131,10 +139,10 @@ std::expected<Reading, std::string> check_flags(const DiffArgs& args) {
     if (!args.service.empty() && !args.format.empty())
         return std::unexpected("--format: a service file has one format: leave --format out with --service");
     if (!args.format.empty()) {
-        reading.format = parse_config_format(args.format);
-        if (!reading.format)
+        reading.format = find_config_loader(args.format);
+        if (!reading.format || !reading.format->read)
             return std::unexpected(
-                fmt::format("--format: unknown format \"{}\"; choose one of: {}", args.format, k_formats));
+                fmt::format("--format: unknown format \"{}\"; choose one of: {}", args.format, key_formats()));
     }
     if (!args.keys.empty()) {
         auto parts = parse_keys(args.keys);
@@ -149,7 +157,7 @@ std::expected<Reading, std::string> check_flags(const DiffArgs& args) {
 bool looks_like_path(std::string_view text) {
     if (text.find("://") != std::string_view::npos || is_jdbc_url(text) || text.find('=') != std::string_view::npos)
         return false;
-    return text.find('/') != std::string_view::npos || format_from_name(fs::path(text)).has_value();
+    return text.find('/') != std::string_view::npos || config_loader_for(fs::path(text)) != nullptr;
 }
 
 std::expected<MemoryFile, std::string> copy_pipe(const Side& side) {
@@ -180,13 +188,14 @@ std::expected<void, std::string> use_file(Side& side, const Reading& reading) {
                                            side.label, side.argument));
     std::error_code error;
     bool pipe = !fs::is_regular_file(side.argument, error);
-    auto format = reading.format ? reading.format : format_from_name(side.argument);
+    const ConfigLoader* format = reading.format ? reading.format : config_loader_for(side.argument);
     if (!format && reading.service.empty())
         return std::unexpected(fmt::format("{}: cannot tell the format of {} from its name{}: add --format ({})",
                                            side.label, side.argument, pipe ? " (a pipe, as <(...) gives)" : "",
-                                           k_formats));
+                                           key_formats()));
     source.file = side.argument;
-    source.format = reading.service.empty() ? std::string(to_string(*format)) : "pg_service";
+    source.format = reading.service.empty() ? std::string(format->name) : "pg_service";
+    source.format_from_name = !reading.format;
     source.key = reading.key;
     source.parts = reading.parts;
     source.service = reading.service;
@@ -243,7 +252,7 @@ std::expected<std::optional<std::string>, std::string> telling_text(const Side& 
         return std::optional<std::string>();
     std::expected<ConfigValue, std::string> value;
     try { // yaml-cpp and nlohmann report some misuse by throwing: never a crash for a config file
-        value = read_config_value(source.file, *parse_config_format(source.format), key, process_environment());
+        value = read_config_value(source.file, *find_config_loader(source.format), key, process_environment());
     } catch (const std::exception& e) {
         value = std::unexpected(fmt::format("cannot read {}: {}", side.argument, e.what()));
     }
@@ -351,8 +360,8 @@ void add_diff_command(CLI::App& app, Action& action) {
     key->excludes(keys)->excludes(service);
     keys->excludes(service);
     command->add_option("--format", args->format,
-                        "Config files: env, yaml, json, properties or ini; needed when the name does not tell "
-                        "(<(git show main:app.env))");
+                        "Config files: the loader (" + key_formats() +
+                            "); needed when the name does not tell (<(git show main:app.env))");
     command->add_option("OLD", args->old_config, "The old config: a connection string or a config file")->required();
     command->add_option("NEW", args->new_config, "The new config: a connection string or a config file")->required();
     command->footer("Exit codes: 0 the configs are the same, 1 they differ, 2 invalid input (unknown flag, missing "

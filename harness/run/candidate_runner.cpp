@@ -325,11 +325,18 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
             return std::unexpected(config_failure(service.error(), "fix the service name"));
         text = *service;
     } else {
-        auto format = parse_config_format(source.format);
+        const ConfigLoader* loader = find_config_loader(source.format);
+        if (!loader)
+            return std::unexpected(config_failure(fmt::format("no config loader is called {}", source.format),
+                                                  "name one of " + join(config_loader_names(), ", ")));
+        if (source.format_from_name && several_loaders_read(source.file))
+            out.translation.push_back(fmt::format("{}: read as {} (format {}, from the file name; from.format "
+                                                  "chooses another)",
+                                                  source.file.filename().string(), loader->reads_as, loader->name));
         auto read = [&](const std::string& key) -> Result<std::string> {
             std::expected<ConfigValue, std::string> value;
             try { // yaml-cpp and nlohmann report some misuse by throwing: never a crash for a config file
-                value = read_config_value(source.file, *format, key, process_environment());
+                value = read_config_value(source.file, *loader, key, process_environment());
             } catch (const std::exception& e) {
                 value = std::unexpected(fmt::format("cannot read {}: {}", source.file.filename().string(), e.what()));
             }

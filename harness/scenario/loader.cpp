@@ -227,20 +227,7 @@ const std::vector<std::string> k_owned_settings{
     "ssl_cert", "ssl_key",          "tmpdir",       "pid_file",   "external_pid_file",       "skip_networking"};
 const std::vector<std::string> k_table_privileges{"SELECT", "INSERT", "UPDATE", "DELETE"};
 
-// Config file formats `from.format` names: config_file's, and PostgreSQL service files, which
-// libpq reads itself.
-const std::vector<std::string> k_formats{"env", "yaml", "json", "properties", "ini", "pg_service"};
 const std::vector<std::string> k_parts{"url", "host", "port", "user", "password", "database"};
-
-// The format a file's name says, when `from.format` is left out.
-std::optional<std::string> format_of(const std::filesystem::path& file) {
-    std::string name = file.filename().string();
-    if (name == "pg_service.conf" || name == ".pg_service.conf")
-        return "pg_service";
-    if (auto format = format_from_name(file))
-        return std::string(to_string(*format));
-    return std::nullopt;
-}
 
 // Thrown inside the loader only; load_scenario turns it into a ScenarioError value.
 struct Problem {
@@ -772,22 +759,24 @@ class Loader {
                 node["file"], path + ".file",
                 fmt::format("cannot read {}: {}{}", source.file.string(), checked.error().reason,
                             checked.error().missing ? "; check the path (relative to the scenario file)" : ""));
+        auto formats = config_loader_names();
         if (keys.contains("format")) {
             source.format = string(node["format"], path + ".format");
-            if (std::find(k_formats.begin(), k_formats.end(), source.format) == k_formats.end()) {
-                std::string hint = did_you_mean(source.format, k_formats);
+            if (std::find(formats.begin(), formats.end(), source.format) == formats.end()) {
+                std::string hint = did_you_mean(source.format, formats);
                 throw problem(node["format"], path + ".format",
                               fmt::format("unknown format \"{}\"{}; choose one of: {}", source.format,
-                                          hint.empty() ? "" : " (" + hint + ")", join(k_formats, ", ")));
+                                          hint.empty() ? "" : " (" + hint + ")", join(formats, ", ")));
             }
-        } else if (auto guessed = format_of(source.file)) {
-            source.format = *guessed;
+        } else if (const ConfigLoader* chosen = config_loader_for(source.file)) {
+            source.format = chosen->name;
+            source.format_from_name = true;
         } else if (keys.contains("service")) {
             source.format = "pg_service";
         } else {
             throw problem(node["file"], path + ".file",
                           fmt::format("cannot tell the format of {} from its name: add format: ({})",
-                                      source.file.filename().string(), join(k_formats, ", ")));
+                                      source.file.filename().string(), join(formats, ", ")));
         }
         if (keys.contains("service")) {
             if (driver != "libpq")

@@ -147,9 +147,10 @@ struct Expectation {
 // Where the candidate string comes from: the scenario itself or the application's config file.
 struct CandidateSource {
     std::optional<std::string> url;
-    std::filesystem::path file; // `from.file`, resolved against the scenario's folder
-    std::string format; // `from.format` or guessed from the file name: env, yaml, json, properties, ini, pg_service
-    std::string key;    // `from.key`: the key holding the whole string
+    std::filesystem::path file;    // `from.file`, resolved against the scenario's folder
+    std::string format;            // the config loader: `from.format`, or the one the file name chooses
+    bool format_from_name = false; // the file name chose it (config_loader_for)
+    std::string key;               // `from.key`: the key holding the whole string
     // `from.keys`: parts of the string from separate keys (url, host, port, user, password, database)
     std::vector<std::pair<std::string, std::string>> parts;
     std::string service; // `from.service`: a PostgreSQL service name, looked up in `file` by libpq

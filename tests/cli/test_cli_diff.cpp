@@ -163,7 +163,8 @@ TEST_SUITE("cli") {
         CHECK(result.exit_code == 2);
         CHECK(result.out.empty());
         CHECK(contains(result.err, "stagegate: error: OLD: cannot tell the format of /dev/fd/"));
-        CHECK(contains(result.err, "(a pipe, as <(...) gives): add --format (env, yaml, json, properties, ini)\n"));
+        CHECK(contains(result.err,
+                       "(a pipe, as <(...) gives): add --format (rails, spring, yaml, json, properties, ini, env)\n"));
         CHECK(lines_of(result.err).size() == 1);
     }
 

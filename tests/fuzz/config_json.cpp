@@ -3,6 +3,6 @@
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    stagegate::fuzz::read_config(stagegate::ConfigFormat::json, "appsettings.json", data, size);
+    stagegate::fuzz::read_config({"json"}, "appsettings.json", data, size);
     return 0;
 }

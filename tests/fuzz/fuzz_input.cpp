@@ -45,12 +45,20 @@ ScratchFile::~ScratchFile() {
     std::filesystem::remove(m_path, ignored);
 }
 
-void read_config(ConfigFormat format, const std::string& name, const std::uint8_t* data, std::size_t size) {
+void read_config(std::initializer_list<std::string_view> loaders, const std::string& name, const std::uint8_t* data,
+                 std::size_t size) {
     auto [key, contents] = first_line(as_text(data, size));
     ScratchFile file(name, contents);
-    try {
-        (void)read_config_value(file.path(), format, std::string(key), fixed_environment());
-    } catch (const std::exception&) { // candidate_runner.cpp and diff_command.cpp catch these too
+    for (auto loader_name : loaders) {
+        const ConfigLoader* loader = find_config_loader(loader_name);
+        if (loader == nullptr) {
+            fmt::print(stderr, "fuzz: no config loader {}\n", loader_name);
+            std::abort();
+        }
+        try {
+            (void)read_config_value(file.path(), *loader, std::string(key), fixed_environment());
+        } catch (const std::exception&) { // candidate_runner.cpp and diff_command.cpp catch these too
+        }
     }
 }
 

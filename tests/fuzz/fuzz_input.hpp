@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,8 +41,10 @@ class ScratchFile {
 };
 
 // Reads the key on the input's first line out of the rest, written to a scratch file named
-// `name`, as `format`. Exceptions are caught as the callers of read_config_value catch them.
-void read_config(ConfigFormat format, const std::string& name, const std::uint8_t* data, std::size_t size);
+// `name`, with each of `loaders` in turn. Exceptions are caught as the callers of
+// read_config_value catch them.
+void read_config(std::initializer_list<std::string_view> loaders, const std::string& name, const std::uint8_t* data,
+                 std::size_t size);
 
 // Parses the input as a candidate string with the driver named `driver` and reads the result the
 // way reports do (parameters, endpoints, warnings, the failure's message).

@@ -11,7 +11,7 @@ using namespace stagegate::test;
 TEST_SUITE("config_file") {
     TEST_CASE("a YAML file with a comma alone on a line fails instead of looping in yaml-cpp") {
         auto file = write_file(fresh_dir("config-fuzzed") / "application.yml", "spring:\n  url: a\n---\n,\n");
-        auto value = read_config_value(file, ConfigFormat::yaml, "spring.url", fixed_env({}));
+        auto value = read_config_value(file, *find_config_loader("spring"), "spring.url", fixed_env({}));
         REQUIRE_FALSE(value.has_value());
         CHECK(value.error() == file.string() + ":4: not valid YAML: the parser cannot read on from this line (a stray "
                                                "',' or the like): fix it");
@@ -29,7 +29,7 @@ TEST_SUITE("config_file") {
             text += "  " + segment.substr(2) + "x" + last + ": v\n";
         text += "  " + segment.substr(1) + "z: v\n";
         auto file = write_file(fresh_dir("config-fuzzed") / "application.yml", text);
-        auto value = read_config_value(file, ConfigFormat::yaml, segment + "." + segment, fixed_env({}));
+        auto value = read_config_value(file, *find_config_loader("spring"), segment + "." + segment, fixed_env({}));
         REQUIRE_FALSE(value.has_value());
         CHECK(value.error().find(segment.substr(2) + "xa") != std::string::npos);
         CHECK(value.error().find(segment.substr(1) + "z") == std::string::npos);
