@@ -119,7 +119,7 @@ void ConsoleReporter::step_finished(const ScenarioOutcome&, const StepOutcome& s
 }
 
 void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) {
-    if (!candidate.not_run.empty())
+    if (!candidate.tried())
         return; // counted in the scenario's closing line
     if (candidate.phase != m_phase && !candidate.phase.empty()) {
         m_phase = candidate.phase;
@@ -157,16 +157,17 @@ void ConsoleReporter::candidate_finished(const ScenarioOutcome&, const Candidate
 }
 
 void ConsoleReporter::scenario_finished(const ScenarioOutcome& outcome) {
-    std::map<std::string, std::size_t> untried;
-    for (const auto& candidate : outcome.candidates)
-        if (!candidate.not_run.empty())
-            ++untried[candidate.not_run];
-    for (const auto& [reason, count] : untried) {
-        std::string why = reason == "interrupted" ? "the run was interrupted"
-                          : reason == "timeout"   ? "the run's --timeout passed"
-                          : reason == "fail-fast" ? "--fail-fast stopped the run after an earlier failure"
-                                                  : "the scenario's server or setup failed";
-        line("  ", Tag{"SKIP", k_dim}, fmt::format("  {} not tried: {}", plural(count, "candidate"), why));
+    std::map<std::string_view, std::pair<NotRun, std::size_t>> untried; // by the reason's name
+    for (const auto& candidate : outcome.candidates) {
+        if (!candidate.tried()) {
+            auto& [reason, count] = untried[to_string(candidate.not_run)];
+            reason = candidate.not_run;
+            ++count;
+        }
+    }
+    for (const auto& [name, untried_for] : untried) {
+        const auto& [reason, count] = untried_for;
+        line("  ", Tag{"SKIP", k_dim}, fmt::format("  {} not tried: {}", plural(count, "candidate"), explain(reason)));
     }
     line("");
 }
@@ -182,7 +183,7 @@ void ConsoleReporter::run_finished(const RunOutcome& outcome) {
         if (scenario.error)
             ++errors;
         for (const auto& candidate : scenario.candidates) {
-            if (!candidate.not_run.empty()) {
+            if (!candidate.tried()) {
                 ++untried;
                 continue;
             }

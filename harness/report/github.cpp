@@ -106,12 +106,12 @@ std::string candidate_annotation(const ScenarioOutcome& scenario, const Candidat
     std::string title = fmt::format("stagegate: {} › {}", scenario.name, candidate.name);
     if (!candidate.phase.empty())
         title += fmt::format(" [{}]", candidate.phase);
-    if (candidate.not_run == "interrupted")
+    if (candidate.not_run == NotRun::interrupted)
         return command("warning", at_candidate, title,
                        fmt::format("not run: interrupted by {}", signal_name(run.signal)), redactor);
-    if (candidate.not_run == "timeout")
+    if (candidate.not_run == NotRun::timeout)
         return command("warning", at_candidate, title, "not run: the run's --timeout passed", redactor);
-    if (!candidate.not_run.empty() || candidate.verdict)
+    if (!candidate.tried() || candidate.verdict)
         return {};
     std::string message = candidate.message.empty()
                               ? fmt::format("expected {}, but the outcome differs", candidate.expected.to_string())

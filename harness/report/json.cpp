@@ -48,7 +48,7 @@ json candidate_json(const CandidateOutcome& candidate, const Redactor& redactor)
         {"translation", translation},
         {"warnings", warnings},
         {"origin", candidate.origin.file.empty() ? json(nullptr) : json(redactor.apply(candidate.origin.to_string()))},
-        {"not_run", candidate.not_run.empty() ? json(nullptr) : json(candidate.not_run)},
+        {"not_run", candidate.tried() ? json(nullptr) : json(to_string(candidate.not_run))},
         {"checks", checks}};
 }
 

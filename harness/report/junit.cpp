@@ -130,23 +130,29 @@ std::string candidate_title(const CandidateOutcome& candidate) {
 void judge_not_run(std::vector<TestCase>& cases, const CandidateOutcome& candidate, const ScenarioOutcome& scenario,
                    const RunOutcome& run) {
     TestCase::Kind kind = TestCase::Kind::error;
-    std::string message = fmt::format("not run: {}", candidate.not_run);
-    if (candidate.not_run == "fail-fast") {
+    std::string message;
+    switch (candidate.not_run) {
+    case NotRun::fail_fast:
         kind = TestCase::Kind::skipped;
-        message = "not run: --fail-fast stopped the run after an earlier failure";
-    } else if (candidate.not_run == "interrupted") {
+        message = fmt::format("not run: {}", explain(candidate.not_run));
+        break;
+    case NotRun::interrupted:
         message = fmt::format("interrupted by {} before this check ran", signal_name(run.signal));
-    } else if (candidate.not_run == "timeout") {
-        message = "not run: the run's --timeout passed";
-    } else if (candidate.not_run == "scenario-error" && scenario.error) {
-        message = *scenario.error;
+        break;
+    case NotRun::timeout:
+        message = fmt::format("not run: {}", explain(candidate.not_run));
+        break;
+    case NotRun::scenario_error:
+    case NotRun::tried:
+        message = scenario.error ? *scenario.error : fmt::format("not run: {}", to_string(candidate.not_run));
+        break;
     }
     for (auto& testcase : cases) {
         testcase.kind = kind;
         testcase.message = message;
-        testcase.type = kind == TestCase::Kind::error ? candidate.not_run : "";
+        testcase.type = kind == TestCase::Kind::error ? std::string(to_string(candidate.not_run)) : "";
         // A scenario error may span lines: the body shows it whole.
-        testcase.body = candidate.not_run == "scenario-error" ? message : "";
+        testcase.body = candidate.not_run == NotRun::scenario_error ? message : "";
     }
 }
 
@@ -206,7 +212,7 @@ std::vector<TestCase> candidate_cases(const CandidateOutcome& candidate, const S
         cases.push_back(passing_case(fmt::format("{} › {}", title, check.check), candidate.mark.line, check.elapsed));
     if (cases.empty())
         cases.push_back(passing_case(title, candidate.mark.line, candidate.elapsed));
-    if (!candidate.not_run.empty())
+    if (!candidate.tried())
         judge_not_run(cases, candidate, scenario, run);
     else if (candidate.verdict)
         judge_met(cases, candidate);

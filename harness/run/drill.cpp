@@ -126,7 +126,7 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
             auto [first, last] = by_name[i].equal_range(name);
             for (auto it = first; it != last; ++it) {
                 const CandidateOutcome& candidate = *it->second;
-                if (candidate.verdict || !candidate.not_run.empty())
+                if (candidate.verdict || !candidate.tried())
                     continue;
                 failing.insert({i, name});
                 result.baseline_failures.push_back(fmt::format(
@@ -144,7 +144,7 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
             auto [first, last] = by_name[origin.scenario].equal_range(mutant_name(origin.candidate, origin.mutant));
             for (auto it = first; it != last; ++it) {
                 const CandidateOutcome& candidate = *it->second;
-                if (!candidate.not_run.empty()) {
+                if (!candidate.tried()) {
                     judged.untried = !judged.killed;
                 } else if (!candidate.passed && !judged.killed) {
                     judged.killed = true;
@@ -179,7 +179,7 @@ DrillProgress::DrillProgress(const DrillPlan& plan) {
 
 void DrillProgress::candidate_finished(std::size_t scenario, const CandidateOutcome& candidate) {
     std::pair<std::size_t, std::string> key{scenario, candidate.name};
-    if (!candidate.passed && candidate.not_run.empty() && m_mutants.contains(key))
+    if (!candidate.passed && candidate.tried() && m_mutants.contains(key))
         m_caught.insert(std::move(key));
 }
 

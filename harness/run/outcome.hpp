@@ -22,6 +22,24 @@ struct CheckOutcome {
 // Returns "pass", "fail" or "skipped".
 std::string_view to_string(CheckOutcome::Status status);
 
+// Why a candidate was not tried; its checks are then all `skipped`.
+enum class NotRun {
+    tried,          // it was tried
+    interrupted,    // SIGINT or SIGTERM
+    timeout,        // the run's --timeout passed
+    fail_fast,      // an earlier candidate failed under --fail-fast
+    scenario_error, // the scenario's server or setup failed
+};
+
+// Returns the name reports give the reason: "interrupted", "timeout", "fail-fast",
+// "scenario-error", and "" for tried.
+std::string_view to_string(NotRun reason);
+
+// Returns the reason as a report line says it: "the run was interrupted", "the run's --timeout
+// passed", "--fail-fast stopped the run after an earlier failure", "the scenario's server or
+// setup failed", and "" for tried.
+std::string_view explain(NotRun reason);
+
 struct CandidateOutcome {
     std::string name;
     std::string phase; // "before" or "after" a maintenance, empty without one
@@ -39,10 +57,10 @@ struct CandidateOutcome {
     std::vector<std::string> warnings;    // weak settings the string has, one line each (redacted)
     SourceMark mark;                      // the candidate in its scenario file
     SourceMark origin;                    // the config file line the string came from (file empty: none)
-    // Why the candidate was not tried (then its checks are all `skipped`): "interrupted" (SIGINT or
-    // SIGTERM), "timeout" (the run's --timeout passed), "fail-fast" (an earlier candidate failed
-    // under --fail-fast), "scenario-error" (the scenario's server or setup failed). Empty: tried.
-    std::string not_run;
+    NotRun not_run = NotRun::tried;       // why the candidate was not tried, if it was not
+
+    // Returns true unless the candidate was left untried.
+    bool tried() const { return not_run == NotRun::tried; }
 };
 
 // What one maintenance step did to the running twin.

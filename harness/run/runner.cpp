@@ -29,6 +29,38 @@ std::string_view to_string(CheckOutcome::Status status) {
     return "skipped";
 }
 
+std::string_view to_string(NotRun reason) {
+    switch (reason) {
+    case NotRun::tried:
+        return "";
+    case NotRun::interrupted:
+        return "interrupted";
+    case NotRun::timeout:
+        return "timeout";
+    case NotRun::fail_fast:
+        return "fail-fast";
+    case NotRun::scenario_error:
+        return "scenario-error";
+    }
+    return "";
+}
+
+std::string_view explain(NotRun reason) {
+    switch (reason) {
+    case NotRun::tried:
+        return "";
+    case NotRun::interrupted:
+        return "the run was interrupted";
+    case NotRun::timeout:
+        return "the run's --timeout passed";
+    case NotRun::fail_fast:
+        return "--fail-fast stopped the run after an earlier failure";
+    case NotRun::scenario_error:
+        return "the scenario's server or setup failed";
+    }
+    return "";
+}
+
 bool ScenarioOutcome::verdict() const {
     if (error)
         return false;
@@ -256,7 +288,7 @@ class Run {
         m_outcome.stopped_early =
             std::any_of(m_outcome.scenarios.begin(), m_outcome.scenarios.end(), [](const ScenarioOutcome& scenario) {
                 return std::any_of(scenario.candidates.begin(), scenario.candidates.end(),
-                                   [](const CandidateOutcome& c) { return c.not_run == "fail-fast"; });
+                                   [](const CandidateOutcome& c) { return c.not_run == NotRun::fail_fast; });
             });
         m_observer.run_finished(m_outcome);
         return std::move(m_outcome);
@@ -621,13 +653,13 @@ class Run {
         if (m_halt.load() && cut_short) {
             // Cut short by the interruption or the run's timeout: its failure (or a timeout it
             // expected) says nothing about the config.
-            mark_untried(result, m_halt_reason == Halt::signal ? "interrupted" : "timeout");
+            mark_untried(result, m_halt_reason == Halt::signal ? NotRun::interrupted : NotRun::timeout);
         }
         m_outcome.scenarios[index].candidates[slot_index] = std::move(result);
         state.done[slot_index] = true;
         const CandidateOutcome& stored = m_outcome.scenarios[index].candidates[slot_index];
         ++m_progress.done;
-        if (!stored.verdict && stored.not_run.empty()) {
+        if (!stored.verdict && stored.tried()) {
             ++m_progress.failed;
             if (m_options.fail_fast)
                 m_draining = true;
@@ -681,19 +713,12 @@ class Run {
 
     // --- the end of a scenario and reporting (m_mutex held) ---
 
-    void mark_untried(CandidateOutcome& candidate, std::string reason) {
-        candidate.not_run = std::move(reason);
+    void mark_untried(CandidateOutcome& candidate, NotRun reason) {
+        candidate.not_run = reason;
         candidate.passed = false;
         candidate.verdict = false;
         candidate.category.reset();
-        if (candidate.not_run == "interrupted")
-            candidate.message = "not tried: the run was interrupted";
-        else if (candidate.not_run == "timeout")
-            candidate.message = "not tried: the run's --timeout passed";
-        else if (candidate.not_run == "fail-fast")
-            candidate.message = "not tried: --fail-fast stopped the run after an earlier failure";
-        else
-            candidate.message = "not tried: the scenario's server or setup failed";
+        candidate.message = fmt::format("not tried: {}", explain(reason));
         candidate.hint.clear();
         for (auto& check : candidate.checks) {
             check.status = CheckOutcome::Status::skipped;
@@ -709,10 +734,10 @@ class Run {
             return;
         state.finished = true;
         ScenarioOutcome& outcome = m_outcome.scenarios[index];
-        std::string reason = m_halt_reason == Halt::signal    ? "interrupted"
-                             : m_halt_reason == Halt::timeout ? "timeout"
-                             : outcome.error                  ? "scenario-error"
-                                                              : "fail-fast";
+        NotRun reason = m_halt_reason == Halt::signal    ? NotRun::interrupted
+                        : m_halt_reason == Halt::timeout ? NotRun::timeout
+                        : outcome.error                  ? NotRun::scenario_error
+                                                         : NotRun::fail_fast;
         for (std::size_t i = 0; i < outcome.candidates.size(); ++i) {
             if (!state.done[i]) // not tried: only a trial sets it before the scenario ends
                 mark_untried(outcome.candidates[i], reason);

@@ -52,7 +52,7 @@ TEST_SUITE("drill progress") {
         DrillProgress counts(plan_of_three_mutants());
         counts.candidate_finished(0, finished("app", false));
         CandidateOutcome untried = finished("app ~ host-drop", false);
-        untried.not_run = "interrupted";
+        untried.not_run = NotRun::interrupted;
         counts.candidate_finished(0, untried);
         // The same name in another scenario is another candidate.
         counts.candidate_finished(1, finished("app ~ port-plus-one", false));

@@ -56,12 +56,12 @@ CandidateOutcome old_password() {
     return c;
 }
 
-CandidateOutcome untried(std::string name, int line, std::string why) {
+CandidateOutcome untried(std::string name, int line, NotRun why) {
     CandidateOutcome c = passing(std::move(name), line);
     c.passed = false;
     c.verdict = false;
     c.message.clear();
-    c.not_run = std::move(why);
+    c.not_run = why;
     c.checks = {check("connect", CheckOutcome::Status::skipped)};
     return c;
 }
@@ -124,7 +124,7 @@ TEST_SUITE("github_annotations") {
 
     TEST_CASE("a scenario error points at the position its message starts with") {
         RunOutcome run =
-            run_of({untried("DATABASE_URL corrected", 8, "scenario-error")},
+            run_of({untried("DATABASE_URL corrected", 8, NotRun::scenario_error)},
                    "scenarios/users.yaml:4:3: setup step 1 (sql) failed: relation \"accounts\" does not exist");
         CHECK(github_annotations(run, Redactor()) ==
               "::error file=scenarios/users.yaml,line=4,col=3,title=stagegate%3A user service::setup step 1 (sql) "
@@ -139,8 +139,9 @@ TEST_SUITE("github_annotations") {
     }
 
     TEST_CASE("candidates left untried are warnings, except under fail-fast") {
-        RunOutcome run = run_of({untried("billing url", 6, "interrupted"), untried("billing pool", 12, "timeout"),
-                                 untried("fallback url", 18, "fail-fast")});
+        RunOutcome run =
+            run_of({untried("billing url", 6, NotRun::interrupted), untried("billing pool", 12, NotRun::timeout),
+                    untried("fallback url", 18, NotRun::fail_fast)});
         run.signal = SIGTERM;
         CHECK(github_annotations(run, Redactor()) ==
               "::warning file=scenarios/users.yaml,line=6,col=5,title=stagegate%3A user service › billing url::not "
@@ -174,7 +175,7 @@ TEST_SUITE("github_annotations") {
             c.hint = fmt::format("the URI was postgresql://app:{}@db/users", form.text);
             c.origin = {fmt::format("config/{}.env", form.text), 3, 1};
             candidates.push_back(c);
-            candidates.push_back(untried(c.name, 9, "interrupted"));
+            candidates.push_back(untried(c.name, 9, NotRun::interrupted));
         }
         RunOutcome run = run_of(candidates, fmt::format("{}:1:1: setup failed: {}", k_canary, k_canary_forms[5].text));
         run.scenarios[0].name = std::string(k_canary);

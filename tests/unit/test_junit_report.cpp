@@ -87,9 +87,9 @@ CandidateOutcome writable_replica() {
     return c;
 }
 
-CandidateOutcome untried(std::string name, int line, std::string why) {
+CandidateOutcome untried(std::string name, int line, NotRun why) {
     CandidateOutcome c = candidate(std::move(name), line);
-    c.not_run = std::move(why);
+    c.not_run = why;
     c.checks = {check("connect", CheckOutcome::Status::skipped),
                 check("query: SELECT 1", CheckOutcome::Status::skipped)};
     return c;
@@ -120,9 +120,9 @@ RunOutcome basic_outcome() {
     RunOutcome run;
     CandidateOutcome repeated = corrected(36);
     repeated.checks.push_back(check("query: SELECT 1", CheckOutcome::Status::pass, std::nullopt, 2));
-    run.scenarios.push_back(scenario(
-        "user service", "scenarios/users.yaml",
-        {corrected(), old_password(), typo(), writable_replica(), repeated, untried("fallback url", 43, "fail-fast")}));
+    run.scenarios.push_back(scenario("user service", "scenarios/users.yaml",
+                                     {corrected(), old_password(), typo(), writable_replica(), repeated,
+                                      untried("fallback url", 43, NotRun::fail_fast)}));
 
     ScenarioOutcome rotation =
         scenario("password rotation", "scenarios/rotation.yaml",
@@ -135,16 +135,16 @@ RunOutcome basic_outcome() {
     replica.error = "scenarios/replica.yaml:4:3: setup step 1 (sql) failed: relation \"accounts\" does not exist";
     run.scenarios.push_back(replica);
 
-    ScenarioOutcome move = scenario(
-        "network move", "scenarios/move.yaml",
-        {in_phase(corrected(), "before"), in_phase(untried("DATABASE_URL corrected", 8, "scenario-error"), "after")});
+    ScenarioOutcome move = scenario("network move", "scenarios/move.yaml",
+                                    {in_phase(corrected(), "before"),
+                                     in_phase(untried("DATABASE_URL corrected", 8, NotRun::scenario_error), "after")});
     move.maintenance = {step("answers_as: db-new.internal:5432", false, "restart failed: port 5432 is in use", 10)};
     move.error = "scenarios/move.yaml:10:7: maintenance step 1 failed: restart failed: port 5432 is in use";
     run.scenarios.push_back(move);
 
     run.scenarios.push_back(
         scenario("billing", "scenarios/billing.yaml",
-                 {untried("billing url", 6, "interrupted"), untried("billing pool", 12, "timeout")}));
+                 {untried("billing url", 6, NotRun::interrupted), untried("billing pool", 12, NotRun::timeout)}));
     run.signal = SIGINT;
     run.timed_out = true;
     run.stopped_early = true;
@@ -249,7 +249,7 @@ RunOutcome hostile_outcome() {
         c.checks = {check(fmt::format("query: SELECT '{}' {}", form.text, hostile_text()), CheckOutcome::Status::fail,
                           Category::query, 1, c.message)};
         candidates.push_back(c);
-        candidates.push_back(in_phase(untried(c.name, 50, "scenario-error"), hostile_text()));
+        candidates.push_back(in_phase(untried(c.name, 50, NotRun::scenario_error), hostile_text()));
     }
     CandidateOutcome expected = old_password();
     expected.checks[0].message = fmt::format("{} {}", k_canary, hostile_text());
