@@ -3,7 +3,7 @@
 #include "cli/outputs.hpp"
 #include "provision/process.hpp"
 #include "report/console.hpp"
-#include "report/json.hpp"
+#include "report/report_files.hpp"
 #include "run/drill.hpp"
 #include "run/runner.hpp"
 #include "run/signals.hpp"

@@ -4,8 +4,7 @@
 #include "provision/process.hpp"
 #include "report/console.hpp"
 #include "report/github.hpp"
-#include "report/json.hpp"
-#include "report/junit.hpp"
+#include "report/report_files.hpp"
 #include "run/runner.hpp"
 #include "run/shard.hpp"
 #include "run/signals.hpp"
@@ -24,8 +23,7 @@ namespace {
 
 struct RunArgs {
     std::vector<std::string> paths;
-    std::string json;
-    std::string junit;
+    std::vector<std::string> reports = std::vector<std::string>(report_files().size()); // by report_files() row
     unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
     bool fail_fast = false;
     std::string timeout;
@@ -45,7 +43,10 @@ std::vector<Scenario> select_shard(std::vector<Scenario> all, Shard shard, std::
 }
 
 int run(const RunArgs& args) {
-    if (auto clash = output_clash({{"--json", args.json}, {"--junit", args.junit}}, args.paths)) {
+    std::vector<OutputFile> outputs;
+    for (std::size_t i = 0; i < report_files().size(); ++i)
+        outputs.push_back({std::string(report_files()[i].flag), args.reports[i]});
+    if (auto clash = output_clash(outputs, args.paths)) {
         print_line(stderr, fmt::format("stagegate: error: {}", *clash));
         return k_exit_invalid;
     }
@@ -72,7 +73,8 @@ int run(const RunArgs& args) {
     auto setup = set_up_run(args.paths);
     if (!setup)
         return setup.error();
-    std::FILE* console = args.json == "-" || args.junit == "-" ? stderr : stdout;
+    bool reports_to_stdout = std::ranges::any_of(args.reports, [](const std::string& target) { return target == "-"; });
+    std::FILE* console = reports_to_stdout ? stderr : stdout;
     if (shard)
         setup->scenarios = select_shard(std::move(setup->scenarios), *shard, console);
     Redactor redactor;
@@ -88,17 +90,16 @@ int run(const RunArgs& args) {
         run_scenarios(setup->scenarios, setup->run_dir, system_launcher(), redactor, reporter, options);
     // The exit code is the verdict; a report that cannot be written turns only a pass into an error.
     int code = outcome.exit_code();
-    auto write = [&](const std::string& target, const std::string& text) {
+    for (std::size_t i = 0; i < report_files().size(); ++i) {
+        const std::string& target = args.reports[i];
         if (target.empty())
-            return;
-        if (auto written = write_report(text, target); !written) {
+            continue;
+        if (auto written = write_report(report_files()[i].render(outcome, redactor), target); !written) {
             print_line(stderr, fmt::format("stagegate: error: {}", written.error()));
             if (code == k_exit_pass)
                 code = k_exit_infrastructure;
         }
-    };
-    write(args.json, args.json.empty() ? "" : json_report(outcome, redactor));
-    write(args.junit, args.junit.empty() ? "" : junit_report(outcome, redactor));
+    }
     if (running_under_github_actions()) {
         std::string annotations = github_annotations(outcome, redactor);
         std::fputs(annotations.c_str(), console);
@@ -113,10 +114,11 @@ void add_run_command(CLI::App& app, Action& action) {
     auto args = std::make_shared<RunArgs>();
     auto* command = app.add_subcommand("run", "Stand up each scenario's database, try its candidates, judge them");
     command->add_option("paths", args->paths, "Scenario files or folders of *.yaml / *.yml")->required();
-    command->add_option("--json", args->json, "Write the JSON report (stagegate-report/1) to FILE, or - for stdout")
-        ->type_name("FILE|-");
-    command->add_option("--junit", args->junit, "Write a JUnit XML report to FILE, or - for stdout")
-        ->type_name("FILE|-");
+    for (std::size_t i = 0; i < report_files().size(); ++i) {
+        const ReportFile& format = report_files()[i];
+        command->add_option(std::string(format.flag), args->reports[i], std::string(format.help))
+            ->type_name(std::string(format.type_name));
+    }
     command
         ->add_option("--jobs,-j", args->jobs, "Servers and candidates in flight at once (default: the number of cores)")
         ->check(CLI::Range(1u, 256u))

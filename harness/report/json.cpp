@@ -3,11 +3,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <unistd.h>
-
 namespace stagegate {
 
 namespace {
@@ -88,30 +83,6 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
     // Strings are redacted going in (JSON escaping would hide a secret's \ and " forms) and the
     // text once more coming out. Invalid UTF-8 from a server is replaced, never a lost report.
     return redactor.apply(report.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
-}
-
-std::expected<void, std::string> write_report(const std::string& text, const std::string& target) {
-    if (target == "-") {
-        if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
-            return std::unexpected(std::string("cannot write the report to standard output"));
-        return {};
-    }
-    std::filesystem::path path(target);
-    std::filesystem::path temporary = path;
-    temporary += fmt::format(".tmp-{}", ::getpid());
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << text;
-        if (!out.flush())
-            return std::unexpected(fmt::format("cannot write {}", temporary.string()));
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) {
-        std::filesystem::remove(temporary, ec);
-        return std::unexpected(fmt::format("cannot write {}: {}", target, ec.message()));
-    }
-    return {};
 }
 
 } // namespace stagegate

@@ -12,8 +12,4 @@ namespace stagegate {
 // redacted as a whole after serialisation so no escaped form of a secret survives.
 std::string json_report(const RunOutcome& outcome, const Redactor& redactor);
 
-// Writes `text` to `target`: "-" is standard output; a file is written to a temporary
-// sibling and renamed into place, so readers never see half a report.
-std::expected<void, std::string> write_report(const std::string& text, const std::string& target);
-
 } // namespace stagegate
