@@ -93,7 +93,8 @@ void ConsoleReporter::scenario_started(const Scenario& scenario) {
 
 void ConsoleReporter::scenario_ready(const ScenarioOutcome& outcome) {
     if (outcome.error) {
-        line("  ", Tag{"ERROR", k_red}, fmt::format("  could not stand up the database: {}", *outcome.error));
+        line("  ", Tag{"ERROR", k_red},
+             fmt::format("  could not stand up the database: {}", outcome.error->to_string()));
         return;
     }
     if (outcome.server.empty())

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
-#include <regex>
 #include <string_view>
 
 namespace stagegate {
@@ -86,15 +85,12 @@ std::string command(std::string_view level, const Location& where, std::string_v
                        safe(escaped_data(printable_lines(redactor.apply(message)))));
 }
 
-// Returns where a scenario error points ("file:line:col: " at its start) and the rest of it; else
-// the scenario file's first line and the whole error.
-std::pair<Location, std::string> located_error(const ScenarioOutcome& scenario) {
-    static const std::regex k_position(R"(^([^\n]+?):([0-9]{1,9}):([0-9]{1,9}): )");
-    const std::string& error = *scenario.error;
-    std::smatch match;
-    if (!std::regex_search(error, match, k_position))
-        return {Location{scenario.file, 1, 0}, error};
-    return {Location{match[1], std::stoi(match[2]), std::stoi(match[3])}, match.suffix()};
+// Returns where a scenario error points (its step), else the scenario file's first line.
+Location error_location(const ScenarioOutcome& scenario) {
+    const SourceMark& mark = scenario.error->mark;
+    if (mark.file.empty())
+        return Location{scenario.file, 1, 0};
+    return Location{mark.file, mark.line, mark.column};
 }
 
 // A failed candidate points at the config file line its string came from when there is one (the
@@ -132,8 +128,8 @@ std::string github_annotations(const RunOutcome& outcome, const Redactor& redact
     std::string out;
     for (const auto& scenario : outcome.scenarios) {
         if (scenario.error) {
-            auto [where, message] = located_error(scenario);
-            out += command("error", where, fmt::format("stagegate: {}", scenario.name), message, redactor);
+            out += command("error", error_location(scenario), fmt::format("stagegate: {}", scenario.name),
+                           scenario.error->message, redactor);
         }
         for (const auto& candidate : scenario.candidates)
             out += candidate_annotation(scenario, candidate, outcome, redactor);

@@ -65,7 +65,7 @@ std::string json_report(const RunOutcome& outcome, const Redactor& redactor) {
             {{"file", redactor.apply(scenario.file)},
              {"scenario", redactor.apply(scenario.name)},
              {"verdict", scenario.verdict() ? "pass" : "fail"},
-             {"error", scenario.error ? json(redactor.apply(*scenario.error)) : json(nullptr)},
+             {"error", scenario.error ? json(redactor.apply(scenario.error->to_string())) : json(nullptr)},
              {"server", scenario.server.empty() ? json(nullptr) : json(redactor.apply(scenario.server))},
              {"client_environment", scenario.client_environment.empty() ? "isolated" : scenario.client_environment},
              {"maintenance", maintenance},

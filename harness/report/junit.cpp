@@ -144,7 +144,8 @@ void judge_not_run(std::vector<TestCase>& cases, const CandidateOutcome& candida
         break;
     case NotRun::scenario_error:
     case NotRun::tried:
-        message = scenario.error ? *scenario.error : fmt::format("not run: {}", to_string(candidate.not_run));
+        message =
+            scenario.error ? scenario.error->to_string() : fmt::format("not run: {}", to_string(candidate.not_run));
         break;
     }
     for (auto& testcase : cases) {
@@ -264,7 +265,8 @@ Suite suite_of(const ScenarioOutcome& scenario, const RunOutcome& run, const Red
     if (scenario.error && !error_shown)
         suite.cases.insert(suite.cases.begin(),
                            TestCase{fmt::format("{} › server and setup", scenario.name), 0, scenario.ready_after,
-                                    TestCase::Kind::error, *scenario.error, "scenario-error", *scenario.error, ""});
+                                    TestCase::Kind::error, scenario.error->to_string(), "scenario-error",
+                                    scenario.error->to_string(), ""});
     clean(suite.name, redactor);
     clean(suite.file, redactor);
     for (auto& testcase : suite.cases) {

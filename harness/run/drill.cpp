@@ -119,8 +119,8 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
     for (std::size_t i = 0; i < outcome.scenarios.size() && i < plan.scenarios.size(); ++i) {
         const ScenarioOutcome& scenario = outcome.scenarios[i];
         if (scenario.error)
-            result.baseline_failures.push_back(
-                fmt::format("{}: the scenario could not run: {}", scenario.name, redactor.apply(*scenario.error)));
+            result.baseline_failures.push_back(fmt::format("{}: the scenario could not run: {}", scenario.name,
+                                                           redactor.apply(scenario.error->to_string())));
         for (std::size_t c = 0; c < originals[i]; ++c) {
             const std::string& name = plan.scenarios[i].candidates[c].name;
             auto [first, last] = by_name[i].equal_range(name);

@@ -72,12 +72,21 @@ struct StepOutcome {
     SourceMark mark;
 };
 
+// What kept a scenario from being judged: an infrastructure error.
+struct ScenarioFailure {
+    SourceMark mark;     // the setup or maintenance step it points at; file empty: the server itself
+    std::string message; // why (redacted); may span lines
+
+    // Returns "file:line:col: message", or the message alone without a mark.
+    std::string to_string() const;
+};
+
 struct ScenarioOutcome {
     std::string file;
     std::string name;
     std::string server; // Instance::description()
     Millis ready_after{0};
-    std::optional<std::string> error;         // infrastructure error: nothing could be judged
+    std::optional<ScenarioFailure> error;     // infrastructure error: nothing could be judged
     std::string client_environment;           // "machine" when the scenario opted in to the machine's client config
     std::vector<StepOutcome> maintenance;     // applied between the before and after phases
     std::vector<CandidateOutcome> candidates; // without maintenance; else before-phase ones, then after-phase ones

@@ -61,6 +61,10 @@ std::string_view explain(NotRun reason) {
     return "";
 }
 
+std::string ScenarioFailure::to_string() const {
+    return mark.file.empty() ? message : fmt::format("{}: {}", mark.to_string(), message);
+}
+
 bool ScenarioOutcome::verdict() const {
     if (error)
         return false;
@@ -126,8 +130,8 @@ namespace {
 constexpr std::size_t k_lookahead = 2;
 
 // Applies the scenario's setup steps in order, as superuser, one session per database.
-std::optional<std::string> apply_setup(const Scenario& scenario, Instance& instance, Millis budget,
-                                       const std::atomic<bool>* halt) {
+std::optional<ScenarioFailure> apply_setup(const Scenario& scenario, Instance& instance, Millis budget,
+                                           const std::atomic<bool>* halt) {
     const Driver& admin = instance.admin_driver();
     std::map<std::string, std::unique_ptr<Session>> sessions;
     sessions[""] = instance.take_admin_session();
@@ -138,14 +142,14 @@ std::optional<std::string> apply_setup(const Scenario& scenario, Instance& insta
         if (!session) {
             auto opened = admin.connect_admin(instance.admin(step.database), deadline);
             if (!opened)
-                return fmt::format("{}: setup step {} cannot connect to database \"{}\": {}", step.mark.to_string(),
-                                   i + 1, step.database, opened.error().message);
+                return ScenarioFailure{step.mark, fmt::format("setup step {} cannot connect to database \"{}\": {}",
+                                                              i + 1, step.database, opened.error().message)};
             session = std::move(*opened);
         }
         auto done = session->execute(step.sql, deadline);
         if (!done)
-            return fmt::format("{}: setup step {} ({}) failed: {}", step.mark.to_string(), i + 1, step.origin,
-                               done.error().message);
+            return ScenarioFailure{
+                step.mark, fmt::format("setup step {} ({}) failed: {}", i + 1, step.origin, done.error().message)};
     }
     return std::nullopt;
 }
@@ -583,7 +587,7 @@ class Run {
                 state.instance = std::move(*instance);
                 state.provider = entry.provider.get();
             } else {
-                outcome.error = m_redactor.apply(instance.error());
+                outcome.error = ScenarioFailure{{}, m_redactor.apply(instance.error())};
             }
         }
         for (std::size_t next : ahead) {
@@ -596,7 +600,7 @@ class Run {
         }
         if (!outcome.error && !m_halt.load())
             if (auto problem = apply_setup(scenario, *state.instance, m_options.provision_timeout, &m_halt))
-                outcome.error = m_redactor.apply(*problem);
+                outcome.error = ScenarioFailure{problem->mark, m_redactor.apply(problem->message)};
         std::lock_guard lock(m_mutex);
         if (m_halt.load()) {
             outcome.error.reset(); // cut short: not an infrastructure error
@@ -675,7 +679,7 @@ class Run {
         ScenarioState& state = m_states[index];
         ScenarioOutcome& outcome = m_outcome.scenarios[index];
         std::vector<StepOutcome> steps;
-        std::optional<std::string> error;
+        std::optional<ScenarioFailure> error;
         bool tls_required = state.tls_required;
         std::vector<HostName> answers_as = state.answers_as;
         for (const auto& step : scenario.maintenance) {
@@ -686,7 +690,7 @@ class Run {
             if (step.kind == MaintenanceStep::Kind::access)
                 tls_required = step.access.require_tls;
             if (!steps.back().ok) {
-                error = fmt::format("{}: maintenance step failed: {}", step.mark.to_string(), steps.back().result);
+                error = ScenarioFailure{step.mark, fmt::format("maintenance step failed: {}", steps.back().result)};
                 break;
             }
         }

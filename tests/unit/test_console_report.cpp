@@ -204,7 +204,7 @@ TEST_SUITE("console_report") {
         ConsoleReporter reporter(out.file(), false, redactor);
         ScenarioOutcome outcome;
         outcome.name = "user service";
-        outcome.error = "PostgreSQL did not start within 30 s";
+        outcome.error = ScenarioFailure{{}, "PostgreSQL did not start within 30 s"};
         reporter.scenario_started(scenario_of({}));
         reporter.scenario_ready(outcome);
         reporter.scenario_finished(outcome);

@@ -66,7 +66,7 @@ CandidateOutcome untried(std::string name, int line, NotRun why) {
     return c;
 }
 
-RunOutcome run_of(std::vector<CandidateOutcome> candidates, std::optional<std::string> error = std::nullopt) {
+RunOutcome run_of(std::vector<CandidateOutcome> candidates, std::optional<ScenarioFailure> error = std::nullopt) {
     ScenarioOutcome s;
     s.file = "scenarios/users.yaml";
     s.name = "user service";
@@ -122,17 +122,18 @@ TEST_SUITE("github_annotations") {
               "the replica [after]::expected to fail with permission, but every check passed\n");
     }
 
-    TEST_CASE("a scenario error points at the position its message starts with") {
-        RunOutcome run =
-            run_of({untried("DATABASE_URL corrected", 8, NotRun::scenario_error)},
-                   "scenarios/users.yaml:4:3: setup step 1 (sql) failed: relation \"accounts\" does not exist");
+    TEST_CASE("a scenario error points at the step it names") {
+        RunOutcome run = run_of({untried("DATABASE_URL corrected", 8, NotRun::scenario_error)},
+                                ScenarioFailure{{"scenarios/users.yaml", 4, 3},
+                                                "setup step 1 (sql) failed: relation \"accounts\" does not exist"});
         CHECK(github_annotations(run, Redactor()) ==
               "::error file=scenarios/users.yaml,line=4,col=3,title=stagegate%3A user service::setup step 1 (sql) "
               "failed: relation \"accounts\" does not exist\n");
     }
 
     TEST_CASE("a scenario error without a position points at the scenario file's first line") {
-        RunOutcome run = run_of({}, "PostgreSQL did not start within 30 s\nlog: FATAL: data directory is locked");
+        RunOutcome run = run_of(
+            {}, ScenarioFailure{{}, "PostgreSQL did not start within 30 s\nlog: FATAL: data directory is locked"});
         CHECK(github_annotations(run, Redactor()) ==
               "::error file=scenarios/users.yaml,line=1,title=stagegate%3A user service::PostgreSQL did not start "
               "within 30 s%0Alog: FATAL: data directory is locked\n");
@@ -177,7 +178,8 @@ TEST_SUITE("github_annotations") {
             candidates.push_back(c);
             candidates.push_back(untried(c.name, 9, NotRun::interrupted));
         }
-        RunOutcome run = run_of(candidates, fmt::format("{}:1:1: setup failed: {}", k_canary, k_canary_forms[5].text));
+        RunOutcome run = run_of(candidates, ScenarioFailure{{std::string(k_canary), 1, 1},
+                                                            fmt::format("setup failed: {}", k_canary_forms[5].text)});
         run.scenarios[0].name = std::string(k_canary);
         std::string text = github_annotations(run, redactor);
         REQUIRE(text.find("candidate XML-escaped") != std::string::npos);

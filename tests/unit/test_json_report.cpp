@@ -120,7 +120,7 @@ RunOutcome canary_outcome() {
         candidates.push_back(c);
     }
     ScenarioOutcome s = scenario(candidates);
-    s.error = "setup failed: " + std::string(k_canary_forms[5].text);
+    s.error = ScenarioFailure{{}, "setup failed: " + std::string(k_canary_forms[5].text)};
     RunOutcome outcome;
     outcome.scenarios.push_back(s);
     return outcome;
@@ -236,7 +236,7 @@ TEST_SUITE("json_report") {
         RunOutcome outcome;
         outcome.scenarios.push_back(scenario({corrected()}));
         ScenarioOutcome broken = scenario({});
-        broken.error = "PostgreSQL did not start within 30 s";
+        broken.error = ScenarioFailure{{}, "PostgreSQL did not start within 30 s"};
         outcome.scenarios.push_back(broken);
         json report = report_of(outcome);
         CHECK(report["verdict"] == "fail");

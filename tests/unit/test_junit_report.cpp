@@ -132,14 +132,16 @@ RunOutcome basic_outcome() {
     run.scenarios.push_back(rotation);
 
     ScenarioOutcome replica = scenario("replica", "scenarios/replica.yaml", {});
-    replica.error = "scenarios/replica.yaml:4:3: setup step 1 (sql) failed: relation \"accounts\" does not exist";
+    replica.error = ScenarioFailure{{"scenarios/replica.yaml", 4, 3},
+                                    "setup step 1 (sql) failed: relation \"accounts\" does not exist"};
     run.scenarios.push_back(replica);
 
     ScenarioOutcome move = scenario("network move", "scenarios/move.yaml",
                                     {in_phase(corrected(), "before"),
                                      in_phase(untried("DATABASE_URL corrected", 8, NotRun::scenario_error), "after")});
     move.maintenance = {step("answers_as: db-new.internal:5432", false, "restart failed: port 5432 is in use", 10)};
-    move.error = "scenarios/move.yaml:10:7: maintenance step 1 failed: restart failed: port 5432 is in use";
+    move.error = ScenarioFailure{{"scenarios/move.yaml", 10, 7},
+                                 "maintenance step 1 failed: restart failed: port 5432 is in use"};
     run.scenarios.push_back(move);
 
     run.scenarios.push_back(
@@ -260,12 +262,12 @@ RunOutcome hostile_outcome() {
     candidates.push_back(split);
 
     ScenarioOutcome s = scenario(hostile_text() + std::string(k_canary), hostile_text(), candidates);
-    s.error = fmt::format("setup failed: {} {}", k_canary_forms[5].text, hostile_text());
+    s.error = ScenarioFailure{{}, fmt::format("setup failed: {} {}", k_canary_forms[5].text, hostile_text())};
     s.maintenance = {step(hostile_text() + std::string(k_canary), false, hostile_text() + std::string(k_canary), 3)};
     RunOutcome run;
     run.scenarios.push_back(s);
     run.scenarios.push_back(scenario(std::string(k_canary), hostile_text(), {}));
-    run.scenarios.back().error = std::string(k_canary) + hostile_text();
+    run.scenarios.back().error = ScenarioFailure{{}, std::string(k_canary) + hostile_text()};
     return run;
 }
 

@@ -42,7 +42,7 @@ TEST_SUITE("outcome") {
     TEST_CASE("an infrastructure error exits 3 even beside unmet candidates") {
         RunOutcome run;
         run.scenarios = {scenario({candidate(false)}), scenario({})};
-        run.scenarios[1].error = "PostgreSQL did not start";
+        run.scenarios[1].error = ScenarioFailure{{}, "PostgreSQL did not start"};
         CHECK_FALSE(run.scenarios[1].verdict());
         CHECK(run.exit_code() == 3);
     }
@@ -53,7 +53,7 @@ TEST_SUITE("outcome") {
         run.signal = SIGINT;
         CHECK(run.exit_code() == 130);
         run.signal = SIGTERM;
-        run.scenarios[0].error = "interrupted";
+        run.scenarios[0].error = ScenarioFailure{{}, "interrupted"};
         CHECK(run.exit_code() == 143);
     }
 
