@@ -119,8 +119,8 @@ class Trial {
     CandidateOutcome finish(Millis elapsed) {
         m_outcome.elapsed = elapsed;
         m_outcome.passed = !m_failure;
+        m_outcome.verdict = m_expect.met_by(m_failure ? std::optional(m_failure->category) : std::nullopt);
         if (!m_failure) {
-            m_outcome.verdict = m_expect.pass;
             m_outcome.message = m_expect.pass ? "every check passed"
                                               : fmt::format("expected to fail with {}, but every check passed",
                                                             to_string(m_expect.category));
@@ -129,7 +129,6 @@ class Trial {
             return m_outcome;
         }
         m_outcome.category = m_failure->category;
-        m_outcome.verdict = !m_expect.pass && m_expect.category == m_failure->category;
         std::string message = m_redactor.apply(m_failure->message);
         if (m_expect.pass || m_outcome.verdict)
             m_outcome.message = message;

@@ -142,6 +142,10 @@ struct Expectation {
 
     // Returns "pass" or "fail:<category>".
     std::string to_string() const;
+
+    // The verdict: returns true when an outcome meets the expectation, that is when the candidate
+    // passed as expected, or when its first failing step (`failure`) has the expected category.
+    bool met_by(std::optional<Category> failure) const { return failure ? !pass && category == *failure : pass; }
 };
 
 // Where the candidate string comes from: the scenario itself or the application's config file.

@@ -24,6 +24,31 @@ ScenarioOutcome scenario(std::vector<CandidateOutcome> candidates) {
 } // namespace
 
 TEST_SUITE("outcome") {
+    TEST_CASE("an expectation is met by a pass it expects, or by a failure of the category it expects") {
+        Expectation pass;
+        Expectation dns{false, Category::dns};
+        CHECK(pass.met_by(std::nullopt));
+        CHECK_FALSE(pass.met_by(Category::dns));
+        CHECK(dns.met_by(Category::dns));
+        CHECK_FALSE(dns.met_by(Category::auth));
+        CHECK_FALSE(dns.met_by(std::nullopt));
+    }
+
+    TEST_CASE("every reason for not trying a candidate has a name and an explanation") {
+        for (NotRun reason : {NotRun::interrupted, NotRun::timeout, NotRun::fail_fast, NotRun::scenario_error}) {
+            CHECK_FALSE(to_string(reason).empty());
+            CHECK_FALSE(explain(reason).empty());
+        }
+        CHECK(to_string(NotRun::fail_fast) == "fail-fast");
+        CHECK(to_string(NotRun::tried).empty());
+    }
+
+    TEST_CASE("a scenario failure names its step's place before the message, or gives the message alone") {
+        CHECK(ScenarioFailure{{"s.yaml", 4, 3}, "setup step 1 (sql) failed: x"}.to_string() ==
+              "s.yaml:4:3: setup step 1 (sql) failed: x");
+        CHECK(ScenarioFailure{{}, "PostgreSQL did not start"}.to_string() == "PostgreSQL did not start");
+    }
+
     TEST_CASE("a run where every candidate is as expected exits 0") {
         RunOutcome run;
         run.scenarios = {scenario({candidate(true), candidate(true)}), scenario({candidate(true)})};
