@@ -4,6 +4,7 @@
 #include "mysql/mysqlcppconn.hpp"
 #include "soci/soci_driver.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace stagegate {
@@ -23,6 +24,29 @@ const Driver* find_driver(std::string_view name) {
 
 std::span<const Driver* const> all_drivers() {
     return k_drivers;
+}
+
+bool speaks(const Driver& driver, std::string_view protocol) {
+    auto protocols = driver.protocols();
+    return std::find(protocols.begin(), protocols.end(), protocol) != protocols.end();
+}
+
+std::string driver_names_speaking(std::string_view protocol, std::string_view separator) {
+    std::string names;
+    for (const Driver* driver : k_drivers) {
+        if (speaks(*driver, protocol))
+            names += (names.empty() ? "" : std::string(separator)) + std::string(driver->name());
+    }
+    return names;
+}
+
+std::string driver_names_with(Capability capability, std::string_view separator) {
+    std::string names;
+    for (const Driver* driver : k_drivers) {
+        if (driver->has(capability))
+            names += (names.empty() ? "" : std::string(separator)) + std::string(driver->name());
+    }
+    return names;
 }
 
 std::string driver_names() {

@@ -240,8 +240,15 @@ class LibpqDriver final : public Driver {
             return true;
         case Capability::deadline_connect:
             return true;
+        case Capability::service_files:
+            return true;
         }
         return false;
+    }
+
+    std::span<const std::string_view> protocols() const override {
+        static constexpr std::array<std::string_view, 1> k_protocols{"postgresql"};
+        return k_protocols;
     }
 
     Result<ParsedCandidate> parse(std::string_view text) const override {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace stagegate::mysql {
@@ -86,8 +87,15 @@ class MysqlDriver final : public Driver {
             return true;
         case Capability::deadline_connect:
             return false; // blocking connect: timeouts in whole seconds
+        case Capability::service_files:
+            return false;
         }
         return false;
+    }
+
+    std::span<const std::string_view> protocols() const override {
+        static constexpr std::array<std::string_view, 1> k_protocols{"mysql"};
+        return k_protocols;
     }
 
     Result<ParsedCandidate> parse(std::string_view text) const override { return parse_url(text); }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 namespace stagegate::soci_client {
 
@@ -63,8 +64,15 @@ class SociDriver final : public Driver {
             return true;
         case Capability::deadline_connect:
             return false; // blocking connect: timeouts in whole seconds
+        case Capability::service_files:
+            return false; // its postgresql backend gets no service-file support
         }
         return false;
+    }
+
+    std::span<const std::string_view> protocols() const override {
+        static constexpr std::array<std::string_view, 3> k_protocols{"postgresql", "mysql", "sqlite3"};
+        return k_protocols;
     }
 
     Result<ParsedCandidate> parse(std::string_view text) const override { return parse_soci(text); }

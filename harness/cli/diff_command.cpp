@@ -134,8 +134,9 @@ std::expected<Reading, std::string> check_flags(const DiffArgs& args) {
     if (!args.driver.empty() && !find_driver(args.driver))
         return std::unexpected(
             fmt::format("--driver: unknown driver \"{}\"; available: {}", args.driver, driver_names()));
-    if (!args.service.empty() && !args.driver.empty() && args.driver != "libpq")
-        return std::unexpected("--service: PostgreSQL service files are read by libpq: use --driver libpq");
+    if (!args.service.empty() && !args.driver.empty() && !find_driver(args.driver)->has(Capability::service_files))
+        return std::unexpected(fmt::format("--service: PostgreSQL service files are read by {0}: use --driver {0}",
+                                           driver_names_with(Capability::service_files, " or ")));
     if (!args.service.empty() && !args.format.empty())
         return std::unexpected("--format: a service file has one format: leave --format out with --service");
     if (!args.format.empty()) {

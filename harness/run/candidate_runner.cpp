@@ -319,7 +319,7 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
     if (source.url) {
         text = *source.url;
     } else if (!source.service.empty()) {
-        auto service = compose_native("libpq", protocol, {{"service", source.service}});
+        auto service = compose_native(candidate.driver, protocol, {{"service", source.service}});
         if (!service)
             return std::unexpected(config_failure(service.error(), "fix the service name"));
         text = *service;

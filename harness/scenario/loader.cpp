@@ -732,14 +732,14 @@ class Loader {
         return out;
     }
 
-    // libpq and Connector/C++ each speak one protocol; soci's backend is read from the string.
+    // Each driver says which protocols it speaks (soci reads its backend from the string).
     std::optional<std::string> driver_mismatch(const std::string& driver) const {
-        bool postgres = m_engine == Engine::postgres;
-        bool mysql = m_engine == Engine::mariadb || m_engine == Engine::mysql;
-        if ((driver == "libpq" && !postgres) || (driver == "mysqlcppconn" && !mysql))
-            return fmt::format("driver {} cannot reach a {} database; use {}", driver, to_string(m_engine),
-                               postgres ? "libpq or soci" : (mysql ? "mysqlcppconn or soci" : "soci (sqlite3://...)"));
-        return std::nullopt;
+        const Driver* found = find_driver(driver);
+        std::string_view protocol = protocol_of(m_engine);
+        if (found == nullptr || speaks(*found, protocol))
+            return std::nullopt;
+        return fmt::format("driver {} cannot reach a {} database; use {}{}", driver, to_string(m_engine),
+                           driver_names_speaking(protocol, " or "), protocol == "sqlite3" ? " (sqlite3://...)" : "");
     }
 
     CandidateSource from(const YAML::Node& node, const std::string& path, const std::string& driver) {
@@ -779,9 +779,11 @@ class Loader {
                                       source.file.filename().string(), join(formats, ", ")));
         }
         if (keys.contains("service")) {
-            if (driver != "libpq")
+            const Driver* reader = find_driver(driver);
+            if (reader == nullptr || !reader->has(Capability::service_files))
                 throw problem(node["service"], path + ".service",
-                              "PostgreSQL service files are read by libpq: use driver libpq");
+                              fmt::format("PostgreSQL service files are read by {0}: use driver {0}",
+                                          driver_names_with(Capability::service_files, " or ")));
             source.format = "pg_service";
             source.service = string(node["service"], path + ".service");
             return source;

@@ -251,11 +251,21 @@ TEST_SUITE("libpq driver") {
         CHECK(driver_names() == "libpq, mysqlcppconn, soci");
     }
 
+    TEST_CASE("each driver says which protocols it speaks and whether it reads service files") {
+        CHECK(driver_names_speaking("postgresql", " or ") == "libpq or soci");
+        CHECK(driver_names_speaking("mysql", " or ") == "mysqlcppconn or soci");
+        CHECK(driver_names_speaking("sqlite3", " or ") == "soci");
+        CHECK(driver_names_speaking("oracle", " or ").empty());
+        CHECK(driver_names_with(Capability::service_files, ", ") == "libpq");
+        CHECK(speaks(*find_driver("soci"), "sqlite3"));
+        CHECK_FALSE(speaks(*find_driver("libpq"), "mysql"));
+    }
+
     TEST_CASE("libpq declares every capability of this version") {
         const Driver& libpq = *find_driver("libpq");
-        for (Capability capability :
-             {Capability::keyword_value_strings, Capability::uri_strings, Capability::multi_host,
-              Capability::tls_in_use, Capability::server_settings, Capability::deadline_connect})
+        for (Capability capability : {Capability::keyword_value_strings, Capability::uri_strings,
+                                      Capability::multi_host, Capability::tls_in_use, Capability::server_settings,
+                                      Capability::deadline_connect, Capability::service_files})
             CHECK(libpq.has(capability));
         CHECK(libpq.client_version().starts_with(std::to_string(PQlibVersion() / 10000) + "."));
     }

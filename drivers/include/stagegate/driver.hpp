@@ -21,6 +21,7 @@ enum class Capability {
     tls_in_use,            // can tell whether the session negotiated TLS
     server_settings,       // can read server settings back
     deadline_connect,      // connects without blocking, so the harness deadline is exact
+    service_files,         // reads PostgreSQL service files (service=NAME, PGSERVICEFILE)
 };
 
 // One parameter of a candidate as the client read it.
@@ -128,6 +129,8 @@ class Driver {
     virtual std::string client_version() const = 0;
     // Returns whether this driver can do `capability`.
     virtual bool has(Capability capability) const = 0;
+    // Returns the protocols it can speak: "postgresql", "mysql", "sqlite3".
+    virtual std::span<const std::string_view> protocols() const = 0;
     // Reads `text` exactly as the client would; fails with category `config` and the
     // client's own reason when the client would refuse it. Never touches the network.
     virtual Result<ParsedCandidate> parse(std::string_view text) const = 0;
@@ -147,5 +150,14 @@ std::span<const Driver* const> all_drivers();
 
 // Returns the names of every driver, for messages ("libpq, mysqlcppconn").
 std::string driver_names();
+
+// Returns whether `driver` speaks `protocol` ("postgresql", "mysql", "sqlite3").
+bool speaks(const Driver& driver, std::string_view protocol);
+
+// Returns the names of the drivers that speak `protocol`, joined by `separator`.
+std::string driver_names_speaking(std::string_view protocol, std::string_view separator);
+
+// Returns the names of the drivers that have `capability`, joined by `separator`.
+std::string driver_names_with(Capability capability, std::string_view separator);
 
 } // namespace stagegate
