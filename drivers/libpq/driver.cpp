@@ -251,6 +251,10 @@ class LibpqDriver final : public Driver {
         return k_protocols;
     }
 
+    FieldKeys field_keys(std::string_view) const override {
+        return {"dbname", "sslmode", "prefer", {"host", "hostaddr", "port", "dbname", "user", "sslmode"}};
+    }
+
     Result<ParsedCandidate> parse(std::string_view text) const override {
         std::string input(text);
         char* error = nullptr;

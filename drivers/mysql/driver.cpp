@@ -98,6 +98,10 @@ class MysqlDriver final : public Driver {
         return k_protocols;
     }
 
+    FieldKeys field_keys(std::string_view) const override {
+        return {"database", "ssl-mode", "", {"host", "port", "socket", "database", "user", "ssl-mode"}};
+    }
+
     Result<ParsedCandidate> parse(std::string_view text) const override { return parse_url(text); }
 
     Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate, std::span<const Route> routes,

@@ -75,6 +75,15 @@ class SociDriver final : public Driver {
         return k_protocols;
     }
 
+    // The postgresql backend reads libpq's keywords; the mysql backend has no TLS mode key.
+    FieldKeys field_keys(std::string_view protocol) const override {
+        if (protocol == "postgresql")
+            return {"dbname", "sslmode", "prefer", {"host", "hostaddr", "port", "dbname", "user", "sslmode"}};
+        if (protocol == "mysql")
+            return {"db", "", "", {"host", "port", "unix_socket", "db", "user", ""}};
+        return {"db", "", "", {"db", "", "", "", "", ""}};
+    }
+
     Result<ParsedCandidate> parse(std::string_view text) const override { return parse_soci(text); }
 
     Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate, std::span<const Route> routes,

@@ -18,31 +18,6 @@ using json = nlohmann::ordered_json; // keys in the order of the stagegate-diff/
 
 constexpr std::string_view k_tls_field = "TLS";
 
-// What a driver calls the identity fields, and which parameters those fields already cover.
-struct Vocabulary {
-    std::string_view driver; // "" for any driver speaking `protocol`
-    std::string_view protocol;
-    std::string_view database;    // the key naming the database
-    std::string_view tls_mode;    // the key naming the TLS mode, "" when the client has none
-    std::string_view tls_default; // the mode the client uses when the key is absent, "" when it names none
-    std::array<std::string_view, 6> covered;
-};
-
-const std::array<Vocabulary, 4> k_vocabularies{{
-    {"", "postgresql", "dbname", "sslmode", "prefer", {"host", "hostaddr", "port", "dbname", "user", "sslmode"}},
-    {"mysqlcppconn", "mysql", "database", "ssl-mode", "", {"host", "port", "socket", "database", "user", "ssl-mode"}},
-    {"soci", "mysql", "db", "", "", {"host", "port", "unix_socket", "db", "user", ""}},
-    {"soci", "sqlite3", "db", "", "", {"db", "", "", "", "", ""}},
-}};
-
-const Vocabulary& vocabulary_of(std::string_view driver, std::string_view protocol) {
-    for (const auto& vocabulary : k_vocabularies) {
-        if ((vocabulary.driver.empty() || vocabulary.driver == driver) && vocabulary.protocol == protocol)
-            return vocabulary;
-    }
-    return k_vocabularies.front();
-}
-
 // One field of one config: what is shown, and what decides whether two configs agree on it.
 struct Field {
     std::string name;
@@ -96,7 +71,7 @@ void add_destinations(std::vector<Field>& fields, const ParsedCandidate& parsed)
     }
 }
 
-void add_tls(std::vector<Field>& fields, const ParsedCandidate& parsed, const Vocabulary& vocabulary) {
+void add_tls(std::vector<Field>& fields, const ParsedCandidate& parsed, const FieldKeys& vocabulary) {
     if (parsed.tls == TlsIntent::not_applicable)
         return;
     std::string mode;
@@ -119,7 +94,7 @@ bool is_secret(const Parameter& parameter, const ParsedCandidate& parsed) {
 }
 
 // The fields of one config: destinations, database, user and TLS first, then every other parameter.
-std::vector<Field> fields_of(const ParsedCandidate& parsed, const Vocabulary& vocabulary) {
+std::vector<Field> fields_of(const ParsedCandidate& parsed, const FieldKeys& vocabulary) {
     std::vector<Field> fields;
     add_destinations(fields, parsed);
     auto database = parsed.get(vocabulary.database);
@@ -128,8 +103,8 @@ std::vector<Field> fields_of(const ParsedCandidate& parsed, const Vocabulary& vo
     fields.push_back({"user", user, user, true, false, true});
     add_tls(fields, parsed, vocabulary);
     for (const auto& parameter : parsed.parameters) {
-        auto covered = std::find(vocabulary.covered.begin(), vocabulary.covered.end(), parameter.key);
-        if (covered != vocabulary.covered.end())
+        auto covered = std::find(vocabulary.identity.begin(), vocabulary.identity.end(), parameter.key);
+        if (covered != vocabulary.identity.end())
             continue;
         bool secret = is_secret(parameter, parsed);
         std::string shown = secret ? std::string(Redactor::k_mask) : parameter.value;
@@ -440,8 +415,8 @@ ConfigDiff diff_configs(const Driver& driver, const ParsedCandidate& before, con
     diff.warnings_after = after.warnings;
     if (before.protocol != after.protocol)
         diff.changes.push_back({"protocol", before.protocol, after.protocol, true, false, 0, ""});
-    auto old_fields = fields_of(before, vocabulary_of(driver.name(), before.protocol));
-    auto new_fields = fields_of(after, vocabulary_of(driver.name(), after.protocol));
+    auto old_fields = fields_of(before, driver.field_keys(before.protocol));
+    auto new_fields = fields_of(after, driver.field_keys(after.protocol));
     for (const auto& name : field_names(old_fields, new_fields)) {
         const Field* was = find_field(old_fields, name);
         const Field* now = find_field(new_fields, name);

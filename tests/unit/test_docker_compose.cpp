@@ -87,6 +87,7 @@ class FakeDriver final : public Driver {
     std::string client_version() const override { return "1"; }
     bool has(Capability) const override { return false; }
     std::span<const std::string_view> protocols() const override { return {}; }
+    FieldKeys field_keys(std::string_view) const override { return {}; }
     Result<ParsedCandidate> parse(std::string_view) const override { return fail(Category::config, "fake"); }
     Result<std::unique_ptr<Session>> connect(const ParsedCandidate&, std::span<const Route>,
                                              const Deadline&) const override {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,6 +65,17 @@ struct ParsedCandidate {
 
     // Returns the value of `key` when the string sets it.
     std::optional<std::string> get(std::string_view key) const;
+};
+
+// What a driver's strings call the fields people compare between two configs (`diff`), for one
+// protocol it speaks.
+struct FieldKeys {
+    std::string_view database;    // the key naming the database
+    std::string_view tls_mode;    // the key naming the TLS mode, "" when the client has none
+    std::string_view tls_default; // the mode the client uses when the key is absent, "" when it names none
+    // The keys the identity fields (host, port, database, user, TLS mode) already show; other
+    // parameters are compared one by one.
+    std::array<std::string_view, 6> identity;
 };
 
 // Where the harness sends one endpoint of a candidate: the real address and port of the
@@ -131,6 +143,8 @@ class Driver {
     virtual bool has(Capability capability) const = 0;
     // Returns the protocols it can speak: "postgresql", "mysql", "sqlite3".
     virtual std::span<const std::string_view> protocols() const = 0;
+    // Returns what its strings of `protocol` (one of protocols()) call the compared fields.
+    virtual FieldKeys field_keys(std::string_view protocol) const = 0;
     // Reads `text` exactly as the client would; fails with category `config` and the
     // client's own reason when the client would refuse it. Never touches the network.
     virtual Result<ParsedCandidate> parse(std::string_view text) const = 0;
