@@ -171,8 +171,14 @@ TEST_SUITE("loader maintenance") {
         auto loaded = load_scenario_text(head + "    from: {file: database.yml, keys: {host: h, user: u}}\n", file,
                                          fixed_env({}));
         REQUIRE(loaded.has_value());
-        CHECK(loaded->candidates[0].source.format == "yaml");
+        CHECK(loaded->candidates[0].source.format == "rails");
+        CHECK(loaded->candidates[0].source.format_from_name);
         CHECK(loaded->candidates[0].source.parts.size() == 2);
+        auto named = load_scenario_text(head + "    from: {file: database.yml, format: yaml, key: production.url}\n",
+                                        file, fixed_env({}));
+        REQUIRE(named.has_value());
+        CHECK(named->candidates[0].source.format == "yaml");
+        CHECK_FALSE(named->candidates[0].source.format_from_name);
         auto unknown = load_scenario_text(head + "    from: {file: app.config, key: url}\n", file, fixed_env({}));
         REQUIRE_FALSE(unknown.has_value());
         CHECK(unknown.error().message.find("cannot tell the format of app.config from its name: add format:") !=
