@@ -233,8 +233,11 @@ TEST_SUITE("sources") {
         check_judged(*pg, "env, unterminated quote", "config",
                      "config/broken.env:1: DATABASE_URL: unterminated double quote");
         const json& rails = check_judged(*pg, "rails database.yml composed", "pass");
+        // The file name chose the loader among several that read YAML: the report says which.
         CHECK(rails["translation"] ==
-              json::array({"host from key production.host", "port from key production.port",
+              json::array({"database.yml: read as Rails database.yml (ERB ENV tags, then YAML with merge keys) "
+                           "(format rails, from the file name; from.format chooses another)",
+                           "host from key production.host", "port from key production.port",
                            "user from key production.username", "password from key production.password",
                            "database from key production.database"}));
         check_judged(*pg, "rails database.yml, typo in a key", "config",
@@ -252,6 +255,8 @@ TEST_SUITE("sources") {
         CHECK(contains(lines, "user (from the username key) -> user=app"));
         CHECK(contains(lines, "password (from the password key) -> password=********"));
         CHECK(contains(lines, "connectTimeout=5 -> connect_timeout=5"));
+        CHECK(contains(lines, "application.properties: read as Spring Boot (properties or YAML, then ${...} "
+                              "placeholders) (format spring, from the file name; from.format chooses another)"));
         CHECK(!contains(lines, k_pg_password));
         check_judged(*pg, "spring jdbc url with socketTimeout", "config",
                      "parameter socketTimeout of jdbc:postgresql cannot be translated");
