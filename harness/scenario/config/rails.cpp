@@ -124,18 +124,12 @@ Read read_rails_key(const std::filesystem::path& file, const std::string& key, c
     auto erb = evaluate_erb(*text, file, env);
     if (!erb)
         return Failed(erb.error());
-    auto documents = load_yaml_documents(erb->text, file);
-    if (!documents)
-        return Failed(documents.error());
-    auto found = find_yaml_key(*documents, file, key, "Rails reads the first document only");
-    if (!found)
-        return Failed(found.error());
-    auto value = yaml_scalar(file, key, *found);
-    if (!value)
-        return Failed(value.error());
-    if (auto unset = unset_erb(*value, *erb))
+    auto read = read_yaml_key(erb->text, file, key, "Rails reads the first document only");
+    if (!read)
+        return Failed(read.error());
+    if (auto unset = unset_erb(read->text, *erb))
         return Failed(fmt::format("{}: {}: {}", where(file, unset->line), key, unset->reason));
-    return ConfigValue{*value, found->line};
+    return ConfigValue{std::move(read->text), read->found.line};
 }
 
 } // namespace stagegate::config

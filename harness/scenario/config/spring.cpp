@@ -51,23 +51,17 @@ Read yaml_key(const std::filesystem::path& file, const std::string& key, const E
     auto text = read_text(file);
     if (!text)
         return Failed(text.error());
-    auto documents = load_yaml_documents(*text, file);
-    if (!documents)
-        return Failed(documents.error());
-    auto found = find_yaml_key(*documents, file, key,
-                               "which document wins depends on the active profile, which stagegate cannot know");
-    if (!found)
-        return Failed(found.error());
-    auto raw = yaml_scalar(file, key, *found);
-    if (!raw)
-        return Failed(raw.error());
+    auto read = read_yaml_key(*text, file, key,
+                              "which document wins depends on the active profile, which stagegate cannot know");
+    if (!read)
+        return Failed(read.error());
     FileKeys keys = [&](const std::string& name) -> std::optional<std::string> {
-        auto hit = find_yaml(documents->front(), dotted(name));
+        auto hit = find_yaml(read->documents.front(), dotted(name));
         if (hit && hit->node.IsScalar())
             return hit->node.Scalar();
         return std::nullopt;
     };
-    return resolved(file, key, *raw, found->line, env, keys);
+    return resolved(file, key, read->text, read->found.line, env, keys);
 }
 
 } // namespace

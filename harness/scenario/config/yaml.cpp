@@ -11,17 +11,11 @@ Read read_yaml_key(const std::filesystem::path& file, const std::string& key, co
     auto text = read_text(file);
     if (!text)
         return Failed(text.error());
-    auto documents = load_yaml_documents(*text, file);
-    if (!documents)
-        return Failed(documents.error());
-    auto found = find_yaml_key(*documents, file, key,
-                               "YAML libraries differ on which document they read (PyYAML refuses the file)");
-    if (!found)
-        return Failed(found.error());
-    auto value = yaml_scalar(file, key, *found);
-    if (!value)
-        return Failed(value.error());
-    return ConfigValue{*value, found->line};
+    auto read =
+        read_yaml_key(*text, file, key, "YAML libraries differ on which document they read (PyYAML refuses the file)");
+    if (!read)
+        return Failed(read.error());
+    return ConfigValue{std::move(read->text), read->found.line};
 }
 
 } // namespace stagegate::config

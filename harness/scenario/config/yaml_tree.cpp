@@ -262,4 +262,18 @@ std::expected<std::string, std::string> yaml_scalar(const std::filesystem::path&
     return found.node.Scalar();
 }
 
+std::expected<YamlRead, std::string> read_yaml_key(const std::string& text, const std::filesystem::path& file,
+                                                   const std::string& key, std::string_view later) {
+    auto documents = load_yaml_documents(text, file);
+    if (!documents)
+        return Failed(documents.error());
+    auto found = find_yaml_key(*documents, file, key, later);
+    if (!found)
+        return Failed(found.error());
+    auto scalar = yaml_scalar(file, key, *found);
+    if (!scalar)
+        return Failed(scalar.error());
+    return YamlRead{std::move(*documents), std::move(*found), std::move(*scalar)};
+}
+
 } // namespace stagegate::config

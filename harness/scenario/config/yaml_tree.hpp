@@ -37,4 +37,16 @@ std::optional<YamlFound> find_yaml(const YAML::Node& node, const std::string& ke
 std::expected<std::string, std::string> yaml_scalar(const std::filesystem::path& file, const std::string& key,
                                                     const YamlFound& found);
 
+// One key read out of YAML text: the documents, where the key is, and its scalar text.
+struct YamlRead {
+    std::vector<YAML::Node> documents;
+    YamlFound found;
+    std::string text;
+};
+
+// Loads `text` (the contents of `file`), finds `key` in its first document and reads its
+// scalar: load_yaml_documents, find_yaml_key (`later` as there) and yaml_scalar in one.
+std::expected<YamlRead, std::string> read_yaml_key(const std::string& text, const std::filesystem::path& file,
+                                                   const std::string& key, std::string_view later);
+
 } // namespace stagegate::config
