@@ -105,12 +105,17 @@ TEST_SUITE("local mariadb") {
         CHECK(status.st_uid == expected);
     }
 
-    TEST_CASE("a second provision reuses the template and is faster") {
+    TEST_CASE("a second provision reuses the template") {
         RunDir run_dir = make_run_dir(runtime_root());
         LocalMariadb provider(run_dir, system_launcher());
         auto first = provision(provider, mariadb());
+        auto template_dir = run_dir.path() / "mariadb-template";
+        REQUIRE(std::filesystem::is_directory(template_dir));
+        auto built = std::filesystem::last_write_time(template_dir);
         auto second = provision(provider, mariadb());
-        CHECK(second->ready_after() < first->ready_after());
+        // Copied, not built again: the template's folder is as the first provision left it (a
+        // timing comparison said the same, and flaked on a busy machine).
+        CHECK(std::filesystem::last_write_time(template_dir) == built);
         CHECK(first->route().port != second->route().port);
         CHECK(folders_named(run_dir, "mariadb-") ==
               std::vector<std::string>{"mariadb-1", "mariadb-2", "mariadb-template"});
