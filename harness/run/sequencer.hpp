@@ -1,0 +1,34 @@
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "run/plan.hpp"
+
+namespace stagegate {
+
+// Tells the observer a run's events in file order whatever the concurrency: the first unfinished
+// scenario's events as they come (ready, its before-phase or only-phase candidates in file order,
+// its maintenance steps, its after-phase candidates, finished); later scenarios' events wait for
+// it. Not thread-safe: the executor calls it with its lock held, so observer calls never overlap.
+class EventSequencer {
+  public:
+    EventSequencer(std::span<const Scenario> scenarios, RunObserver& observer);
+
+    // Tells the observer everything the plan allows to be told now, and nothing twice.
+    void advance(const RunPlan& plan);
+
+  private:
+    struct Told {
+        bool ready = false;
+        std::size_t slots = 0;
+        std::size_t steps = 0;
+    };
+
+    std::span<const Scenario> m_scenarios;
+    RunObserver& m_observer;
+    std::vector<Told> m_told;
+    std::size_t m_head = 0; // the first scenario not yet reported to the end
+};
+
+} // namespace stagegate
