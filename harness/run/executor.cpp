@@ -259,23 +259,27 @@ class Executor {
         return m_plan.stopping();
     }
 
-    // A task taken by take() is over: the bookkeeping, and the servers of finished scenarios.
-    // A waiter leaves those to a worker: a process started from a thread gets its parent-death
+    // A task taken by take() is over: the servers of finished scenarios, then the bookkeeping.
+    // Stopping a server starts processes, which reads the environment: the task counts as running
+    // until that is done, so a trial that switches the environment (exclusive) cannot start meanwhile.
+    // A waiter leaves the servers to a worker: a process started from a thread gets its parent-death
     // signal when that thread ends, and a waiter ends at once (the reaper's rm would die with it).
     void done(const Task& task, bool waiter = false) {
         std::vector<Retired> retired;
         {
             std::lock_guard lock(m_mutex);
-            m_plan.task_ended(task);
             if (!waiter)
                 retired.swap(m_retired);
             else if (!m_retired.empty())
                 m_plan.queue_retire(task.scenario);
-            m_wake.notify_all();
         }
         for (auto& server : retired) // servers of finished scenarios stop (or wait for the next) here
             if (server.shareable)
                 server.provider->release(std::move(server.instance));
+        retired.clear();
+        std::lock_guard lock(m_mutex);
+        m_plan.task_ended(task);
+        m_wake.notify_all();
     }
 
     bool waits_at_dead_end(const Task& task) {

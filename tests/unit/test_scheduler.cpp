@@ -94,7 +94,10 @@ class FakeProvider : public Provider {
     }
     void prepare(const Database&) override {}
     void release(std::unique_ptr<Instance> instance) override {
+        std::this_thread::sleep_for(Millis(5)); // a server takes a while to stop: an exclusive trial must wait
         std::lock_guard lock(m_world.mutex);
+        if (m_world.exclusive_running > 0)
+            m_world.other_ran_beside_exclusive = true; // stopping a server reads the environment
         m_world.released.push_back(static_cast<FakeInstance&>(*instance).scenario());
         m_kept.push_back(std::move(instance));
     }
@@ -300,15 +303,17 @@ TEST_SUITE("scheduler") {
         CHECK(outcome.exit_code() == 0);
     }
 
-    TEST_CASE("a scenario that switches the process environment runs its trials alone in the run") {
+    TEST_CASE("a scenario that switches the process environment runs its trials alone in the run, servers "
+              "stopping included") {
         Fixture f;
         f.options.jobs = 4;
         Candidate service = candidate("svc-sleep-20");
         service.source.service = "app";
         Scenario exclusive = scenario("exclusive", {service});
         Scenario busy = scenario("busy", {candidate("a-pass"), candidate("b-pass"), candidate("c-pass")});
-        RunOutcome outcome = f.run({busy, exclusive, busy});
+        RunOutcome outcome = f.run({busy, exclusive, busy, exclusive});
         CHECK_FALSE(f.world.other_ran_beside_exclusive);
+        CHECK(f.world.released.size() == 4);
         CHECK(outcome.exit_code() == 0);
     }
 
