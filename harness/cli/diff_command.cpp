@@ -3,6 +3,7 @@
 #include "scenario/config_diff.hpp"
 #include "scenario/config_file.hpp"
 #include "scenario/jdbc.hpp"
+#include "util/output.hpp"
 #include "util/redactor.hpp"
 #include "util/text.hpp"
 
@@ -310,7 +311,7 @@ std::expected<ParsedCandidate, std::string> read_side(Side& side, const Driver& 
 }
 
 int diff(const DiffArgs& args) {
-    Redactor redactor;
+    Redactor& redactor = process_secrets();
     auto fail = [&](const std::string& message) {
         print_line(stderr, redactor.apply(error_line(message)));
         return k_exit_invalid;

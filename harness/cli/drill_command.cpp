@@ -7,6 +7,7 @@
 #include "run/drill.hpp"
 #include "run/runner.hpp"
 #include "run/signals.hpp"
+#include "util/output.hpp"
 #include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
@@ -33,7 +34,7 @@ class DrillObserver final : public RunObserver {
     DrillObserver(std::FILE* out, const DrillPlan& plan, const Redactor& redactor)
         : m_out(out), m_redactor(redactor), m_counts(plan), m_live(ConsoleReporter::wants_progress(out)),
           m_color(ConsoleReporter::wants_color(out)) {}
-    void scenario_started(const Scenario&) override {}
+    void scenario_started(const ScenarioOutcome&) override {}
     void scenario_ready(const ScenarioOutcome&) override {}
     void candidate_finished(const ScenarioOutcome&, const CandidateOutcome& candidate) override {
         m_counts.candidate_finished(m_scenario, candidate);
@@ -81,7 +82,7 @@ int drill(const DrillArgs& args) {
     auto setup = set_up_run(args.paths);
     if (!setup)
         return setup.error();
-    Redactor redactor;
+    Redactor& redactor = process_secrets();
     DrillPlan plan = plan_drill(setup->scenarios, redactor);
     std::FILE* console = args.json == "-" ? stderr : stdout;
     fmt::print(console, "drill: {} mutant{} of the candidates expected to pass, in {} scenario{}\n",

@@ -1,6 +1,7 @@
 #include "cli/commands.hpp"
 #include "run/candidate_runner.hpp"
 #include "stagegate/driver.hpp"
+#include "util/output.hpp"
 #include "util/redactor.hpp"
 #include "util/text.hpp"
 
@@ -23,7 +24,7 @@ int explain(const ExplainArgs& args) {
                    fmt::format("stagegate: error: unknown driver \"{}\"; available: {}", args.driver, driver_names()));
         return k_exit_invalid;
     }
-    Redactor redactor;
+    Redactor& redactor = process_secrets();
     for (const auto& secret : string_secrets(args.text))
         redactor.add(secret);
     auto parsed = driver->parse(args.text);

@@ -2,6 +2,7 @@
 #include "cli/load.hpp"
 #include "run/candidate_runner.hpp"
 #include "run/host_map.hpp"
+#include "util/output.hpp"
 #include "util/redactor.hpp"
 #include "util/text.hpp"
 
@@ -65,7 +66,7 @@ int lint(const LintArgs& args) {
     auto scenarios = load_all(args.paths, "/nonexistent/stagegate-throwaway-ca.pem");
     if (!scenarios)
         return k_exit_invalid;
-    Redactor redactor;
+    Redactor& redactor = process_secrets();
     int contradictions = 0;
     for (const auto& scenario : *scenarios) {
         for (const auto& secret : scenario.secrets)

@@ -5,6 +5,7 @@
 #include "run/signals.hpp"
 #include "scenario/discover.hpp"
 #include "scenario/loader.hpp"
+#include "util/output.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>

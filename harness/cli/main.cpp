@@ -4,6 +4,7 @@
 #include "stagegate/driver.hpp"
 #include "stagegate/version.hpp"
 #include "util/environment.hpp"
+#include "util/output.hpp"
 #include "util/text.hpp"
 
 #include <CLI/CLI.hpp>

@@ -8,6 +8,7 @@
 #include "run/runner.hpp"
 #include "run/shard.hpp"
 #include "run/signals.hpp"
+#include "util/output.hpp"
 #include "util/text.hpp"
 
 #include <CLI/CLI.hpp>
@@ -77,8 +78,8 @@ int run(const RunArgs& args) {
     std::FILE* console = reports_to_stdout ? stderr : stdout;
     if (shard)
         setup->scenarios = select_shard(std::move(setup->scenarios), *shard, console);
-    Redactor redactor;
-    ConsoleReporter reporter(console, ConsoleReporter::wants_color(console), redactor);
+    Redactor& redactor = process_secrets();
+    ConsoleReporter reporter(console, ConsoleReporter::wants_color(console));
     reporter.show_progress(ConsoleReporter::wants_progress(console));
     RunOptions options;
     options.interrupted = interruption_flag();
@@ -94,14 +95,14 @@ int run(const RunArgs& args) {
         const std::string& target = args.reports[i];
         if (target.empty())
             continue;
-        if (auto written = write_report(report_files()[i].render(outcome, redactor), target); !written) {
+        if (auto written = write_report(report_files()[i].render(outcome), target); !written) {
             print_line(stderr, fmt::format("stagegate: error: {}", written.error()));
             if (code == k_exit_pass)
                 code = k_exit_infrastructure;
         }
     }
     if (running_under_github_actions()) {
-        std::string annotations = github_annotations(outcome, redactor);
+        std::string annotations = github_annotations(outcome);
         std::fputs(annotations.c_str(), console);
         std::fflush(console);
     }

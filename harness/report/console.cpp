@@ -1,5 +1,6 @@
 #include "report/console.hpp"
 
+#include "util/output.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -22,8 +23,7 @@ std::string plural(std::size_t count, std::string_view word) {
 }
 } // namespace
 
-ConsoleReporter::ConsoleReporter(std::FILE* out, bool color, const Redactor& redactor)
-    : m_out(out), m_color(color), m_redactor(redactor) {}
+ConsoleReporter::ConsoleReporter(std::FILE* out, bool color) : m_out(out), m_color(color) {}
 
 bool ConsoleReporter::wants_color(std::FILE* stream) {
     const char* no_color = std::getenv("NO_COLOR");
@@ -59,18 +59,19 @@ void ConsoleReporter::line(std::string_view text, std::string_view code) {
     line("", Tag{}, text, code);
 }
 
-// The one place console text is written: redacted, then made printable (names, values and server
-// messages are the user's or a server's, and must neither forge CI commands nor hide characters),
-// and only then painted, so the only escape sequences on the line are the reporter's own.
+// The one place console text is written: through print_line (secrets cut, made printable: names,
+// values and server messages are the user's or a server's, and must neither forge CI commands nor
+// hide characters), and only then painted, so the only escape sequences on the line are the
+// reporter's own.
 void ConsoleReporter::line(std::string_view indent, Tag tag, std::string_view text, std::string_view code) {
     if (m_progress_drawn) {
         std::fputs("\r\x1b[2K", m_out);
         m_progress_drawn = false;
     }
-    std::string safe = printable_line(m_redactor.apply(text));
-    std::string shown = fmt::format("{}{}{}", indent, paint(tag.text, tag.code), paint(safe, code));
-    std::fputs(shown.c_str(), m_out);
-    std::fputc('\n', m_out);
+    bool painted = m_color && !code.empty() && !text.empty();
+    std::string before = fmt::format("{}{}{}", indent, paint(tag.text, tag.code),
+                                     painted ? fmt::format("\x1b[{}m", code) : std::string());
+    print_line(m_out, text, before, painted ? "\x1b[0m" : "");
     std::fflush(m_out);
 }
 
@@ -80,15 +81,12 @@ std::string ConsoleReporter::paint(std::string_view text, std::string_view code)
     return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
 }
 
-void ConsoleReporter::scenario_started(const Scenario& scenario) {
-    std::vector<std::string> names;
-    for (const auto& name : scenario.database.answers_as)
-        names.push_back(name.port == 0 ? name.host : fmt::format("{}:{}", name.host, name.port));
-    m_answers_as = join(names, ", ");
+void ConsoleReporter::scenario_started(const ScenarioOutcome& outcome) {
+    m_answers_as = join(outcome.answers_as, ", ");
     m_name_width = 24;
-    for (const auto& candidate : scenario.candidates)
+    for (const auto& candidate : outcome.candidates)
         m_name_width = std::max(m_name_width, candidate.name.size());
-    line(fmt::format("{}  ({})", scenario.name, scenario.file.string()), k_bold);
+    line(fmt::format("{}  ({})", outcome.name, outcome.file), k_bold);
 }
 
 void ConsoleReporter::scenario_ready(const ScenarioOutcome& outcome) {

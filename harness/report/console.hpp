@@ -3,20 +3,19 @@
 #include <cstdio>
 
 #include "run/outcome.hpp"
-#include "util/redactor.hpp"
 
 namespace stagegate {
 
 // Streams the run for people: per scenario its server, per candidate a verdict line with the
 // category and time, the one-line diagnosis and hint, a line per check, and a summary. Colour
-// only when asked (a terminal without NO_COLOR). Every line passes the redactor, then
-// printable_line (util/text.hpp): no value can start a line, forge a CI workflow command or hide
+// only when asked (a terminal without NO_COLOR). Every line (of an outcome without secrets: redact())
+// passes printable_line (util/text.hpp): no value can start a line, forge a CI workflow command or hide
 // a character.
 class ConsoleReporter final : public RunObserver {
   public:
-    ConsoleReporter(std::FILE* out, bool color, const Redactor& redactor);
+    ConsoleReporter(std::FILE* out, bool color);
 
-    void scenario_started(const Scenario& scenario) override;
+    void scenario_started(const ScenarioOutcome& outcome) override;
     void scenario_ready(const ScenarioOutcome& outcome) override;
     void candidate_finished(const ScenarioOutcome& scenario, const CandidateOutcome& candidate) override;
     void step_finished(const ScenarioOutcome& scenario, const StepOutcome& step) override;
@@ -47,7 +46,6 @@ class ConsoleReporter final : public RunObserver {
 
     std::FILE* m_out;
     bool m_color;
-    const Redactor& m_redactor;
     std::string m_answers_as;
     std::string m_phase; // the phase whose heading was printed last
     std::size_t m_name_width = 24;

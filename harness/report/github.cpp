@@ -67,22 +67,15 @@ std::string printable_lines(std::string_view text) {
     return out;
 }
 
-// Returns one workflow command line. Strings are redacted, made printable (no invisible or control
-// character) and then escaped as the runner requires; should the escaped
-// form still show a secret, the whole value is masked, so the command itself is never cut.
-std::string command(std::string_view level, const Location& where, std::string_view title, std::string_view message,
-                    const Redactor& redactor) {
-    auto safe = [&](std::string escaped) {
-        return redactor.apply(escaped) == escaped ? escaped : std::string(Redactor::k_mask);
-    };
-    auto property = [&](std::string_view text) {
-        return safe(escaped_property(printable_lines(redactor.apply(text))));
-    };
+// Returns one workflow command line. Strings (without secrets: the outcome passed redact()) are
+// made printable (no invisible or control character) and then escaped as the runner requires.
+std::string command(std::string_view level, const Location& where, std::string_view title, std::string_view message) {
+    auto property = [&](std::string_view text) { return escaped_property(printable_lines(text)); };
     std::string properties = fmt::format("file={},line={}", property(where.file), std::max(where.line, 1));
     if (where.column > 0)
         properties += fmt::format(",col={}", where.column);
     return fmt::format("::{} {},title={}::{}\n", level, properties, property(title),
-                       safe(escaped_data(printable_lines(redactor.apply(message)))));
+                       escaped_data(printable_lines(message)));
 }
 
 // Returns where a scenario error points (its step), else the scenario file's first line.
@@ -96,7 +89,7 @@ Location error_location(const ScenarioOutcome& scenario) {
 // A failed candidate points at the config file line its string came from when there is one (the
 // line to fix), else at the candidate; an untried one points at the candidate.
 std::string candidate_annotation(const ScenarioOutcome& scenario, const CandidateOutcome& candidate,
-                                 const RunOutcome& run, const Redactor& redactor) {
+                                 const RunOutcome& run) {
     const SourceMark& mark = candidate.mark;
     Location at_candidate{mark.file.empty() ? scenario.file : mark.file, mark.line, mark.column};
     std::string title = fmt::format("stagegate: {} › {}", scenario.name, candidate.name);
@@ -104,9 +97,9 @@ std::string candidate_annotation(const ScenarioOutcome& scenario, const Candidat
         title += fmt::format(" [{}]", candidate.phase);
     if (candidate.not_run == NotRun::interrupted)
         return command("warning", at_candidate, title,
-                       fmt::format("not run: interrupted by {}", signal_name(run.signal)), redactor);
+                       fmt::format("not run: interrupted by {}", signal_name(run.signal)));
     if (candidate.not_run == NotRun::timeout)
-        return command("warning", at_candidate, title, "not run: the run's --timeout passed", redactor);
+        return command("warning", at_candidate, title, "not run: the run's --timeout passed");
     if (!candidate.tried() || candidate.verdict)
         return {};
     std::string message = candidate.message.empty()
@@ -115,24 +108,24 @@ std::string candidate_annotation(const ScenarioOutcome& scenario, const Candidat
     if (!candidate.hint.empty())
         message += fmt::format("\nhint: {}", candidate.hint);
     if (candidate.origin.file.empty())
-        return command("error", at_candidate, title, message, redactor);
+        return command("error", at_candidate, title, message);
     if (!mark.file.empty())
         message += fmt::format("\ncandidate: {}", mark.to_string());
     const SourceMark& origin = candidate.origin;
-    return command("error", Location{origin.file, origin.line, origin.column}, title, message, redactor);
+    return command("error", Location{origin.file, origin.line, origin.column}, title, message);
 }
 
 } // namespace
 
-std::string github_annotations(const RunOutcome& outcome, const Redactor& redactor) {
+std::string github_annotations(const RunOutcome& outcome) {
     std::string out;
     for (const auto& scenario : outcome.scenarios) {
         if (scenario.error) {
             out += command("error", error_location(scenario), fmt::format("stagegate: {}", scenario.name),
-                           scenario.error->message, redactor);
+                           scenario.error->message);
         }
         for (const auto& candidate : scenario.candidates)
-            out += candidate_annotation(scenario, candidate, outcome, redactor);
+            out += candidate_annotation(scenario, candidate, outcome);
     }
     return out;
 }

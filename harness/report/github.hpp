@@ -3,7 +3,6 @@
 #include <string>
 
 #include "run/outcome.hpp"
-#include "util/redactor.hpp"
 
 namespace stagegate {
 
@@ -13,7 +12,7 @@ namespace stagegate {
 // could not be judged, and each candidate left untried. Properties and messages are escaped as
 // the runner requires (%, CR, LF; also : and , in properties); secrets are redacted. Empty when
 // everything passed.
-std::string github_annotations(const RunOutcome& outcome, const Redactor& redactor);
+std::string github_annotations(const RunOutcome& outcome);
 
 // Returns true when the process runs as a GitHub Actions step (GITHUB_ACTIONS=true).
 bool running_under_github_actions();

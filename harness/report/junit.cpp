@@ -51,62 +51,8 @@ struct Totals {
     }
 };
 
-// Returns the length of the well-formed UTF-8 sequence at `at` (its code point in `code`), or 0.
-std::size_t utf8_sequence(std::string_view text, std::size_t at, std::uint32_t& code) {
-    struct Lead {
-        unsigned mask;
-        unsigned bits;
-        std::size_t length;
-        std::uint32_t lowest; // smaller code points in this length are overlong
-    };
-    static constexpr Lead k_leads[] = {
-        {0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800}, {0xF8, 0xF0, 4, 0x10000}};
-    auto byte = static_cast<unsigned char>(text[at]);
-    const auto* lead =
-        std::find_if(std::begin(k_leads), std::end(k_leads), [&](const Lead& l) { return (byte & l.mask) == l.bits; });
-    if (lead == std::end(k_leads))
-        return 0;
-    std::size_t length = lead->length;
-    code = byte & ~lead->mask & 0xFFu;
-    if (at + length > text.size())
-        return 0;
-    for (std::size_t i = 1; i < length; ++i) {
-        auto next = static_cast<unsigned char>(text[at + i]);
-        if ((next & 0xC0) != 0x80)
-            return 0;
-        code = (code << 6) | (next & 0x3Fu);
-    }
-    bool surrogate = code >= 0xD800 && code <= 0xDFFF;
-    return code < lead->lowest || code > 0x10FFFF || surrogate ? 0 : length;
-}
-
-// Returns true for the characters XML 1.0 allows (its Char production).
-bool xml_char(std::uint32_t code) {
-    return code == 0x9 || code == 0xA || code == 0xD || (code >= 0x20 && code <= 0xD7FF) ||
-           (code >= 0xE000 && code <= 0xFFFD) || (code >= 0x10000 && code <= 0x10FFFF);
-}
-
-// Returns `text` with the characters XML 1.0 forbids dropped and invalid UTF-8 replaced by U+FFFD.
-std::string xml_sanitized(std::string_view text) {
-    std::string out;
-    for (std::size_t at = 0; at < text.size();) {
-        std::uint32_t code = 0;
-        std::size_t length = utf8_sequence(text, at, code);
-        if (length == 0) {
-            out += "\xEF\xBF\xBD";
-            ++at;
-            continue;
-        }
-        if (xml_char(code))
-            out.append(text.substr(at, length));
-        at += length;
-    }
-    return out;
-}
-
-// Sanitised before redaction, so a secret split by a dropped control character is whole again.
-void clean(std::string& text, const Redactor& redactor) {
-    text = redactor.apply(xml_sanitized(text));
+void clean(std::string& text) {
+    text = xml_sanitized(text);
 }
 
 std::string seconds(Millis elapsed) {
@@ -249,7 +195,7 @@ void make_names_unique(std::vector<TestCase>& cases) {
 
 // Candidates in order, the maintenance steps between the before and the after phase. A scenario
 // error no testcase carries (none reached a candidate) gets a testcase of its own, first.
-Suite suite_of(const ScenarioOutcome& scenario, const RunOutcome& run, const Redactor& redactor) {
+Suite suite_of(const ScenarioOutcome& scenario, const RunOutcome& run) {
     Suite suite{scenario.name, scenario.file, {}};
     bool maintenance_written = scenario.maintenance.empty();
     for (const auto& candidate : scenario.candidates) {
@@ -267,11 +213,11 @@ Suite suite_of(const ScenarioOutcome& scenario, const RunOutcome& run, const Red
                            TestCase{fmt::format("{} › server and setup", scenario.name), 0, scenario.ready_after,
                                     TestCase::Kind::error, scenario.error->to_string(), "scenario-error",
                                     scenario.error->to_string(), ""});
-    clean(suite.name, redactor);
-    clean(suite.file, redactor);
+    clean(suite.name);
+    clean(suite.file);
     for (auto& testcase : suite.cases) {
         for (auto* text : {&testcase.name, &testcase.message, &testcase.type, &testcase.body, &testcase.output})
-            clean(*text, redactor);
+            clean(*text);
     }
     make_names_unique(suite.cases);
     return suite;
@@ -289,27 +235,17 @@ Totals totals_of(const Suite& suite) {
     return totals;
 }
 
-// Writes cleaned text escaped. The text was redacted before escaping; should the escaped form
-// still show a secret (one straddling an entity), the whole value is masked: markup is never cut.
+// Writes cleaned text escaped.
 class XmlWriter {
   public:
-    explicit XmlWriter(const Redactor& redactor) : m_redactor(redactor) {}
-
     std::string attribute(std::string_view name, std::string_view text) const {
-        return fmt::format(" {}=\"{}\"", name, safe(xml_escaped(text, true)));
+        return fmt::format(" {}=\"{}\"", name, xml_escaped(text, true));
     }
-    std::string content(std::string_view text) const { return safe(xml_escaped(text, false)); }
+    std::string content(std::string_view text) const { return xml_escaped(text, false); }
     static std::string totals(const Totals& t) {
         return fmt::format(" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\"", t.tests,
                            t.failures, t.errors, t.skipped, seconds(t.elapsed));
     }
-
-  private:
-    std::string safe(std::string escaped) const {
-        return m_redactor.apply(escaped) == escaped ? escaped : std::string(Redactor::k_mask);
-    }
-
-    const Redactor& m_redactor;
 };
 
 std::string verdict_xml(const TestCase& testcase, const XmlWriter& xml) {
@@ -349,12 +285,12 @@ std::string testcase_xml(const TestCase& testcase, const Suite& suite, const Xml
 
 } // namespace
 
-std::string junit_report(const RunOutcome& outcome, const Redactor& redactor) {
-    XmlWriter xml(redactor);
+std::string junit_report(const RunOutcome& outcome) {
+    XmlWriter xml;
     Totals run_totals;
     std::string suites;
     for (const auto& scenario : outcome.scenarios) {
-        Suite suite = suite_of(scenario, outcome, redactor);
+        Suite suite = suite_of(scenario, outcome);
         Totals totals = totals_of(suite);
         run_totals.add(totals);
         suites += fmt::format("  <testsuite{}{}{}>\n", xml.attribute("name", suite.name), XmlWriter::totals(totals),

@@ -3,7 +3,6 @@
 // the table of report_files.cpp: adding a format (TAP, SARIF) is a writer and a row.
 
 #include "run/outcome.hpp"
-#include "util/redactor.hpp"
 
 #include <expected>
 #include <span>
@@ -16,8 +15,8 @@ struct ReportFile {
     std::string_view flag;      // the option of `run` that names the file: "--json"
     std::string_view help;      // that option's help
     std::string_view type_name; // that option's value in the help: "FILE|-"
-    // Returns the whole report, every string passed through the redactor.
-    std::string (*render)(const RunOutcome& outcome, const Redactor& redactor);
+    // Returns the whole report of an outcome without secrets (redact()).
+    std::string (*render)(const RunOutcome& outcome);
 };
 
 // Every report file format, in the order the help lists them.

@@ -65,10 +65,10 @@ class ClientEnvironmentScope {
 
 // Applies one maintenance step to the running twin; `answers_as` follows answers_as steps.
 StepOutcome apply_step(const MaintenanceStep& step, Instance& instance, std::vector<HostName>& answers_as,
-                       Redactor& redactor, Millis budget, const std::atomic<bool>* halt) {
+                       Millis budget, const std::atomic<bool>* halt) {
     auto start = Clock::now();
     StepOutcome outcome;
-    outcome.step = redactor.apply(step.label());
+    outcome.step = step.label();
     outcome.mark = step.mark;
     auto deadline = Deadline::in(budget, halt);
     std::expected<std::string, std::string> result;
@@ -95,7 +95,7 @@ StepOutcome apply_step(const MaintenanceStep& step, Instance& instance, std::vec
         break;
     }
     outcome.ok = result.has_value();
-    outcome.result = redactor.apply(result ? *result : result.error());
+    outcome.result = result ? *result : result.error();
     outcome.elapsed = std::chrono::duration_cast<Millis>(Clock::now() - start);
     return outcome;
 }
@@ -109,7 +109,8 @@ class Executor {
     Executor(std::span<const Scenario> scenarios, const RunServices& services, Redactor& redactor,
              RunObserver& observer, const RunOptions& options)
         : m_scenarios(scenarios), m_services(services), m_redactor(redactor), m_observer(observer), m_options(options),
-          m_plan(scenarios, options.fail_fast), m_sequencer(scenarios, observer), m_servers(scenarios.size()) {
+          m_plan(scenarios, options.fail_fast), m_sequencer(observer, redactor, scenarios.size()),
+          m_servers(scenarios.size()) {
         for (std::size_t i = 0; i < scenarios.size(); ++i) {
             m_servers[i].answers_as = scenarios[i].database.answers_as;
             m_servers[i].tls_required = scenarios[i].database.access.require_tls;
@@ -161,6 +162,7 @@ class Executor {
             server.instance.reset();
         m_providers.clear();
         RunOutcome outcome = std::move(m_plan.outcome());
+        redact(outcome, m_redactor); // again: a secret learned late may stand in text told earlier
         if (m_plan.halt_reason() == Halt::signal)
             outcome.signal = received_signal() != 0 ? received_signal() : 2;
         outcome.timed_out = m_plan.halt_reason() == Halt::timeout;
@@ -372,7 +374,7 @@ class Executor {
                 server.instance = std::move(*instance);
                 server.provider = entry.provider.get();
             } else {
-                error = ScenarioFailure{{}, m_redactor.apply(instance.error())};
+                error = ScenarioFailure{{}, instance.error()};
             }
         }
         for (std::size_t next : ahead) {
@@ -385,7 +387,7 @@ class Executor {
         }
         if (!error && !m_halt.load())
             if (auto problem = apply_setup(scenario, *server.instance, m_options.provision_timeout, &m_halt))
-                error = ScenarioFailure{problem->mark, m_redactor.apply(problem->message)};
+                error = std::move(problem);
         std::lock_guard lock(m_mutex);
         ScenarioOutcome& outcome = m_plan.outcome().scenarios[index];
         outcome.server = std::move(description);
@@ -420,8 +422,7 @@ class Executor {
         for (const auto& step : scenario.maintenance) {
             if (stopping())
                 break;
-            steps.push_back(
-                apply_step(step, *server.instance, answers_as, m_redactor, m_options.provision_timeout, &m_halt));
+            steps.push_back(apply_step(step, *server.instance, answers_as, m_options.provision_timeout, &m_halt));
             if (step.kind == MaintenanceStep::Kind::access)
                 tls_required = step.access.require_tls;
             if (!steps.back().ok) {

@@ -6,6 +6,7 @@
 
 #include "scenario/scenario.hpp"
 #include "stagegate/deadline.hpp"
+#include "util/redactor.hpp"
 
 namespace stagegate {
 
@@ -88,6 +89,7 @@ struct ScenarioOutcome {
     Millis ready_after{0};
     std::optional<ScenarioFailure> error;     // infrastructure error: nothing could be judged
     std::string client_environment;           // "machine" when the scenario opted in to the machine's client config
+    std::vector<std::string> answers_as;      // the names clients reach its database as: "db.internal:5432"
     std::vector<StepOutcome> maintenance;     // applied between the before and after phases
     std::vector<CandidateOutcome> candidates; // without maintenance; else before-phase ones, then after-phase ones
                                               // (every candidate is listed, tried or not: see not_run)
@@ -108,6 +110,18 @@ struct RunOutcome {
     int exit_code() const;
 };
 
+// The secrets boundary of a run: cuts every secret `redactor` knows from every string of the
+// outcome, in place. The executor passes each part through it before any observer sees it, and
+// the whole outcome again at the end (secrets learned late), so reporters and report files are
+// handed text without secrets and hold no redactor. A string field added to the outcome model is
+// added here, in the one function of its struct.
+void redact(CheckOutcome& check, const Redactor& redactor);
+void redact(CandidateOutcome& candidate, const Redactor& redactor);
+void redact(StepOutcome& step, const Redactor& redactor);
+// Cuts the scenario's own strings; its candidates and steps only with `parts`.
+void redact(ScenarioOutcome& scenario, const Redactor& redactor, bool parts);
+void redact(RunOutcome& run, const Redactor& redactor);
+
 // How far a run is, for progress lines: trials finished, in flight, and how many failed.
 struct Progress {
     std::size_t done = 0;
@@ -116,14 +130,16 @@ struct Progress {
     std::size_t failed = 0; // expectations not met so far
 };
 
-// Receives run events; reporters are observers. Calls never overlap (the runner serialises them
+// Receives run events; reporters are observers. What they receive holds no secret (redact()).
+// Calls never overlap (the runner serialises them
 // whatever --jobs says), and scenario events arrive in scenario order: a scenario's events are
 // held back until every scenario before it has finished, so reports read the same at any
 // concurrency. progress() is the exception: it comes as trials finish, in any order.
 class RunObserver {
   public:
     virtual ~RunObserver() = default;
-    virtual void scenario_started(const Scenario& scenario) = 0;
+    // A scenario's events begin: its name, file and answers_as are known, nothing else yet.
+    virtual void scenario_started(const ScenarioOutcome& outcome) = 0;
     // The server is up and set up (or failed: outcome.error).
     virtual void scenario_ready(const ScenarioOutcome& outcome) = 0;
     virtual void candidate_finished(const ScenarioOutcome& scenario, const CandidateOutcome& candidate) = 0;

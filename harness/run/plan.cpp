@@ -68,6 +68,8 @@ RunPlan::RunPlan(std::span<const Scenario> scenarios, bool fail_fast)
         outcome.name = scenario.name;
         if (scenario.client_environment == ClientEnvironment::machine)
             outcome.client_environment = "machine";
+        for (const auto& name : scenario.database.answers_as)
+            outcome.answers_as.push_back(name.port == 0 ? name.host : fmt::format("{}:{}", name.host, name.port));
         auto add = [&](const Candidate& candidate, const Expectation& expect, std::string phase) {
             state.slots.push_back(Slot{&candidate, expect, phase});
             CandidateOutcome untried;

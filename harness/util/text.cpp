@@ -78,6 +78,41 @@ std::string escaped_point(char32_t point) {
     }
 }
 
+// Returns the length of the well-formed UTF-8 sequence at `at` (its code point in `code`), or 0.
+std::size_t utf8_sequence(std::string_view text, std::size_t at, std::uint32_t& code) {
+    struct Lead {
+        unsigned mask;
+        unsigned bits;
+        std::size_t length;
+        std::uint32_t lowest; // smaller code points in this length are overlong
+    };
+    static constexpr Lead k_leads[] = {
+        {0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800}, {0xF8, 0xF0, 4, 0x10000}};
+    auto byte = static_cast<unsigned char>(text[at]);
+    const auto* lead =
+        std::find_if(std::begin(k_leads), std::end(k_leads), [&](const Lead& l) { return (byte & l.mask) == l.bits; });
+    if (lead == std::end(k_leads))
+        return 0;
+    std::size_t length = lead->length;
+    code = byte & ~lead->mask & 0xFFu;
+    if (at + length > text.size())
+        return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        auto next = static_cast<unsigned char>(text[at + i]);
+        if ((next & 0xC0) != 0x80)
+            return 0;
+        code = (code << 6) | (next & 0x3Fu);
+    }
+    bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+    return code < lead->lowest || code > 0x10FFFF || surrogate ? 0 : length;
+}
+
+// Returns true for the characters XML 1.0 allows (its Char production).
+bool xml_char(std::uint32_t code) {
+    return code == 0x9 || code == 0xA || code == 0xD || (code >= 0x20 && code <= 0xD7FF) ||
+           (code >= 0xE000 && code <= 0xFFFD) || (code >= 0x10000 && code <= 0x10FFFF);
+}
+
 } // namespace
 
 std::string join(std::span<const std::string> items, std::string_view separator) {
@@ -244,17 +279,21 @@ std::string printable_line(std::string_view text) {
     return out;
 }
 
-void print_line(std::FILE* stream, std::string_view text) {
-    std::string line = printable_line(text) + "\n";
-    std::fputs(line.c_str(), stream);
-}
-
-void print_lines(std::FILE* stream, std::string_view text) {
-    while (!text.empty()) {
-        auto end = std::min(text.find('\n'), text.size());
-        print_line(stream, text.substr(0, end));
-        text.remove_prefix(std::min(end + 1, text.size()));
+std::string xml_sanitized(std::string_view text) {
+    std::string out;
+    for (std::size_t at = 0; at < text.size();) {
+        std::uint32_t code = 0;
+        std::size_t length = utf8_sequence(text, at, code);
+        if (length == 0) {
+            out += "\xEF\xBF\xBD";
+            ++at;
+            continue;
+        }
+        if (xml_char(code))
+            out.append(text.substr(at, length));
+        at += length;
     }
+    return out;
 }
 
 } // namespace stagegate

@@ -29,6 +29,8 @@ std::string sql_literal(std::string_view text, bool backslash_escapes);
 // attribute value (`attribute`) line feeds and tabs as references too, which parsers would
 // otherwise turn into spaces. Characters XML cannot carry are the caller's to remove.
 std::string xml_escaped(std::string_view text, bool attribute = false);
+// Returns `text` with the characters XML 1.0 forbids dropped and invalid UTF-8 replaced by U+FFFD.
+std::string xml_sanitized(std::string_view text);
 
 // Returns `bytes` in base64: the standard alphabet (+ /) or the URL-safe one (- _), with or
 // without '=' padding.
@@ -46,13 +48,6 @@ std::optional<std::string> base64_decode(std::string_view text);
 // GitHub reads them) or hold an old-style `##[` command has that ':' or '#' escaped as `\u003a` or
 // `\u0023`. Backslashes are kept as they are.
 std::string printable_line(std::string_view text);
-
-// Writes printable_line(text) and a line feed to `stream`: how stagegate writes every message
-// outside the console reporter (errors on stderr).
-void print_line(std::FILE* stream, std::string_view text);
-
-// Writes each line of `text` (lines end at line feeds; a last one is optional) with print_line.
-void print_lines(std::FILE* stream, std::string_view text);
 
 // Returns the duration `text` names: a whole number with a unit, "500ms", "90s", "15m", "1h",
 // or a bare number of seconds; nothing for anything else, zero, or more than a week.

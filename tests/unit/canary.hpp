@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "run/outcome.hpp"
+
 namespace stagegate::test {
 
 inline constexpr std::string_view k_canary = R"(Can@ry:p/ss w%rd'"\<&>)";
@@ -34,6 +36,12 @@ inline std::string canary_form_in(std::string_view text) {
             return std::string(form.name);
     }
     return {};
+}
+
+// Returns `run` as the executor hands it to reporters: through the secrets boundary (redact()).
+inline RunOutcome redacted(RunOutcome run, const Redactor& redactor) {
+    redact(run, redactor);
+    return run;
 }
 
 } // namespace stagegate::test

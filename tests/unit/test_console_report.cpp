@@ -82,31 +82,21 @@ CandidateOutcome typo() {
     return c;
 }
 
-Scenario scenario_of(const std::vector<CandidateOutcome>& candidates) {
-    Scenario s;
-    s.file = "scenarios/users.yaml";
-    s.name = "user service";
-    s.database.answers_as = {HostName{"db-primary.internal", 5432, {}}, HostName{"db-primary.internal", 6432, {}}};
-    for (const auto& c : candidates) {
-        Candidate candidate;
-        candidate.name = c.name;
-        s.candidates.push_back(candidate);
-    }
-    return s;
-}
-
 // Streams one scenario with `candidates` through a reporter and returns what it wrote.
+// The outcome passes the run's secrets boundary (redact()) first, as the executor passes it.
 std::string console_text(std::vector<CandidateOutcome> candidates, bool color, const Redactor& redactor,
                          int signal = 0) {
     Output out;
-    ConsoleReporter reporter(out.file(), color, redactor);
+    ConsoleReporter reporter(out.file(), color);
     ScenarioOutcome outcome;
     outcome.file = "scenarios/users.yaml";
     outcome.name = "user service";
+    outcome.answers_as = {"db-primary.internal:5432", "db-primary.internal:6432"};
     outcome.server = "PostgreSQL 15.20 (local)";
     outcome.ready_after = Millis(812);
     outcome.candidates = std::move(candidates);
-    reporter.scenario_started(scenario_of(outcome.candidates));
+    redact(outcome, redactor, true);
+    reporter.scenario_started(outcome);
     reporter.scenario_ready(outcome);
     for (const auto& candidate : outcome.candidates)
         reporter.candidate_finished(outcome, candidate);
@@ -200,12 +190,12 @@ TEST_SUITE("console_report") {
 
     TEST_CASE("a scenario that could not run is reported with exit 3") {
         Output out;
-        Redactor redactor;
-        ConsoleReporter reporter(out.file(), false, redactor);
+        ConsoleReporter reporter(out.file(), false);
         ScenarioOutcome outcome;
+        outcome.file = "scenarios/users.yaml";
         outcome.name = "user service";
         outcome.error = ScenarioFailure{{}, "PostgreSQL did not start within 30 s"};
-        reporter.scenario_started(scenario_of({}));
+        reporter.scenario_started(outcome);
         reporter.scenario_ready(outcome);
         reporter.scenario_finished(outcome);
         RunOutcome run;

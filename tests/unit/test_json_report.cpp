@@ -78,8 +78,8 @@ ScenarioOutcome scenario(std::vector<CandidateOutcome> candidates) {
     return s;
 }
 
-json report_of(const RunOutcome& outcome, const Redactor& redactor = Redactor()) {
-    std::string text = json_report(outcome, redactor);
+json report_of(const RunOutcome& outcome) {
+    std::string text = json_report(outcome);
     CHECK(text.ends_with("}\n"));
     return json::parse(text);
 }
@@ -198,7 +198,7 @@ TEST_SUITE("json_report") {
     TEST_CASE("keys come out in the order of the v1 contract") {
         RunOutcome outcome;
         outcome.scenarios.push_back(scenario({old_password()}));
-        auto report = nlohmann::ordered_json::parse(json_report(outcome, Redactor()));
+        auto report = nlohmann::ordered_json::parse(json_report(outcome));
         auto keys = [](const nlohmann::ordered_json& object) {
             std::vector<std::string> out;
             for (const auto& [key, value] : object.items())
@@ -270,7 +270,7 @@ TEST_SUITE("json_report") {
     TEST_CASE("no form of a secret survives in the report text") {
         Redactor redactor;
         redactor.add(k_canary);
-        std::string text = json_report(canary_outcome(), redactor);
+        std::string text = json_report(redacted(canary_outcome(), redactor));
         REQUIRE(text.find("candidate XML-escaped") != std::string::npos);
         CHECK(canary_form_in(text) == "");
     }
@@ -281,7 +281,7 @@ TEST_SUITE("json_report") {
         Redactor redactor;
         redactor.add(k_canary);
         std::vector<std::string> strings;
-        strings_in(json::parse(json_report(canary_outcome(), redactor)), strings);
+        strings_in(json::parse(json_report(redacted(canary_outcome(), redactor))), strings);
         REQUIRE(strings.size() > 40);
         for (const auto& value : strings) {
             CAPTURE(value);

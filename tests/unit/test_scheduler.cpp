@@ -179,12 +179,14 @@ CandidateOutcome fake_trial(World& world, const std::string& scenario, const Can
 class Recorder : public RunObserver {
   public:
     explicit Recorder(World& world) : m_world(world) {}
-    void scenario_started(const Scenario& scenario) override { events.push_back("start " + scenario.name); }
+    void scenario_started(const ScenarioOutcome& outcome) override { events.push_back("start " + outcome.name); }
     void scenario_ready(const ScenarioOutcome& outcome) override {
         events.push_back("ready " + outcome.name + (outcome.error ? " (error)" : ""));
+        seen += outcome.name + (outcome.error ? outcome.error->message : "") + "\n";
     }
     void candidate_finished(const ScenarioOutcome& scenario, const CandidateOutcome& candidate) override {
         std::string phase = candidate.phase.empty() ? "" : candidate.phase + " ";
+        seen += candidate.name + candidate.message + "\n";
         events.push_back(fmt::format("{}{}/{} {}", phase, scenario.name, candidate.name,
                                      candidate.tried() ? (candidate.verdict ? "met" : "unmet")
                                                        : std::string(to_string(candidate.not_run))));
@@ -200,6 +202,7 @@ class Recorder : public RunObserver {
     void progress(const Progress& progress) override { last_progress = progress; }
 
     std::vector<std::string> events;
+    std::string seen; // names and messages as told
     int servers_up_at_the_end = -1;
     Progress last_progress;
 
@@ -370,7 +373,7 @@ TEST_SUITE("scheduler") {
         CHECK(outcome.exit_code() == 130);
     }
 
-    TEST_CASE("a server that does not start fails its scenario only; the others run") {
+    TEST_CASE("a server that does not start fails its scenario only, and the others run") {
         Fixture f;
         f.world.fail_provision.insert("broken");
         RunOutcome outcome = f.run(
@@ -386,7 +389,8 @@ TEST_SUITE("scheduler") {
                                        "fine/a-pass met", "finish fine"});
     }
 
-    TEST_CASE("servers of plain scenarios go back to the provider; a maintained one is stopped; none outlive the run") {
+    TEST_CASE(
+        "servers of plain scenarios go back to the provider, a maintained one is stopped, and none outlive the run") {
         Fixture f;
         RunOutcome outcome =
             f.run({scenario("plain", {candidate("a-pass")}), maintained("changed", {candidate("a-pass")}),
@@ -409,6 +413,22 @@ TEST_SUITE("scheduler") {
         CHECK(f.recorder.events == std::vector<std::string>{"start one", "ready one", "one/a-after-two/a-pass met",
                                                             "one/b-pass met", "finish one", "start two", "ready two",
                                                             "two/a-pass met", "finish two"});
+    }
+
+    TEST_CASE("observers and the outcome see no secret: each part passes the boundary before it is told") {
+        Fixture f;
+        Scenario failing = scenario("failing", {candidate("a-pass")});
+        failing.database.folder = "hunter2-secret"; // the fake's error names its folder
+        failing.secrets = {"hunter2-secret"};
+        f.world.fail_provision.insert("hunter2-secret");
+        Scenario named = scenario("named", {candidate("a-pass-hunter2-secret"), candidate("b-fail")});
+        RunOutcome outcome = f.run({failing, named});
+        CHECK(f.recorder.seen.find("hunter2-secret") == std::string::npos);
+        CHECK(f.recorder.seen.find("the fake server of ******** did not start") != std::string::npos);
+        CHECK(f.recorder.seen.find("a-pass-********") != std::string::npos);
+        REQUIRE(outcome.scenarios[0].error);
+        CHECK(outcome.scenarios[0].error->message == "the fake server of ******** did not start");
+        CHECK(outcome.scenarios[1].candidates[0].name == "a-pass-********");
     }
 
     TEST_CASE("a maintained scenario reports its before phase, its steps, then its after phase") {
