@@ -1,5 +1,6 @@
 #include "libpq_driver.hpp"
 
+#include "../string_shape.hpp"
 #include "stagegate/secret_fields.hpp"
 
 #include <fmt/format.h>
@@ -242,6 +243,8 @@ class LibpqDriver final : public Driver {
             return true;
         case Capability::service_files:
             return true;
+        case Capability::string_layout:
+            return true;
         }
         return false;
     }
@@ -252,7 +255,30 @@ class LibpqDriver final : public Driver {
     }
 
     FieldKeys field_keys(std::string_view) const override {
-        return {"dbname", "sslmode", "prefer", {"host", "hostaddr", "port", "dbname", "user", "sslmode"}};
+        return {"dbname",          "sslmode", "prefer", {"host", "hostaddr", "port", "dbname", "user", "sslmode"},
+                "connect_timeout", "",        "",       "libpq"};
+    }
+
+    // jdbc:postgresql URLs translate to libpq's strings. A text without a scheme that sets
+    // key=value is libpq's keyword/value form, unless it is a JDBC URL of the MySQL clients.
+    // postgresql://word=... is SOCI's form (libpq would read `word=...` as a host name).
+    std::optional<std::string_view> recognises(std::string_view text) const override {
+        auto shape = detail::shape_of(text);
+        if (shape.head.starts_with("jdbc:postgresql:"))
+            return "postgresql";
+        if (!shape.scheme) {
+            bool mysql_jdbc = shape.head.starts_with("jdbc:mysql:") || shape.head.starts_with("jdbc:mariadb:");
+            return shape.has_equals && !mysql_jdbc ? std::optional<std::string_view>("postgresql") : std::nullopt;
+        }
+        if (*shape.scheme == "postgres" || (*shape.scheme == "postgresql" && !shape.key_value_body))
+            return "postgresql";
+        return std::nullopt;
+    }
+
+    std::optional<StringLayout> layout(std::string_view text) const override { return string_layout(text); }
+
+    Result<ComposedString> compose(const Composition& composition) const override {
+        return compose_keywords(composition);
     }
 
     Result<ParsedCandidate> parse(std::string_view text) const override {

@@ -4,6 +4,8 @@
 #include <cppconn/exception.h>
 #include <mysql_driver.h>
 
+#include "../string_shape.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -89,6 +91,8 @@ class MysqlDriver final : public Driver {
             return false; // blocking connect: timeouts in whole seconds
         case Capability::service_files:
             return false;
+        case Capability::string_layout:
+            return true;
         }
         return false;
     }
@@ -99,8 +103,33 @@ class MysqlDriver final : public Driver {
     }
 
     FieldKeys field_keys(std::string_view) const override {
-        return {"database", "ssl-mode", "", {"host", "port", "socket", "database", "user", "ssl-mode"}};
+        return {"database",
+                "ssl-mode",
+                "",
+                {"host", "port", "socket", "database", "user", "ssl-mode"},
+                "connect-timeout",
+                "read-timeout",
+                "write-timeout",
+                "mysqlcppconn"};
     }
+
+    // jdbc:mysql and jdbc:mariadb URLs translate to Connector/C++'s URLs. mysql://word=... is
+    // SOCI's form.
+    std::optional<std::string_view> recognises(std::string_view text) const override {
+        auto shape = detail::shape_of(text);
+        if (shape.head.starts_with("jdbc:mysql:") || shape.head.starts_with("jdbc:mariadb:"))
+            return "mysql";
+        if (!shape.scheme)
+            return std::nullopt;
+        const std::string& scheme = *shape.scheme;
+        if ((scheme == "mysql" && !shape.key_value_body) || scheme == "mariadb" || scheme == "tcp" || scheme == "unix")
+            return "mysql";
+        return std::nullopt;
+    }
+
+    std::optional<StringLayout> layout(std::string_view text) const override { return url_layout(text); }
+
+    Result<ComposedString> compose(const Composition& composition) const override { return compose_url(composition); }
 
     Result<ParsedCandidate> parse(std::string_view text) const override { return parse_url(text); }
 

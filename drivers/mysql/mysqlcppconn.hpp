@@ -29,6 +29,13 @@ std::string hint_for(Category category);
 // Reads mysql://, mariadb://, tcp:// and unix:// candidate strings (docs/drivers.md).
 Result<ParsedCandidate> parse_url(std::string_view text);
 
+// Returns where parse_url reads each value of `text`, or nothing when it has no scheme.
+std::optional<StringLayout> url_layout(std::string_view text);
+
+// Writes `composition` as a mysql:// URL, or tcp:// for a localhost reached over TCP
+// (Driver::compose); fails without a host.
+Result<ComposedString> compose_url(const Composition& composition);
+
 // Wraps an established Connector/C++ connection as a Session (TLS state read once). `owner`
 // logs in as the same account when a statement must be ended from outside (KILL QUERY).
 std::unique_ptr<Session> make_session(std::unique_ptr<sql::Connection> connection, AdminLogin owner);

@@ -6,6 +6,8 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <soci/version.h>
 
+#include "../string_shape.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -66,6 +68,8 @@ class SociDriver final : public Driver {
             return false; // blocking connect: timeouts in whole seconds
         case Capability::service_files:
             return false; // its postgresql backend gets no service-file support
+        case Capability::string_layout:
+            return true;
         }
         return false;
     }
@@ -75,13 +79,41 @@ class SociDriver final : public Driver {
         return k_protocols;
     }
 
-    // The postgresql backend reads libpq's keywords; the mysql backend has no TLS mode key.
+    // The postgresql backend hands libpq's keywords to libpq; the mysql backend has no TLS mode
+    // key, and spells Connector/C++'s timeouts with underscores.
     FieldKeys field_keys(std::string_view protocol) const override {
         if (protocol == "postgresql")
-            return {"dbname", "sslmode", "prefer", {"host", "hostaddr", "port", "dbname", "user", "sslmode"}};
+            return {"dbname",          "sslmode", "prefer", {"host", "hostaddr", "port", "dbname", "user", "sslmode"},
+                    "connect_timeout", "",        "",       "libpq"};
         if (protocol == "mysql")
-            return {"db", "", "", {"host", "port", "unix_socket", "db", "user", ""}};
-        return {"db", "", "", {"db", "", "", "", "", ""}};
+            return {"db",
+                    "",
+                    "",
+                    {"host", "port", "unix_socket", "db", "user", ""},
+                    "connect_timeout",
+                    "read_timeout",
+                    "write_timeout",
+                    "soci"};
+        return {"db", "", "", {"db", "", "", "", "", ""}, "", "", "", "soci"};
+    }
+
+    // backend://word=... for postgresql and mysql (without the word=, the string is libpq's or
+    // Connector/C++'s URL), and any sqlite3:// (sqlite:// too: SOCI refuses it with a hint).
+    std::optional<std::string_view> recognises(std::string_view text) const override {
+        auto shape = detail::shape_of(text);
+        if (!shape.scheme)
+            return std::nullopt;
+        if (*shape.scheme == "sqlite3" || *shape.scheme == "sqlite")
+            return "sqlite3";
+        if (shape.key_value_body && (*shape.scheme == "postgresql" || *shape.scheme == "mysql"))
+            return *shape.scheme == "mysql" ? "mysql" : "postgresql";
+        return std::nullopt;
+    }
+
+    std::optional<StringLayout> layout(std::string_view text) const override { return soci_layout(text); }
+
+    Result<ComposedString> compose(const Composition& composition) const override {
+        return compose_string(composition);
     }
 
     Result<ParsedCandidate> parse(std::string_view text) const override { return parse_soci(text); }

@@ -353,22 +353,6 @@ Result<ParsedCandidate> parse_soci(std::string_view text) {
 
 namespace {
 
-// Quotes a value for libpq's and SOCI's mysql keyword readers (both escape with a backslash).
-std::string quoted(const std::string& value) {
-    bool plain = !value.empty() && std::none_of(value.begin(), value.end(), [](unsigned char c) {
-        return std::isspace(c) || c == '\'' || c == '\\' || c == '"';
-    });
-    if (plain)
-        return value;
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\'' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "'";
-}
-
 // SOCI's sqlite3 reader knows no escapes, only double quotes around a value with spaces.
 std::string sqlite_routed(const ParsedCandidate& candidate, const Route& route) {
     auto value_of = [](const std::string& value) {
@@ -389,7 +373,7 @@ std::string routed_string(const ParsedCandidate& candidate, std::span<const Rout
         return sqlite_routed(candidate, routes.front());
     std::string out;
     auto add = [&](const std::string& key, const std::string& value) {
-        out += (out.empty() ? "" : " ") + key + "=" + quoted(value);
+        out += (out.empty() ? "" : " ") + key + "=" + libpq::keyword_quoted(value);
     };
     // The application's own connect timeout counts, but never beyond the harness deadline.
     auto bounded = [&](const std::string& value, int limit) {

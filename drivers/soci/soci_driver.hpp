@@ -27,6 +27,14 @@ Failure classify(const soci::soci_error& error, std::string_view backend, Phase 
 // Reads `backend://backend-specific-string` the way SOCI 4.0 and its backend read it.
 Result<ParsedCandidate> parse_soci(std::string_view text);
 
+// Returns where SOCI and its backend read each value of `text`, or nothing for a backend or a
+// shape it does not place.
+std::optional<StringLayout> soci_layout(std::string_view text);
+
+// Writes `composition` as postgresql:// or mysql:// followed by what that backend reads
+// (Driver::compose); sqlite3 strings are not composed.
+Result<ComposedString> compose_string(const Composition& composition);
+
 // Returns the backend-specific string SOCI is opened with: the candidate's own parameters,
 // with each endpoint sent along its route (same order as `candidate.endpoints`) and the
 // connect timeout bounded by `timeout_seconds`.

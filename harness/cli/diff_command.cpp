@@ -281,13 +281,15 @@ std::expected<const Driver*, std::string> choose_driver(const Reading& reading, 
     return find_driver(guesses.empty() ? "libpq" : guesses.front().second);
 }
 
-// The protocol strings composed from separate keys are written for.
+// The protocol strings composed from separate keys are written for: the one `text` speaks when a
+// driver recognises it and `driver` speaks it too, else the driver's first.
 std::string_view protocol_for(const Driver& driver, const std::optional<std::string>& text) {
-    if (driver.name() == "mysqlcppconn")
-        return "mysql";
-    auto guess = text ? guess_driver(*text) : std::nullopt;
-    bool mysql = text && (text->starts_with("mysql") || guess == "mysqlcppconn");
-    return driver.name() == "soci" && mysql ? "mysql" : "postgresql";
+    for (const Driver* reader : all_drivers()) {
+        auto protocol = text ? reader->recognises(*text) : std::nullopt;
+        if (protocol && speaks(driver, *protocol))
+            return *protocol;
+    }
+    return driver.protocols().front();
 }
 
 // Reads one side exactly as `run` reads a candidate: the file's key or keys, JDBC translated,

@@ -310,6 +310,24 @@ std::vector<std::string> string_secrets(std::string_view text) {
     return found;
 }
 
+namespace {
+
+// Writes `parts` as the string the candidate's driver reads for `protocol`; a failure says why,
+// with `hint`.
+Result<std::string> composed(const Candidate& candidate, std::string_view protocol, std::vector<ComposedPart> parts,
+                             std::string hint) {
+    const Driver* driver = find_driver(candidate.driver);
+    if (!driver)
+        return std::unexpected(
+            config_failure(fmt::format("no driver is called {}", candidate.driver), "name one of " + driver_names()));
+    auto written = driver->compose({std::string(protocol), std::move(parts), false});
+    if (!written)
+        return std::unexpected(config_failure(written.error().message, std::move(hint)));
+    return written->text;
+}
+
+} // namespace
+
 Result<CandidateText> candidate_text(const Candidate& candidate, std::string_view protocol) {
     const CandidateSource& source = candidate.source;
     CandidateText out;
@@ -319,9 +337,9 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
     if (source.url) {
         text = *source.url;
     } else if (!source.service.empty()) {
-        auto service = compose_native(candidate.driver, protocol, {{"service", source.service}});
+        auto service = composed(candidate, protocol, {{"service", source.service}}, "fix the service name");
         if (!service)
-            return std::unexpected(config_failure(service.error(), "fix the service name"));
+            return std::unexpected(service.error());
         text = *service;
     } else {
         const ConfigLoader* loader = find_config_loader(source.format);
@@ -352,7 +370,7 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
                 return std::unexpected(value.error());
             text = *value;
         } else {
-            std::vector<std::pair<std::string, std::string>> parts;
+            std::vector<ComposedPart> parts;
             for (const auto& [part, key] : source.parts) {
                 auto value = read(key);
                 if (!value)
@@ -363,15 +381,14 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
                     user = *value;
                 else if (part == "password")
                     password = *value;
-                parts.emplace_back(part, *value);
+                parts.push_back({part, *value});
             }
             if (text.empty()) {
-                auto composed = compose_native(candidate.driver, protocol, parts);
-                if (!composed)
-                    return std::unexpected(
-                        config_failure(composed.error(),
-                                       "read the whole string with key:, or write it with url: as drivers.md shows"));
-                text = *composed;
+                auto written = composed(candidate, protocol, std::move(parts),
+                                        "read the whole string with key:, or write it with url: as drivers.md shows");
+                if (!written)
+                    return std::unexpected(written.error());
+                text = *written;
                 for (const auto& [part, key] : source.parts)
                     out.translation.push_back(fmt::format("{} from key {}", part, key));
             } else if (!is_jdbc_url(text) && (user || password)) {

@@ -78,7 +78,13 @@ DrillPlan plan_drill(const std::vector<Scenario>& scenarios, Redactor& redactor)
             }
             for (const auto& secret : parsed->secrets)
                 redactor.add(secret);
-            for (auto& mutant : mutate(*driver, *parsed, text->text)) {
+            auto mutants = mutate(*driver, *parsed, text->text);
+            if (!mutants) {
+                plan.problems.push_back(fmt::format("{}: {}: {}, so it has no mutants", candidate.mark.to_string(),
+                                                    candidate.name, mutants.error()));
+                continue;
+            }
+            for (auto& mutant : *mutants) {
                 if (auto read = driver->parse(mutant.text))
                     for (const auto& secret : read->secrets)
                         redactor.add(secret);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <expected>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,9 @@ struct Mutant {
 };
 
 // Returns the mutants of `text` (which `driver` reads as `parsed`), in a stable order, each one
-// different from `text` and from each other. A string the driver cannot read gets none.
+// different from `text` and from each other. A string whose values the driver cannot place
+// (Driver::layout) gets none. Fails with one line when the driver places no values at all (it
+// lacks Capability::string_layout): its strings have no mutants, and the caller says so.
 //
 // Each mutant edits the text where the client reads the value (percent escapes and backslash
 // escapes stay whole), so it differs from `text` by exactly one typo; a value whose place in the
@@ -49,6 +52,7 @@ struct Mutant {
 //   (connect_timeout → conect_timeout).
 // - trailing-space after the whole string; invisible-char: U+200B at the end of the host's first
 //   label; scheme-typo: the scheme's (SOCI: the backend's) last two characters swapped (mysql → myslq).
-std::vector<Mutant> mutate(const Driver& driver, const ParsedCandidate& parsed, const std::string& text);
+std::expected<std::vector<Mutant>, std::string> mutate(const Driver& driver, const ParsedCandidate& parsed,
+                                                       const std::string& text);
 
 } // namespace stagegate

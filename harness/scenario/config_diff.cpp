@@ -382,29 +382,10 @@ json lines_json(const std::vector<std::string>& lines, const Redactor& redactor)
 } // namespace
 
 std::optional<std::string> guess_driver(std::string_view text) {
-    std::string lower(text.substr(0, std::min<std::size_t>(text.size(), 16)));
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower.starts_with("jdbc:postgresql:"))
-        return "libpq";
-    if (lower.starts_with("jdbc:mysql:") || lower.starts_with("jdbc:mariadb:"))
-        return "mysqlcppconn";
-    auto scheme_end = text.find("://");
-    bool has_scheme = scheme_end != std::string_view::npos && scheme_end > 0 &&
-                      std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(scheme_end),
-                                  [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '-' || c == '.'; });
-    if (!has_scheme)
-        return text.find('=') == std::string_view::npos ? std::nullopt : std::optional<std::string>("libpq");
-    std::string_view scheme = std::string_view(lower).substr(0, std::min(scheme_end, lower.size()));
-    std::string_view rest = text.substr(scheme_end + 3);
-    auto word_end =
-        std::find_if(rest.begin(), rest.end(), [](unsigned char c) { return !std::isalnum(c) && c != '_'; });
-    bool key_value = word_end != rest.begin() && word_end != rest.end() && *word_end == '=';
-    if (scheme == "sqlite3" || scheme == "sqlite" || (key_value && (scheme == "postgresql" || scheme == "mysql")))
-        return "soci";
-    if (scheme == "postgresql" || scheme == "postgres")
-        return "libpq";
-    if (scheme == "mysql" || scheme == "mariadb" || scheme == "tcp" || scheme == "unix")
-        return "mysqlcppconn";
+    for (const Driver* driver : all_drivers()) {
+        if (driver->recognises(text))
+            return std::string(driver->name());
+    }
     return std::nullopt;
 }
 

@@ -29,10 +29,11 @@ struct ConfigDiff {
     bool same() const { return changes.empty(); }
 };
 
-// Returns the driver that reads `text` natively: jdbc:postgresql and postgresql:// URIs libpq,
-// jdbc:mysql, jdbc:mariadb, mysql://, mariadb://, tcp:// and unix:// mysqlcppconn, a scheme
-// followed by key=value pairs (postgresql://host=...) or sqlite3:// soci, other key=value strings
-// libpq. Nothing when the text says nothing (no scheme, no '=').
+// Returns the name of the first driver, in registry order, that recognises `text` as its own
+// (Driver::recognises): today jdbc:postgresql and postgresql:// URIs libpq, jdbc:mysql,
+// jdbc:mariadb, mysql://, mariadb://, tcp:// and unix:// mysqlcppconn, a scheme followed by
+// key=value pairs (postgresql://host=...) or sqlite3:// soci, other key=value strings libpq.
+// Nothing when no driver does (no scheme, no '=').
 std::optional<std::string> guess_driver(std::string_view text);
 
 // Compares two candidate strings read by `driver`, field by field. The port is the one the client

@@ -5,6 +5,7 @@
 // by hand. Parameter values are never quoted back (one may be a password); names are.
 #include "scenario/jdbc.hpp"
 
+#include "stagegate/driver.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -37,6 +38,11 @@ std::string_view name_of(Dialect dialect) {
         return "mariadb";
     }
     return "";
+}
+
+// The protocol a Java driver speaks, as the native drivers name it.
+std::string_view protocol_of(Dialect dialect) {
+    return dialect == Dialect::postgresql ? "postgresql" : "mysql";
 }
 
 std::string_view java_driver(Dialect dialect) {
@@ -488,10 +494,12 @@ struct Draft {
     }
 };
 
-// What the translation reads: the URL, its parameters by name, and the separate keys.
+// What the translation reads: the URL, its parameters by name, and the separate keys; and what
+// the native driver's strings call the keys it writes.
 struct Source {
     const JdbcUrl& url;
-    std::string_view driver;
+    const Driver& driver;
+    FieldKeys keys;
     const std::optional<std::string>& user;
     const std::optional<std::string>& password;
 
@@ -768,17 +776,6 @@ std::expected<Draft, std::string> translate_postgresql(const Source& source) {
 
 // --- jdbc:mysql and jdbc:mariadb to the MySQL clients ----------------------------------------
 
-// The native option names: mysqlcppconn's (docs: drivers/mysql/parse.cpp) or SOCI's mysql keys.
-std::string option(std::string_view driver, std::string_view name) {
-    if (driver != "soci")
-        return std::string(name);
-    if (name == "database")
-        return "db";
-    std::string out(name);
-    std::replace(out.begin(), out.end(), '-', '_');
-    return out;
-}
-
 void add_mysql_host(const Source& source, Draft& draft) {
     Host host = source.url.hosts.empty() ? Host{"localhost", std::nullopt} : source.url.hosts.front();
     std::string port = std::to_string(host.port.value_or(3306));
@@ -872,9 +869,10 @@ std::expected<void, std::string> add_ssl_mode(const Source& source, Draft& draft
     auto choice = source.url.dialect == Dialect::mysql ? connector_j_mode(source, draft) : mariadb_mode(source);
     if (!choice)
         return Failed(choice.error());
-    if (source.driver != "soci") {
-        draft.mapping.push_back(fmt::format("{} -> ssl-mode={}{}", choice->written, choice->mode, choice->note));
-        draft.set("ssl-mode", choice->mode);
+    if (!source.keys.tls_mode.empty()) {
+        draft.mapping.push_back(
+            fmt::format("{} -> {}={}{}", choice->written, source.keys.tls_mode, choice->mode, choice->note));
+        draft.set(std::string(source.keys.tls_mode), choice->mode);
         return {};
     }
     if (choice->mode != "DISABLED")
@@ -912,23 +910,27 @@ std::expected<std::optional<long long>, std::string> seconds_of(const Source& so
 }
 
 std::expected<void, std::string> add_timeouts(const Source& source, Draft& draft) {
+    const FieldKeys& keys = source.keys;
     auto connect = seconds_of(source, "connectTimeout", draft);
     if (!connect)
         return Failed(connect.error());
+    if (*connect && keys.connect_timeout.empty())
+        return Failed(fmt::format("connectTimeout: driver {} has no connect timeout", source.driver.name()));
     if (*connect) {
-        draft.set(option(source.driver, "connect-timeout"), std::to_string(**connect));
-        draft.mapping.push_back(fmt::format("connectTimeout={} (ms) -> {}={}{}", *source.parameter("connectTimeout"),
-                                            option(source.driver, "connect-timeout"), **connect,
-                                            **connect * 1000 == std::stoll(*source.parameter("connectTimeout"))
-                                                ? ""
-                                                : " (rounded up to whole seconds)"));
+        draft.set(std::string(keys.connect_timeout), std::to_string(**connect));
+        draft.mapping.push_back(fmt::format(
+            "connectTimeout={} (ms) -> {}={}{}", *source.parameter("connectTimeout"), keys.connect_timeout, **connect,
+            **connect * 1000 == std::stoll(*source.parameter("connectTimeout")) ? ""
+                                                                                : " (rounded up to whole seconds)"));
     }
     auto socket = seconds_of(source, "socketTimeout", draft);
     if (!socket)
         return Failed(socket.error());
+    if (*socket && (keys.read_timeout.empty() || keys.write_timeout.empty()))
+        return Failed(fmt::format("socketTimeout: driver {} has no read and write timeouts", source.driver.name()));
     if (*socket) {
-        auto read = option(source.driver, "read-timeout");
-        auto write = option(source.driver, "write-timeout");
+        std::string read(keys.read_timeout);
+        std::string write(keys.write_timeout);
         draft.set(read, std::to_string(**socket));
         draft.set(write, std::to_string(**socket));
         draft.mapping.push_back(fmt::format("socketTimeout={} (ms) -> {}={} {}={}", *source.parameter("socketTimeout"),
@@ -954,11 +956,13 @@ std::expected<Draft, std::string> translate_mysql(const Source& source) {
     if (source.url.hosts.empty() && source.url.dialect == Dialect::mariadb)
         return Failed(std::string("no host: write jdbc:mariadb://host:3306/database"));
     add_mysql_host(source, draft);
-    if (source.driver == "soci" && *draft.get("host") == "localhost")
-        return Failed(std::string("host localhost: the Java driver connects over TCP, SOCI's MySQL client over the "
-                                  "local socket, and SOCI cannot ask for TCP; use driver mysqlcppconn"));
+    // The host is reached as the Java driver reaches it, over TCP even when named localhost: a
+    // client that cannot do that says so before anything else is translated.
+    Composition host{"mysql", {{"host", *draft.get("host")}, {"port", *draft.get("port")}}, true};
+    if (auto written = source.driver.compose(host); !written)
+        return Failed(written.error().message);
     if (source.url.database) {
-        auto key = option(source.driver, "database");
+        std::string key(source.keys.database);
         draft.mapping.push_back(fmt::format("database {} -> {}={}", *source.url.database, key, *source.url.database));
         draft.set(key, *source.url.database);
     } else {
@@ -975,99 +979,45 @@ std::expected<Draft, std::string> translate_mysql(const Source& source) {
     return draft;
 }
 
-// --- native strings --------------------------------------------------------------------------
+// --- the native string ------------------------------------------------------------------------
 
-// libpq's keyword/value quoting (SOCI's mysql reader takes the same): single quotes, with \' and
-// \\ inside, around a value that is empty or holds a blank, a quote or a backslash.
-std::string quoted(const std::string& value) {
-    bool plain = !value.empty() && std::none_of(value.begin(), value.end(), [](unsigned char c) {
-        return std::isspace(c) || c == '\'' || c == '\\' || c == '"';
-    });
-    if (plain)
-        return value;
-    std::string out = "'";
-    for (char c : value) {
-        if (c == '\'' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    return out + "'";
-}
-
-std::string libpq_string(const Draft& draft) {
-    std::vector<std::string> pairs;
-    for (const auto& [key, value] : draft.settings)
-        pairs.push_back(key + "=" + quoted(value));
-    return join(pairs, " ");
-}
-
-// SOCI's postgresql backend splits its string at blanks before libpq sees it, and groups words
-// only inside double quotes (which it strips); a value with both a blank and a double quote
-// cannot pass.
-std::expected<std::string, std::string> soci_postgresql_string(const Draft& draft) {
-    std::vector<std::string> pairs;
-    for (const auto& [key, value] : draft.settings) {
-        std::string text = quoted(value);
-        bool blank = std::any_of(value.begin(), value.end(), [](unsigned char c) { return std::isspace(c); });
-        if (blank && value.find('"') != std::string::npos)
-            return Failed(fmt::format("the {} holds both a blank and a double quote, which SOCI's postgresql backend "
-                                      "cannot pass on to libpq; use driver libpq",
-                                      key));
-        pairs.push_back(key + "=" + (blank ? "\"" + text + "\"" : text));
-    }
-    return "postgresql://" + join(pairs, " ");
-}
-
-std::string soci_mysql_string(const Draft& draft) {
-    std::vector<std::string> pairs;
-    for (const auto& [key, value] : draft.settings)
-        pairs.push_back(key + "=" + quoted(value));
-    return "mysql://" + join(pairs, " ");
-}
-
-// mysql://user:password@host:port/db?options. Connector/C++ reads the name localhost as the
-// local socket, where the Java driver connects over TCP: for a JDBC URL (`java_localhost`),
-// tcp:// keeps TCP, with the user and password as options since that form has no user@.
-std::string mysqlcppconn_string(const Draft& draft, std::vector<std::string>& mapping, bool java_localhost) {
-    std::string host = *draft.get("host");
-    bool tcp = java_localhost && host == "localhost";
-    std::string out = tcp ? "tcp://" : "mysql://";
-    if (!tcp) {
-        out += percent_encode(draft.get("user").value_or(""));
-        if (auto password = draft.get("password"))
-            out += ":" + percent_encode(*password);
-        out += "@";
-    }
-    out += (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + *draft.get("port");
-    if (auto database = draft.get("database"))
-        out += "/" + percent_encode(*database);
-    std::vector<std::string> options;
-    for (const auto& [key, value] : draft.settings) {
-        bool in_url =
-            key == "host" || key == "port" || key == "database" || (!tcp && (key == "user" || key == "password"));
-        if (!in_url)
-            options.push_back(key + "=" + percent_encode(value));
-    }
-    if (tcp)
-        mapping.emplace_back("localhost -> tcp://localhost (the Java driver connects over TCP; mysql://localhost "
-                             "would use the local socket)");
-    return options.empty() ? out : out + "?" + join(options, "&");
-}
-
+// The driver writes the draft's settings in their order, a host named localhost over TCP as the
+// Java drivers reach it; what it notes about that joins the mapping.
 std::expected<std::string, std::string> native_string(const Source& source, Draft& draft) {
-    if (source.url.dialect == Dialect::postgresql)
-        return source.driver == "soci" ? soci_postgresql_string(draft) : libpq_string(draft);
-    return source.driver == "soci" ? soci_mysql_string(draft) : mysqlcppconn_string(draft, draft.mapping, true);
+    Composition composition{std::string(protocol_of(source.url.dialect)), {}, true};
+    for (const auto& [key, value] : draft.settings)
+        composition.parts.push_back({key, value});
+    auto written = source.driver.compose(composition);
+    if (!written)
+        return Failed(written.error().message);
+    draft.mapping.insert(draft.mapping.end(), written->notes.begin(), written->notes.end());
+    return written->text;
 }
 
-std::expected<void, std::string> check_driver(Dialect dialect, std::string_view driver) {
-    if (driver != "libpq" && driver != "mysqlcppconn" && driver != "soci")
-        return Failed(fmt::format("driver {}: JDBC URLs are translated for libpq, mysqlcppconn and soci", driver));
-    if (dialect == Dialect::postgresql && driver == "mysqlcppconn")
-        return Failed(std::string("jdbc:postgresql is a PostgreSQL URL, and driver mysqlcppconn speaks MySQL"));
-    if (dialect != Dialect::postgresql && driver == "libpq")
-        return Failed(fmt::format("jdbc:{} is a MySQL URL, and driver libpq speaks PostgreSQL", name_of(dialect)));
-    return {};
+// "libpq, mysqlcppconn and soci": every driver of the registry.
+std::string every_driver() {
+    std::vector<std::string> names;
+    for (const Driver* driver : all_drivers())
+        names.emplace_back(driver->name());
+    std::string last = names.back();
+    names.pop_back();
+    return names.empty() ? last : join(names, ", ") + " and " + last;
+}
+
+std::string_view title_of(std::string_view protocol) {
+    return protocol == "postgresql" ? "PostgreSQL" : protocol == "mysql" ? "MySQL" : "SQLite";
+}
+
+// The native driver named `driver`, which must speak the Java driver's protocol.
+std::expected<const Driver*, std::string> native_driver(Dialect dialect, std::string_view driver) {
+    const Driver* found = find_driver(driver);
+    if (!found)
+        return Failed(fmt::format("driver {}: JDBC URLs are translated for {}", driver, every_driver()));
+    std::string_view protocol = protocol_of(dialect);
+    if (!speaks(*found, protocol))
+        return Failed(fmt::format("jdbc:{} is a {} URL, and driver {} speaks {}", name_of(dialect), title_of(protocol),
+                                  driver, title_of(found->protocols().front())));
+    return found;
 }
 
 std::expected<JdbcTranslation, std::string> translate(std::string_view text, std::string_view driver,
@@ -1078,12 +1028,12 @@ std::expected<JdbcTranslation, std::string> translate(std::string_view text, std
     if (!url)
         return Failed(url.error());
     secrets.insert(secrets.end(), url->secrets.begin(), url->secrets.end());
-    if (auto fits = check_driver(url->dialect, driver); !fits)
-        return Failed(fits.error());
-    Source source{*url, driver, user, password};
+    auto native = native_driver(url->dialect, driver);
+    if (!native)
+        return Failed(native.error());
+    Source source{*url, **native, (*native)->field_keys(protocol_of(url->dialect)), user, password};
     Draft checked;
-    std::string_view native = url->dialect == Dialect::postgresql ? "libpq" : driver;
-    if (auto known = check_parameters(source, native, checked); !known)
+    if (auto known = check_parameters(source, source.keys.option_reader, checked); !known)
         return Failed(known.error());
     auto draft = url->dialect == Dialect::postgresql ? translate_postgresql(source) : translate_mysql(source);
     if (!draft)
@@ -1109,26 +1059,6 @@ std::string without_secrets(std::string message, const std::vector<std::string>&
 }
 
 } // namespace
-
-std::expected<std::string, std::string> compose_native(std::string_view driver, std::string_view protocol,
-                                                       const std::vector<std::pair<std::string, std::string>>& parts) {
-    if (protocol != "postgresql" && protocol != "mysql")
-        return Failed(fmt::format("a {} string is not composed from parts: read it whole with key:", protocol));
-    bool postgres = protocol == "postgresql";
-    Draft draft;
-    for (const auto& [part, value] : parts)
-        draft.set(part == "database" ? (postgres ? "dbname" : option(driver, "database")) : part, value);
-    if (postgres)
-        return driver == "soci" ? soci_postgresql_string(draft) : libpq_string(draft);
-    if (driver == "soci")
-        return soci_mysql_string(draft);
-    if (!draft.get("host"))
-        return Failed(std::string("no host: name the key that holds it"));
-    if (!draft.get("port"))
-        draft.set("port", "3306");
-    std::vector<std::string> unused;
-    return mysqlcppconn_string(draft, unused, false);
-}
 
 bool is_jdbc_url(std::string_view text) {
     return text.size() >= 5 && lower(text.substr(0, 5)) == "jdbc:";

@@ -89,6 +89,9 @@ class FakeDriver final : public Driver {
     std::span<const std::string_view> protocols() const override { return {}; }
     FieldKeys field_keys(std::string_view) const override { return {}; }
     Result<ParsedCandidate> parse(std::string_view) const override { return fail(Category::config, "fake"); }
+    std::optional<std::string_view> recognises(std::string_view) const override { return std::nullopt; }
+    std::optional<StringLayout> layout(std::string_view) const override { return std::nullopt; }
+    Result<ComposedString> compose(const Composition&) const override { return fail(Category::config, "fake"); }
     Result<std::unique_ptr<Session>> connect(const ParsedCandidate&, std::span<const Route>,
                                              const Deadline&) const override {
         return fail(Category::config, "fake");

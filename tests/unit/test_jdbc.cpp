@@ -527,30 +527,3 @@ TEST_SUITE("jdbc_secrets") {
               "require, verify-ca, verify-full)");
     }
 }
-
-TEST_SUITE("jdbc compose_native") {
-    TEST_CASE("parts become each client's own string, quoted and encoded as it reads them") {
-        std::vector<std::pair<std::string, std::string>> parts{
-            {"host", "db.internal"}, {"port", "5432"}, {"user", "app"}, {"password", "p w'x"}, {"database", "users"}};
-        CHECK(compose_native("libpq", "postgresql", parts) ==
-              "host=db.internal port=5432 user=app password='p w\\'x' dbname=users");
-        CHECK(compose_native("soci", "postgresql", parts) ==
-              "postgresql://host=db.internal port=5432 user=app password=\"'p w\\'x'\" dbname=users");
-        parts[1].second = "3306";
-        CHECK(compose_native("mysqlcppconn", "mysql", parts) == "mysql://app:p%20w%27x@db.internal:3306/users");
-        CHECK(compose_native("soci", "mysql", parts) ==
-              "mysql://host=db.internal port=3306 user=app password='p w\\'x' db=users");
-        CHECK(compose_native("libpq", "postgresql", {{"service", "users"}}) == "service=users");
-    }
-
-    TEST_CASE("native parts keep the native reading of localhost, and need a host for Connector/C++") {
-        CHECK(compose_native("mysqlcppconn", "mysql", {{"host", "localhost"}, {"user", "app"}}) ==
-              "mysql://app@localhost:3306");
-        auto no_host = compose_native("mysqlcppconn", "mysql", {{"user", "app"}});
-        REQUIRE_FALSE(no_host.has_value());
-        CHECK(no_host.error() == "no host: name the key that holds it");
-        auto sqlite = compose_native("soci", "sqlite3", {{"database", "/var/lib/app.db"}});
-        REQUIRE_FALSE(sqlite.has_value());
-        CHECK(sqlite.error() == "a sqlite3 string is not composed from parts: read it whole with key:");
-    }
-}

@@ -5,6 +5,7 @@
 #include "stagegate/driver.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -34,8 +35,38 @@ ParsedCandidate parsed(std::string_view driver, const std::string& text) {
 }
 
 std::vector<Mutant> mutants_of(std::string_view driver, const std::string& text) {
-    return mutate(driver_named(driver), parsed(driver, text), text);
+    auto mutants = mutate(driver_named(driver), parsed(driver, text), text);
+    REQUIRE_MESSAGE(mutants.has_value(), mutants.error());
+    return *mutants;
 }
+
+// libpq in every answer but one: it places no values in its strings.
+class NoLayoutDriver final : public Driver {
+  public:
+    std::string_view name() const override { return "nolayout"; }
+    std::string client_version() const override { return m_libpq.client_version(); }
+    bool has(Capability capability) const override {
+        return capability != Capability::string_layout && m_libpq.has(capability);
+    }
+    std::span<const std::string_view> protocols() const override { return m_libpq.protocols(); }
+    FieldKeys field_keys(std::string_view protocol) const override { return m_libpq.field_keys(protocol); }
+    Result<ParsedCandidate> parse(std::string_view text) const override { return m_libpq.parse(text); }
+    std::optional<std::string_view> recognises(std::string_view) const override { return std::nullopt; }
+    std::optional<StringLayout> layout(std::string_view) const override { return std::nullopt; }
+    Result<ComposedString> compose(const Composition& composition) const override {
+        return m_libpq.compose(composition);
+    }
+    Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate, std::span<const Route> routes,
+                                             const Deadline& deadline) const override {
+        return m_libpq.connect(candidate, routes, deadline);
+    }
+    Result<std::unique_ptr<Session>> connect_admin(const AdminLogin& login, const Deadline& deadline) const override {
+        return m_libpq.connect_admin(login, deadline);
+    }
+
+  private:
+    const Driver& m_libpq = driver_named("libpq");
+};
 
 bool has_kind(const std::vector<Mutant>& mutants, std::string_view kind) {
     return std::any_of(mutants.begin(), mutants.end(), [&](const Mutant& mutant) { return mutant.kind == kind; });
@@ -391,9 +422,17 @@ TEST_SUITE("mutations") {
 
     TEST_CASE("a string in another driver's form is not mutated") {
         const Driver& libpq = driver_named("libpq");
-        CHECK(mutate(libpq, ParsedCandidate{}, "mysql://app@db.internal/users").empty());
-        CHECK(mutate(driver_named("mysqlcppconn"), ParsedCandidate{}, "host=db.internal").empty());
-        CHECK(mutate(libpq, ParsedCandidate{}, "").empty());
+        CHECK(mutate(libpq, ParsedCandidate{}, "mysql://app@db.internal/users").value().empty());
+        CHECK(mutate(driver_named("mysqlcppconn"), ParsedCandidate{}, "host=db.internal").value().empty());
+        CHECK(mutate(libpq, ParsedCandidate{}, "").value().empty());
+    }
+
+    TEST_CASE("a driver that places no values in its strings is said to, not silently left without mutants") {
+        NoLayoutDriver driver;
+        const std::string text = "host=db.internal dbname=users user=app";
+        auto mutants = mutate(driver, parsed("libpq", text), text);
+        REQUIRE_FALSE(mutants.has_value());
+        CHECK(mutants.error() == "driver nolayout does not say where the values stand in its strings");
     }
 
     TEST_CASE("every mutated string differs from the input and from the others, and keeps the password to itself") {
@@ -424,7 +463,9 @@ TEST_SUITE("mutations") {
             INFO(sample.driver, ": ", sample.text);
             const Driver& driver = driver_named(sample.driver);
             ParsedCandidate before = parsed(sample.driver, sample.text);
-            for (const auto& mutant : mutate(driver, before, sample.text)) {
+            auto mutants = mutate(driver, before, sample.text);
+            REQUIRE_MESSAGE(mutants.has_value(), mutants.error());
+            for (const auto& mutant : *mutants) {
                 auto after = driver.parse(mutant.text);
                 if (mutant.kind == "scheme-typo")
                     CHECK_FALSE(after.has_value());

@@ -10,6 +10,7 @@
 
 #include "stagegate/deadline.hpp"
 #include "stagegate/failure.hpp"
+#include "stagegate/string_layout.hpp"
 
 namespace stagegate {
 
@@ -23,6 +24,7 @@ enum class Capability {
     server_settings,       // can read server settings back
     deadline_connect,      // connects without blocking, so the harness deadline is exact
     service_files,         // reads PostgreSQL service files (service=NAME, PGSERVICEFILE)
+    string_layout,         // says where each value stands in its strings (layout(), for drill's mutants)
 };
 
 // One parameter of a candidate as the client read it.
@@ -67,8 +69,9 @@ struct ParsedCandidate {
     std::optional<std::string> get(std::string_view key) const;
 };
 
-// What a driver's strings call the fields people compare between two configs (`diff`), for one
-// protocol it speaks.
+// What a driver's strings call the fields people compare between two configs (`diff`) and the
+// fields stagegate writes when it composes a string (`compose`: JDBC URLs, separate keys), for
+// one protocol it speaks.
 struct FieldKeys {
     std::string_view database;    // the key naming the database
     std::string_view tls_mode;    // the key naming the TLS mode, "" when the client has none
@@ -76,6 +79,36 @@ struct FieldKeys {
     // The keys the identity fields (host, port, database, user, TLS mode) already show; other
     // parameters are compared one by one.
     std::array<std::string_view, 6> identity;
+    std::string_view connect_timeout; // whole seconds to connect, "" when the client has no such key
+    std::string_view read_timeout;    // whole seconds a read may wait, "" when the client has no such key
+    std::string_view write_timeout;   // whole seconds a write may wait, "" when the client has no such key
+    // Who reads the options of these strings, for messages: the driver's name, or the client it
+    // hands them to (SOCI's postgresql backend: libpq).
+    std::string_view option_reader;
+};
+
+// One part of a string composed from separate settings (Driver::compose). `key` is host, port,
+// user, password, database or service, or an option spelled as the driver's strings of that
+// protocol spell it (FieldKeys); `value` is plain: the driver quotes or encodes it.
+struct ComposedPart {
+    std::string key;
+    std::string value;
+};
+
+// A string to compose from separate settings: a JDBC URL's parts, or a config file's keys.
+struct Composition {
+    std::string protocol;            // one of the driver's protocols()
+    std::vector<ComposedPart> parts; // in the order the string writes them
+    // A host named localhost is reached over TCP, as the Java drivers read it, not through the
+    // local socket some clients take that name for.
+    bool localhost_over_tcp = false;
+};
+
+// A composed string, and what a person reading the translation should know about how it was
+// written (one line each: "localhost -> tcp://localhost (...)").
+struct ComposedString {
+    std::string text;
+    std::vector<std::string> notes;
 };
 
 // Where the harness sends one endpoint of a candidate: the real address and port of the
@@ -148,6 +181,19 @@ class Driver {
     // Reads `text` exactly as the client would; fails with category `config` and the
     // client's own reason when the client would refuse it. Never touches the network.
     virtual Result<ParsedCandidate> parse(std::string_view text) const = 0;
+    // Returns the protocol `text` speaks when it has the shape of this driver's own strings (or
+    // is a JDBC URL this driver is the native client for), without reading it whole; nothing
+    // otherwise. The drivers' shapes do not overlap: `diff` guesses the driver of a string that
+    // names none by asking each driver in registry order.
+    virtual std::optional<std::string_view> recognises(std::string_view text) const = 0;
+    // Returns where each value stands in `text` as the client reads it (what `drill` edits), or
+    // nothing when the text has a shape the driver does not place, and always nothing for a
+    // driver without Capability::string_layout.
+    virtual std::optional<StringLayout> layout(std::string_view text) const = 0;
+    // Writes `composition` as the string this client reads for its protocol, each value quoted
+    // or encoded as the client reads it. Fails with `config` and one line when the client cannot
+    // take a value or a part, or composes no string of that protocol.
+    virtual Result<ComposedString> compose(const Composition& composition) const = 0;
     // Connects with the candidate's own parameters, each endpoint sent along `routes`
     // (same order as `candidate.endpoints`). Fails with a classified Failure.
     virtual Result<std::unique_ptr<Session>> connect(const ParsedCandidate& candidate, std::span<const Route> routes,
