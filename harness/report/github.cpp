@@ -95,12 +95,19 @@ std::string candidate_annotation(const ScenarioOutcome& scenario, const Candidat
     std::string title = fmt::format("stagegate: {} › {}", scenario.name, candidate.name);
     if (!candidate.phase.empty())
         title += fmt::format(" [{}]", candidate.phase);
-    if (candidate.not_run == NotRun::interrupted)
+    switch (candidate.not_run) {
+    case NotRun::interrupted:
         return command("warning", at_candidate, title,
                        fmt::format("not run: interrupted by {}", signal_name(run.signal)));
-    if (candidate.not_run == NotRun::timeout)
+    case NotRun::timeout:
         return command("warning", at_candidate, title, "not run: the run's --timeout passed");
-    if (!candidate.tried() || candidate.verdict)
+    case NotRun::fail_fast:      // the failure that stopped the run has its own annotation
+    case NotRun::scenario_error: // the scenario's error has its own annotation
+        return {};
+    case NotRun::tried:
+        break;
+    }
+    if (candidate.verdict)
         return {};
     std::string message = candidate.message.empty()
                               ? fmt::format("expected {}, but the outcome differs", candidate.expected.to_string())
