@@ -298,18 +298,13 @@ std::expected<ParsedCandidate, std::string> read_side(Side& side, const Driver& 
     side.candidate.driver = std::string(driver.name());
     auto hint = telling_text(side);
     ServiceFileScope service(side.candidate);
-    auto text = candidate_text(side.candidate, protocol_for(driver, hint ? *hint : std::nullopt));
-    if (!text)
-        return std::unexpected(named(fmt::format("{}: {}", side.label, text.error().message), side));
-    for (const auto& secret : text->secrets)
-        redactor.add(secret);
-    auto parsed = driver.parse(text->text);
-    if (!parsed)
+    auto read = read_candidate(side.candidate, protocol_for(driver, hint ? *hint : std::nullopt), redactor);
+    if (!read && read.error().step == PipelineStep::source)
+        return std::unexpected(named(fmt::format("{}: {}", side.label, read.error().failure.message), side));
+    if (!read)
         return std::unexpected(fmt::format("{}: {} cannot read this string ({}): {}", side.label, driver.name(),
-                                           to_string(parsed.error().category), parsed.error().message));
-    for (const auto& secret : parsed->secrets)
-        redactor.add(secret);
-    return std::move(*parsed);
+                                           to_string(read.error().failure.category), read.error().failure.message));
+    return std::move(read->parsed);
 }
 
 int diff(const DiffArgs& args) {

@@ -24,20 +24,23 @@ int explain(const ExplainArgs& args) {
                    fmt::format("stagegate: error: unknown driver \"{}\"; available: {}", args.driver, driver_names()));
         return k_exit_invalid;
     }
-    Redactor& redactor = process_secrets();
-    for (const auto& secret : string_secrets(args.text))
-        redactor.add(secret);
-    auto parsed = driver->parse(args.text);
-    if (!parsed) {
-        print_line(stderr,
-                   redactor.apply(fmt::format("stagegate: error: {} cannot read this string ({}): {}", driver->name(),
-                                              to_string(parsed.error().category), parsed.error().message)));
-        print_line(stderr, redactor.apply(fmt::format("  hint: {}", parsed.error().hint)));
+    // The string goes through the candidate pipeline as a scenario's `url` would: a JDBC URL is
+    // translated for the driver first, and every secret is registered before anything is said.
+    Candidate candidate;
+    candidate.driver = args.driver;
+    candidate.source.url = args.text;
+    auto read = read_candidate(candidate, driver->protocols().front(), process_secrets());
+    if (!read) {
+        const Failure& failure = read.error().failure;
+        print_line(stderr, fmt::format("stagegate: error: {} cannot read this string ({}): {}", driver->name(),
+                                       to_string(failure.category), failure.message));
+        print_line(stderr, fmt::format("  hint: {}", failure.hint));
         return k_exit_invalid;
     }
-    for (const auto& secret : parsed->secrets)
-        redactor.add(secret);
-    auto say = [&](const std::string& line) { print_line(stdout, redactor.apply(line)); };
+    const ParsedCandidate* parsed = &read->parsed;
+    auto say = [&](const std::string& line) { print_line(stdout, line); };
+    for (const auto& line : read->text.translation)
+        say(fmt::format("from JDBC: {}", line));
     say(fmt::format("{} {} reads this {} string as:", driver->name(), driver->client_version(), parsed->form));
     for (const auto& parameter : parsed->parameters) {
         std::string value = parameter.secret ? std::string(Redactor::k_mask) : parameter.value;

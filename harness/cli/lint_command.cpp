@@ -17,29 +17,20 @@ struct LintArgs {
     std::vector<std::string> paths;
 };
 
-// What lint can know without a server: the string as the client reads it, its route (with the
-// names the database answers as in that phase), and the scenario's TLS policy.
+// What lint can know without a server: the candidate pipeline of a trial short of the login (the
+// string as the client reads it, its route with the names the database answers as in that
+// phase, the scenario's TLS policy), against a stand-in for the server.
 Result<ParsedCandidate> static_check(const Candidate& candidate, const Scenario& scenario,
                                      const std::vector<HostName>& answers_as, Redactor& redactor) {
     ServiceFileScope service(candidate);
-    auto text = candidate_text(candidate, protocol_of(scenario.database.engine));
-    if (!text)
-        return std::unexpected(text.error());
-    for (const auto& secret : text->secrets)
-        redactor.add(secret);
-    auto parsed = find_driver(candidate.driver)->parse(text->text);
-    if (!parsed)
-        return parsed;
-    for (const auto& secret : parsed->secrets)
-        redactor.add(secret);
     // Unreachable names route to a dead end (never reached here): they are not unknown hosts.
-    auto routes = route_candidate(*parsed, scenario.database.engine, answers_as, Route{"127.0.0.1", 0},
-                                  DeadEnds{scenario.database.unreachable, Route{"127.0.0.1", 0}});
-    if (!routes)
-        return std::unexpected(routes.error());
-    if (auto refused = tls_policy(*parsed, scenario.database))
-        return std::unexpected(*refused);
-    return parsed;
+    Route stand_in{"127.0.0.1", 0};
+    TrialContext context{scenario, answers_as, stand_in, std::nullopt,
+                         false,    redactor,   nullptr,  DeadEnds{scenario.database.unreachable, stand_in}};
+    auto prepared = prepare_candidate(candidate, context);
+    if (!prepared)
+        return std::unexpected(prepared.error().failure);
+    return std::move(prepared->parsed);
 }
 
 // The phases a candidate is tried in, each with its expectation and the names the database

@@ -146,39 +146,14 @@ class Trial {
     std::optional<Failure> m_failure;
 };
 
-// A candidate on its way to a session: its string read, parsed and routed.
-struct Prepared {
-    const Driver* driver = nullptr;
-    ParsedCandidate parsed;
-    std::vector<Route> routes;
-    std::vector<std::string> translation;
-};
+using Prepared = PreparedCandidate;
 
-// `origin` learns the config file line the string came from, even when the string fails.
+// prepare_candidate for a trial: `origin` learns the config file line even when the string fails.
 Result<Prepared> prepare(const Candidate& candidate, const TrialContext& context, SourceMark& origin) {
-    Prepared prepared;
-    prepared.driver = find_driver(candidate.driver);
-    auto text = candidate_text(candidate, protocol_of(context.scenario.database.engine));
-    if (!text)
-        return std::unexpected(text.error());
-    origin = text->origin;
-    for (const auto& secret : text->secrets)
-        context.redactor.add(secret);
-    prepared.translation = text->translation;
-    auto parsed = prepared.driver->parse(text->text);
-    if (!parsed)
-        return std::unexpected(parsed.error());
-    for (const auto& secret : parsed->secrets)
-        context.redactor.add(secret);
-    prepared.parsed = std::move(*parsed);
-    auto routes = route_candidate(prepared.parsed, context.scenario.database.engine, context.answers_as, context.server,
-                                  context.dead);
-    if (!routes)
-        return std::unexpected(routes.error());
-    prepared.routes = std::move(*routes);
-    if (auto refused = tls_policy(prepared.parsed, context.scenario.database))
-        return std::unexpected(*refused);
-    return prepared;
+    auto prepared = prepare_candidate(candidate, context, &origin);
+    if (!prepared)
+        return std::unexpected(prepared.error().failure);
+    return std::move(*prepared);
 }
 
 Result<std::unique_ptr<Session>> open(const Prepared& prepared, const TrialContext& context, const Deadline& deadline) {
@@ -417,6 +392,47 @@ Result<CandidateText> candidate_text(const Candidate& candidate, std::string_vie
     return out;
 }
 
+std::expected<ReadCandidate, PipelineFailure> read_candidate(const Candidate& candidate, std::string_view protocol,
+                                                             Redactor& secrets, SourceMark* origin) {
+    ReadCandidate read;
+    read.driver = find_driver(candidate.driver);
+    if (!read.driver) // the loader refuses unknown drivers; a caller that builds candidates may not
+        return std::unexpected(PipelineFailure{
+            PipelineStep::parse,
+            Failure{Category::config, fmt::format("unknown driver \"{}\"", candidate.driver), "", {}, 0}});
+    auto text = candidate_text(candidate, protocol);
+    if (!text)
+        return std::unexpected(PipelineFailure{PipelineStep::source, text.error()});
+    if (origin)
+        *origin = text->origin;
+    for (const auto& secret : text->secrets)
+        secrets.add(secret);
+    auto parsed = read.driver->parse(text->text);
+    if (!parsed)
+        return std::unexpected(PipelineFailure{PipelineStep::parse, parsed.error()});
+    for (const auto& secret : parsed->secrets)
+        secrets.add(secret);
+    read.text = std::move(*text);
+    read.parsed = std::move(*parsed);
+    return read;
+}
+
+std::expected<PreparedCandidate, PipelineFailure> prepare_candidate(const Candidate& candidate,
+                                                                    const TrialContext& context, SourceMark* origin) {
+    auto read = read_candidate(candidate, protocol_of(context.scenario.database.engine), context.redactor, origin);
+    if (!read)
+        return std::unexpected(read.error());
+    PreparedCandidate prepared{std::move(*read), {}};
+    auto routes = route_candidate(prepared.parsed, context.scenario.database.engine, context.answers_as, context.server,
+                                  context.dead);
+    if (!routes)
+        return std::unexpected(PipelineFailure{PipelineStep::route, routes.error()});
+    prepared.routes = std::move(*routes);
+    if (auto refused = tls_policy(prepared.parsed, context.scenario.database))
+        return std::unexpected(PipelineFailure{PipelineStep::policy, *refused});
+    return prepared;
+}
+
 bool names_unreachable_host(const Candidate& candidate, const TrialContext& context) {
     if (context.dead.names.empty() || !candidate.source.service.empty())
         return false;
@@ -439,7 +455,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& ex
         trial.failed(0, prepared.error(), since(start));
         return trial.finish(since(start));
     }
-    for (const auto& line : prepared->translation)
+    for (const auto& line : prepared->text.translation)
         trial.outcome().translation.push_back(context.redactor.apply(line));
     for (const auto& line : prepared->parsed.warnings)
         trial.outcome().warnings.push_back(context.redactor.apply(line));

@@ -63,6 +63,47 @@ class ServiceFileScope {
     std::string m_before;
 };
 
+// The steps of the candidate pipeline, in order: where a candidate that fails before it logs in
+// stopped.
+enum class PipelineStep {
+    source, // its string could not be read (config file, composed keys, JDBC translation)
+    parse,  // its driver refuses the string
+    route,  // an endpoint leads nowhere the scenario knows, or the protocol is not the engine's
+    policy, // the scenario's TLS policy refuses it
+};
+
+// Why a candidate stopped in the pipeline, and at which step.
+struct PipelineFailure {
+    PipelineStep step = PipelineStep::source;
+    Failure failure;
+};
+
+// A candidate's string read and parsed as its client reads it: the first half of the candidate
+// pipeline, which run, lint, drill, diff and explain share.
+struct ReadCandidate {
+    const Driver* driver = nullptr;
+    CandidateText text;
+    ParsedCandidate parsed;
+};
+
+// Reads the candidate's string (candidate_text; strings composed from separate keys are written
+// for `protocol`) and has its driver parse it. Every secret met is registered with `secrets`
+// before any message is built. `origin`, when given, learns the config file line the string came
+// from even when it then fails to parse.
+std::expected<ReadCandidate, PipelineFailure> read_candidate(const Candidate& candidate, std::string_view protocol,
+                                                             Redactor& secrets, SourceMark* origin = nullptr);
+
+// A candidate read, then routed to the twin and held to the scenario's TLS policy: everything a
+// trial does before it logs in, and everything `lint` checks.
+struct PreparedCandidate : ReadCandidate {
+    std::vector<Route> routes; // one per endpoint, in the client's order
+};
+
+// The whole pipeline short of the login: read_candidate, route_candidate (run/host_map.hpp) with
+// the context's names and routes, then tls_policy.
+std::expected<PreparedCandidate, PipelineFailure>
+prepare_candidate(const Candidate& candidate, const TrialContext& context, SourceMark* origin = nullptr);
+
 // Returns a `tls` failure when the scenario requires clients to verify the server and the string
 // does not (sslmode=prefer/require, ssl-mode=REQUIRED, ...); run and lint both apply it.
 std::optional<Failure> tls_policy(const ParsedCandidate& parsed, const Database& database);

@@ -58,26 +58,21 @@ DrillPlan plan_drill(const std::vector<Scenario>& scenarios, Redactor& redactor)
             Phases phases{passing(candidate.phases.before), passing(candidate.phases.after)};
             if (!plain && !phases.before && !phases.after)
                 continue;
-            const Driver* driver = find_driver(candidate.driver);
-            if (!driver)
-                continue; // the loader refuses unknown drivers: never here
-            auto text = candidate_text(candidate, protocol);
-            if (!text) {
+            auto read = read_candidate(candidate, protocol, redactor);
+            if (!read && read.error().step == PipelineStep::source) {
                 plan.problems.push_back(fmt::format("{}: {}: its string cannot be read, so it has no mutants: {}",
                                                     candidate.mark.to_string(), candidate.name,
-                                                    redactor.apply(text.error().message)));
+                                                    redactor.apply(read.error().failure.message)));
                 continue;
             }
-            for (const auto& secret : text->secrets)
-                redactor.add(secret);
-            auto parsed = driver->parse(text->text);
-            if (!parsed) {
+            if (!read) {
                 plan.problems.push_back(fmt::format("{}: {}: {} cannot read its string, so it has no mutants",
-                                                    candidate.mark.to_string(), candidate.name, driver->name()));
+                                                    candidate.mark.to_string(), candidate.name, candidate.driver));
                 continue;
             }
-            for (const auto& secret : parsed->secrets)
-                redactor.add(secret);
+            const Driver* driver = read->driver;
+            const ParsedCandidate* parsed = &read->parsed;
+            const CandidateText* text = &read->text;
             auto mutants = mutate(*driver, *parsed, text->text);
             if (!mutants) {
                 plan.problems.push_back(fmt::format("{}: {}: {}, so it has no mutants", candidate.mark.to_string(),
@@ -85,8 +80,8 @@ DrillPlan plan_drill(const std::vector<Scenario>& scenarios, Redactor& redactor)
                 continue;
             }
             for (auto& mutant : *mutants) {
-                if (auto read = driver->parse(mutant.text))
-                    for (const auto& secret : read->secrets)
+                if (auto mutant_read = driver->parse(mutant.text))
+                    for (const auto& secret : mutant_read->secrets)
                         redactor.add(secret);
                 Candidate copy = candidate;
                 copy.name = mutant_name(candidate.name, mutant);

@@ -231,6 +231,28 @@ TEST_SUITE("cli") {
         CHECK(!contains(result.out, k_marker));
     }
 
+    TEST_CASE("explain reads a JDBC URL as run does: translated for the driver, each step shown, no password") {
+        auto result = run_stagegate(
+            {"explain", std::string("jdbc:postgresql://db.example:6432/users?user=app&password=") + k_marker});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 0);
+        CHECK(contains(result.out, "from JDBC: host db.example:6432 -> host=db.example port=6432"));
+        CHECK(contains(result.out, "libpq"));
+        CHECK(contains(result.out, "destination 1: db.example port 6432"));
+        CHECK(!contains(result.out, k_marker));
+        CHECK(!contains(result.err, k_marker));
+    }
+
+    TEST_CASE("explain names the JDBC part it cannot translate, and exits 2") {
+        auto result = run_stagegate(
+            {"explain", "jdbc:postgresql://db.example/users?loggerLevel=TRACE&password=" + std::string(k_marker)});
+        INFO("stdout:\n" << result.out << "\nstderr:\n" << result.err);
+        CHECK(result.exit_code == 2);
+        CHECK(result.out.empty());
+        CHECK(contains(result.err, "loggerLevel"));
+        CHECK(!contains(result.err, k_marker));
+    }
+
     TEST_CASE("explain with an unknown --driver exits 2 naming the drivers there are") {
         auto result = run_stagegate({"explain", "--driver", "jdbc", "host=x"});
         INFO("stderr:\n" << result.err);
