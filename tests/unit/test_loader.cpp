@@ -285,6 +285,12 @@ TEST_SUITE("loader") {
                                       "expect_match, expect_data, timeout_ms"));
     }
 
+    TEST_CASE("a check naming query and another kind is read as the other kind") {
+        auto error = error_of(k_head + k_candidates + "    checks:\n      - {query: SELECT 1, pool: {size: 2}}\n");
+        CHECK(error.to_string() ==
+              at(10, 10, "candidates[0].checks[0].query: unknown key \"query\"; allowed here: pool, timeout_ms"));
+    }
+
     TEST_CASE("a duplicate top-level key is an error at its second occurrence") {
         auto error = error_of(k_head + k_candidates + "scenario: t\n");
         CHECK(error.to_string() == at(9, 1, "scenario: duplicate key: each key may appear once in a mapping"));
