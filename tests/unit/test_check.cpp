@@ -1,5 +1,5 @@
 // The kinds of check (Check::Spec): each one is documented where users look it up, so a new
-// kind fails here until docs/scenario-format.md describes it.
+// kind fails here until docs/scenario-format.md and docs/json-report.md describe it.
 #include <doctest/doctest.h>
 
 #include "scenario/scenario.hpp"
@@ -30,6 +30,16 @@ std::vector<std::string> checks_section() {
             lines.push_back(line);
     }
     return lines;
+}
+
+// Returns the line of `file` (under docs/) that starts with `lead`, or an empty string.
+std::string doc_line(const std::string& file, std::string_view lead) {
+    std::istringstream in(read_file(source_dir() / "docs" / file));
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with(lead))
+            return line;
+    }
+    return {};
 }
 
 // Returns the anchor a Markdown heading gets: lower case, spaces as '-', other punctuation dropped.
@@ -65,6 +75,17 @@ TEST_SUITE("check") {
                 return line.starts_with("### ") && anchor_of(line.substr(4)) == anchor;
             });
             CHECK_MESSAGE(has_section, "the row links to #", anchor, ", which is no ### heading of the section");
+        });
+    }
+
+    TEST_CASE("every kind of check has its layer in the JSON report's reference") {
+        std::string row = doc_line("json-report.md", "| `layer` | string |");
+        REQUIRE_FALSE(row.empty());
+        for_each_check_kind([&]<class Kind>(std::type_identity<Kind>) {
+            Check check;
+            check.spec = Kind{};
+            std::string entry = fmt::format("`\"{}\"` ({})", check.layer(), Kind::k_keyword);
+            CHECK_MESSAGE(row.contains(entry), "docs/json-report.md, the layer field: no ", entry);
         });
     }
 }
