@@ -6,6 +6,7 @@
 #include "scenario/config_file.hpp"
 #include "scenario/jdbc.hpp"
 #include "stagegate/secret_fields.hpp"
+#include "util/overloaded.hpp"
 #include "util/text.hpp"
 
 #include <fmt/format.h>
@@ -166,11 +167,11 @@ Result<std::unique_ptr<Session>> open(const Prepared& prepared, const TrialConte
 }
 
 // identity: the candidate lands where the reference candidate lands.
-std::optional<Failure> check_identity(const Check& check, Session& session, const TrialContext& context,
+std::optional<Failure> check_identity(const IdentityCheck& check, Session& session, const TrialContext& context,
                                       const Deadline& deadline) {
     const auto& candidates = context.scenario.candidates;
     auto reference =
-        std::find_if(candidates.begin(), candidates.end(), [&](const auto& c) { return c.name == check.name; });
+        std::find_if(candidates.begin(), candidates.end(), [&](const auto& c) { return c.name == check.same_as; });
     Engine engine = context.scenario.database.engine;
     auto mine = whereabouts(engine, session, deadline);
     if (!mine)
@@ -180,14 +181,14 @@ std::optional<Failure> check_identity(const Check& check, Session& session, cons
     auto prepared = prepare(*reference, context, origin);
     if (!prepared)
         return Failure{Category::expectation,
-                       fmt::format("the reference \"{}\" cannot be tried: {}", check.name, prepared.error().message),
+                       fmt::format("the reference \"{}\" cannot be tried: {}", check.same_as, prepared.error().message),
                        "fix the reference candidate first",
                        {},
                        0};
     auto other = open(*prepared, context, deadline);
     if (!other)
         return Failure{Category::expectation,
-                       fmt::format("the reference \"{}\" cannot log in: {}", check.name, other.error().message),
+                       fmt::format("the reference \"{}\" cannot log in: {}", check.same_as, other.error().message),
                        "fix the reference candidate first",
                        {},
                        0};
@@ -197,7 +198,7 @@ std::optional<Failure> check_identity(const Check& check, Session& session, cons
     if (mine->server != theirs->server || mine->database != theirs->database)
         return Failure{Category::expectation,
                        fmt::format("lands on database {} at {}, but \"{}\" lands on database {} at {}", mine->database,
-                                   mine->server, check.name, theirs->database, theirs->server),
+                                   mine->server, check.same_as, theirs->database, theirs->server),
                        "the config connects, but to another database than the reference: check dbname and host",
                        {},
                        0};
@@ -205,7 +206,7 @@ std::optional<Failure> check_identity(const Check& check, Session& session, cons
 }
 
 // pool: `size` sessions open at the same time, and the server keeps `headroom` connections free.
-std::optional<Failure> check_pool(const Check& check, Session& session, const Prepared& prepared,
+std::optional<Failure> check_pool(const PoolCheck& check, Session& session, const Prepared& prepared,
                                   const TrialContext& context, const Deadline& deadline) {
     std::vector<std::unique_ptr<Session>> sessions(static_cast<std::size_t>(check.size - 1));
     std::vector<std::optional<Failure>> failures(sessions.size());
@@ -459,7 +460,7 @@ CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& ex
         trial.outcome().translation.push_back(context.redactor.apply(line));
     for (const auto& line : prepared->parsed.warnings)
         trial.outcome().warnings.push_back(context.redactor.apply(line));
-    const Check& connect = candidate.checks.front();
+    const auto& connect = std::get<ConnectCheck>(candidate.checks.front().spec);
     Millis budget = connect.within_ms > 0 ? Millis(connect.within_ms) : k_default_connect_deadline;
     auto connect_start = Clock::now();
     auto session = open(*prepared, context, Deadline::in(budget, context.interrupted));
@@ -505,33 +506,23 @@ CandidateOutcome run_candidate(const Candidate& candidate, const Expectation& ex
         const Check& check = candidate.checks[i];
         auto check_start = Clock::now();
         auto deadline = Deadline::in(Millis(check.timeout_ms), context.interrupted);
-        std::optional<Failure> failure;
-        switch (check.kind) {
-        case Check::Kind::connect:
-            break;
-        case Check::Kind::query:
-            failure = check_query(check, **session, deadline);
-            break;
-        case Check::Kind::tls:
-            failure = has_tls ? check_tls(check, (*session)->tls())
-                              : Failure{Category::tls, "this driver cannot tell whether TLS is in use", "", {}, 0};
-            break;
-        case Check::Kind::setting:
-            failure = check_setting(check, **session, deadline);
-            break;
-        case Check::Kind::privileges:
-            failure = check_privileges(check, engine, **session, deadline);
-            break;
-        case Check::Kind::read_write:
-            failure = check_read_write(check, **session, deadline);
-            break;
-        case Check::Kind::identity:
-            failure = check_identity(check, **session, context, deadline);
-            break;
-        case Check::Kind::pool:
-            failure = check_pool(check, **session, *prepared, context, deadline);
-            break;
-        }
+        std::optional<Failure> failure = std::visit(
+            Overloaded{
+                [](const ConnectCheck&) -> std::optional<Failure> { return std::nullopt; },
+                [&](const QueryCheck& query) { return check_query(query, **session, deadline); },
+                [&](const TlsCheck& tls) {
+                    return has_tls ? check_tls(tls, (*session)->tls())
+                                   : Failure{Category::tls, "this driver cannot tell whether TLS is in use", "", {}, 0};
+                },
+                [&](const SettingCheck& setting) { return check_setting(setting, **session, deadline); },
+                [&](const PrivilegesCheck& privileges) {
+                    return check_privileges(privileges, engine, **session, deadline);
+                },
+                [&](const ReadWriteCheck& read_write) { return check_read_write(read_write, **session, deadline); },
+                [&](const IdentityCheck& identity) { return check_identity(identity, **session, context, deadline); },
+                [&](const PoolCheck& pool) { return check_pool(pool, **session, *prepared, context, deadline); },
+            },
+            check.spec);
         if (failure) {
             trial.failed(i, *failure, since(check_start));
             break;

@@ -90,7 +90,7 @@ Result<bool> has_privilege(const PrivilegeRule& rule, Engine engine, Session& se
 
 } // namespace
 
-std::optional<Failure> check_query(const Check& check, Session& session, const Deadline& deadline) {
+std::optional<Failure> check_query(const QueryCheck& check, Session& session, const Deadline& deadline) {
     auto result = session.execute(check.sql, deadline);
     if (!result)
         return result.error();
@@ -146,7 +146,7 @@ std::optional<Failure> check_query(const Check& check, Session& session, const D
     return std::nullopt;
 }
 
-std::optional<Failure> check_tls(const Check& check, const TlsState& tls) {
+std::optional<Failure> check_tls(const TlsCheck& check, const TlsState& tls) {
     if (!tls.in_use)
         return failure(Category::tls, "the session is plaintext: TLS was not negotiated",
                        "require TLS in the string (sslmode=verify-full, ssl-mode=VERIFY_IDENTITY) and on the server");
@@ -157,7 +157,7 @@ std::optional<Failure> check_tls(const Check& check, const TlsState& tls) {
     return std::nullopt;
 }
 
-std::optional<Failure> check_setting(const Check& check, Session& session, const Deadline& deadline) {
+std::optional<Failure> check_setting(const SettingCheck& check, Session& session, const Deadline& deadline) {
     auto value = session.setting(check.name, deadline);
     if (!value)
         return value.error();
@@ -183,7 +183,8 @@ std::optional<Failure> check_setting(const Check& check, Session& session, const
     return std::nullopt;
 }
 
-std::optional<Failure> check_privileges(const Check& check, Engine engine, Session& session, const Deadline& deadline) {
+std::optional<Failure> check_privileges(const PrivilegesCheck& check, Engine engine, Session& session,
+                                        const Deadline& deadline) {
     if (engine == Engine::sqlite)
         return failure(Category::config, "SQLite has no privileges to check", "remove the privileges check");
     for (const auto& rule : check.privileges) {
@@ -204,7 +205,7 @@ std::optional<Failure> check_privileges(const Check& check, Engine engine, Sessi
     return std::nullopt;
 }
 
-std::optional<Failure> check_read_write(const Check& check, Session& session, const Deadline& deadline) {
+std::optional<Failure> check_read_write(const ReadWriteCheck& check, Session& session, const Deadline& deadline) {
     auto identity = session.identity(deadline);
     if (!identity)
         return identity.error();

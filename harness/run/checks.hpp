@@ -13,19 +13,20 @@ namespace stagegate {
 // drivers stay free of check logic.
 
 // query: runs the statement and compares rows, the first value, a pattern, or every value.
-std::optional<Failure> check_query(const Check& check, Session& session, const Deadline& deadline);
+std::optional<Failure> check_query(const QueryCheck& check, Session& session, const Deadline& deadline);
 
 // tls: the session negotiated TLS (at least `min_version`), whatever the string asked for.
-std::optional<Failure> check_tls(const Check& check, const TlsState& tls);
+std::optional<Failure> check_tls(const TlsCheck& check, const TlsState& tls);
 
 // setting: the server setting equals, or is at least / at most, the scenario's value.
-std::optional<Failure> check_setting(const Check& check, Session& session, const Deadline& deadline);
+std::optional<Failure> check_setting(const SettingCheck& check, Session& session, const Deadline& deadline);
 
 // privileges: the session's role has (or lacks) each privilege, asked of the server's catalog.
-std::optional<Failure> check_privileges(const Check& check, Engine engine, Session& session, const Deadline& deadline);
+std::optional<Failure> check_privileges(const PrivilegesCheck& check, Engine engine, Session& session,
+                                        const Deadline& deadline);
 
 // read_write: the session accepts writes, or is read-only, as the scenario needs.
-std::optional<Failure> check_read_write(const Check& check, Session& session, const Deadline& deadline);
+std::optional<Failure> check_read_write(const ReadWriteCheck& check, Session& session, const Deadline& deadline);
 
 // Where a session landed: server address and port as the server sees them, and the database.
 struct Whereabouts {

@@ -1,5 +1,7 @@
 #include "run/plan.hpp"
 
+#include "util/overloaded.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,6 +11,25 @@
 
 namespace stagegate {
 
+namespace {
+
+// Whether a candidate's check could disturb another candidate's trial running at the same time.
+bool disturbs_other_trials(const Check& check) {
+    return std::visit(Overloaded{
+                          [](const ConnectCheck&) { return false; },
+                          [](const QueryCheck& query) { return !reads_only(query.sql); },
+                          [](const TlsCheck&) { return false; },
+                          [](const SettingCheck&) { return false; },
+                          [](const PrivilegesCheck&) { return false; },
+                          [](const ReadWriteCheck&) { return false; },
+                          [](const IdentityCheck&) { return false; },
+                          [](const PoolCheck&) { return true; },
+                      },
+                      check.spec);
+}
+
+} // namespace
+
 bool tries_candidates_one_at_a_time(const Scenario& scenario) {
     if (scenario.client_environment == ClientEnvironment::machine)
         return true;
@@ -16,9 +37,7 @@ bool tries_candidates_one_at_a_time(const Scenario& scenario) {
         if (!candidate.source.service.empty())
             return true;
         for (const auto& check : candidate.checks) {
-            if (check.kind == Check::Kind::pool)
-                return true;
-            if (check.kind == Check::Kind::query && !reads_only(check.sql))
+            if (disturbs_other_trials(check))
                 return true;
         }
     }

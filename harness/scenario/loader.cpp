@@ -6,6 +6,7 @@
 #include "stagegate/driver.hpp"
 #include "util/environment.hpp"
 #include "util/input_file.hpp"
+#include "util/overloaded.hpp"
 #include "util/sql_passwords.hpp"
 #include "util/text.hpp"
 
@@ -47,51 +48,44 @@ std::string one_line(std::string_view text, std::size_t width) {
 } // namespace
 
 std::string Check::label() const {
-    switch (kind) {
-    case Kind::connect:
-        return "connect";
-    case Kind::query:
-        return "query: " + one_line(sql, 60);
-    case Kind::tls:
-        return min_version ? "tls: at least " + *min_version : "tls";
-    case Kind::setting:
-        return "setting: " + name;
-    case Kind::privileges: {
-        std::vector<std::string> items;
-        for (const auto& rule : privileges)
-            items.push_back(fmt::format("{}{} {}", rule.allowed ? "" : "no ", rule.privilege, rule.object));
-        return "privileges: " + one_line(join(items, ", "), 60);
-    }
-    case Kind::read_write:
-        return writable ? "read_write: writable" : "read_write: read-only";
-    case Kind::identity:
-        return "identity: same server as " + name;
-    case Kind::pool:
-        return fmt::format("pool: {} sessions{}", size, headroom > 0 ? fmt::format(", {} spare", headroom) : "");
-    }
-    return "check";
+    return std::visit(
+        Overloaded{
+            [](const ConnectCheck&) -> std::string { return "connect"; },
+            [](const QueryCheck& query) -> std::string { return "query: " + one_line(query.sql, 60); },
+            [](const TlsCheck& tls) -> std::string {
+                return tls.min_version ? "tls: at least " + *tls.min_version : "tls";
+            },
+            [](const SettingCheck& setting) -> std::string { return "setting: " + setting.name; },
+            [](const PrivilegesCheck& check) -> std::string {
+                std::vector<std::string> items;
+                for (const auto& rule : check.privileges)
+                    items.push_back(fmt::format("{}{} {}", rule.allowed ? "" : "no ", rule.privilege, rule.object));
+                return "privileges: " + one_line(join(items, ", "), 60);
+            },
+            [](const ReadWriteCheck& check) -> std::string {
+                return check.writable ? "read_write: writable" : "read_write: read-only";
+            },
+            [](const IdentityCheck& identity) -> std::string { return "identity: same server as " + identity.same_as; },
+            [](const PoolCheck& pool) -> std::string {
+                return fmt::format("pool: {} sessions{}", pool.size,
+                                   pool.headroom > 0 ? fmt::format(", {} spare", pool.headroom) : "");
+            },
+        },
+        spec);
 }
 
 std::string_view Check::layer() const {
-    switch (kind) {
-    case Kind::connect:
-        return "network, TLS and login";
-    case Kind::query:
-        return "data";
-    case Kind::tls:
-        return "transport encryption";
-    case Kind::setting:
-        return "server settings";
-    case Kind::privileges:
-        return "authorization";
-    case Kind::read_write:
-        return "server role (primary or read-only)";
-    case Kind::identity:
-        return "which server and database";
-    case Kind::pool:
-        return "capacity";
-    }
-    return "check";
+    return std::visit(Overloaded{
+                          [](const ConnectCheck&) { return std::string_view("network, TLS and login"); },
+                          [](const QueryCheck&) { return std::string_view("data"); },
+                          [](const TlsCheck&) { return std::string_view("transport encryption"); },
+                          [](const SettingCheck&) { return std::string_view("server settings"); },
+                          [](const PrivilegesCheck&) { return std::string_view("authorization"); },
+                          [](const ReadWriteCheck&) { return std::string_view("server role (primary or read-only)"); },
+                          [](const IdentityCheck&) { return std::string_view("which server and database"); },
+                          [](const PoolCheck&) { return std::string_view("capacity"); },
+                      },
+                      spec);
 }
 
 std::string MaintenanceStep::label() const {
@@ -860,18 +854,17 @@ class Loader {
     std::vector<Check> checks(const YAML::Node& node, const std::string& path) {
         std::vector<Check> out;
         if (node.IsDefined() && !node.IsNull()) {
-            require_sequence(node, path,
-                             "a list of checks: connect, query, tls, setting, privileges, read_write, identity, pool");
+            require_sequence(node, path, "a list of checks: " + join(check_keywords(), ", "));
             for (std::size_t i = 0; i < node.size(); ++i) {
                 std::string item_path = fmt::format("{}[{}]", path, i);
                 Check next = check(node[i], item_path);
-                if (next.kind == Check::Kind::connect && i != 0)
+                if (next.as<ConnectCheck>() && i != 0)
                     throw problem(node[i], item_path,
                                   "connect must be the first check (every other check runs on its session)");
                 out.push_back(std::move(next));
             }
         }
-        if (out.empty() || out.front().kind != Check::Kind::connect) {
+        if (out.empty() || !out.front().as<ConnectCheck>()) {
             Check connect;
             connect.mark = out.empty() ? mark_of(node) : out.front().mark;
             out.insert(out.begin(), connect);
@@ -882,70 +875,70 @@ class Loader {
     Check check(const YAML::Node& node, const std::string& path) {
         Check out;
         out.mark = mark_of(node);
-        if (node.IsScalar() && node.Scalar() == "connect")
+        if (node.IsScalar() && node.Scalar() == ConnectCheck::k_keyword)
             return out;
-        if (node.IsScalar() && node.Scalar() == "tls") {
-            out.kind = Check::Kind::tls;
+        if (node.IsScalar() && node.Scalar() == TlsCheck::k_keyword) {
+            out.spec = TlsCheck{};
             return out;
         }
         require_map(node, path, "a check: connect, tls, or a mapping such as {query: SQL, expect_rows: N}");
-        if (node["connect"]) {
-            keys_of(node, path, {"connect"}, {});
-            const YAML::Node& body = node["connect"];
-            if (body.IsNull())
-                return out;
-            require_map(body, path + ".connect", "{within_ms: N}");
-            auto keys = keys_of(body, path + ".connect", {"within_ms"}, {});
-            if (keys.contains("within_ms"))
-                out.within_ms = static_cast<int>(integer(body["within_ms"], path + ".connect.within_ms", 1, 600000));
-            return out;
-        }
-        if (node["tls"])
-            return tls_check(node, path, out);
-        if (node["setting"])
-            return setting_check(node, path, out);
-        if (node["privileges"])
-            return privileges_check(node, path, out);
-        if (node["read_write"]) {
-            out.kind = Check::Kind::read_write;
-            keys_of(node, path, {"read_write", "timeout_ms"}, {});
-            out.writable = one_of(node["read_write"], path + ".read_write", k_read_write);
-            statement_timeout(node, path, out);
-            return out;
-        }
-        if (node["identity"]) {
-            out.kind = Check::Kind::identity;
-            keys_of(node, path, {"identity", "timeout_ms"}, {});
-            require_map(node["identity"], path + ".identity", "{same_as: <name of another candidate>}");
-            keys_of(node["identity"], path + ".identity", {"same_as"}, {"same_as"});
-            out.name = string(node["identity"]["same_as"], path + ".identity.same_as");
-            statement_timeout(node, path, out);
-            return out;
-        }
-        if (node["pool"]) {
-            out.kind = Check::Kind::pool;
-            keys_of(node, path, {"pool", "timeout_ms"}, {});
-            require_map(node["pool"], path + ".pool", "{size: N, headroom: N}");
-            auto keys = keys_of(node["pool"], path + ".pool", {"size", "headroom"}, {"size"});
-            out.size = static_cast<int>(integer(node["pool"]["size"], path + ".pool.size", 1, 500));
-            if (keys.contains("headroom"))
-                out.headroom = static_cast<int>(integer(node["pool"]["headroom"], path + ".pool.headroom", 0, 100000));
-            statement_timeout(node, path, out);
-            return out;
-        }
-        if (!node["query"]) {
-            std::vector<std::string> kinds{"connect",    "query",      "tls",      "setting",
-                                           "privileges", "read_write", "identity", "pool"};
+        if (!read_named_kind(node, path, out)) {
+            std::vector<std::string> kinds = check_keywords();
             std::string first = node.begin()->first.Scalar();
             std::string hint = did_you_mean(first, kinds);
             throw problem(node.begin()->first, path + "." + first,
                           fmt::format("unknown check \"{}\"{}; checks: {}", first,
                                       hint.empty() ? "" : " (" + hint + ")", join(kinds, ", ")));
         }
+        return out;
+    }
+
+    // Returns the keywords of the kinds of check, in the order of Check::Spec.
+    static std::vector<std::string> check_keywords() {
+        std::vector<std::string> keywords;
+        for_each_check_kind([&]<class Kind>(std::type_identity<Kind>) { keywords.emplace_back(Kind::k_keyword); });
+        return keywords;
+    }
+
+    // Reads the kind of check a mapping names into `out`; returns false when it names none. The
+    // kinds are looked for in the order of Check::Spec, but query last: a mapping that names query
+    // and another kind is read as the other kind, whose reader then refuses the query key.
+    bool read_named_kind(const YAML::Node& node, const std::string& path, Check& out) {
+        bool found = false;
+        auto read_if_named = [&]<class Kind>(std::type_identity<Kind>) {
+            if (found || !node[std::string(Kind::k_keyword)])
+                return;
+            Kind spec;
+            read_kind(node, path, spec, out.timeout_ms);
+            out.spec = std::move(spec);
+            found = true;
+        };
+        for_each_check_kind([&]<class Kind>(std::type_identity<Kind> kind) {
+            if constexpr (!std::is_same_v<Kind, QueryCheck>)
+                read_if_named(kind);
+        });
+        read_if_named(std::type_identity<QueryCheck>{});
+        return found;
+    }
+
+    // One reader per kind of check: each reads the mapping that names it, and the check's
+    // timeout_ms where the kind takes one.
+
+    void read_kind(const YAML::Node& node, const std::string& path, ConnectCheck& out, int&) {
+        keys_of(node, path, {"connect"}, {});
+        const YAML::Node& body = node["connect"];
+        if (body.IsNull())
+            return;
+        require_map(body, path + ".connect", "{within_ms: N}");
+        auto keys = keys_of(body, path + ".connect", {"within_ms"}, {});
+        if (keys.contains("within_ms"))
+            out.within_ms = static_cast<int>(integer(body["within_ms"], path + ".connect.within_ms", 1, 600000));
+    }
+
+    void read_kind(const YAML::Node& node, const std::string& path, QueryCheck& out, int& timeout_ms) {
         auto keys =
             keys_of(node, path, {"query", "expect_rows", "expect_value", "expect_match", "expect_data", "timeout_ms"},
                     {"query"});
-        out.kind = Check::Kind::query;
         out.sql = string(node["query"], path + ".query");
         if (trim(out.sql).empty())
             throw problem(node["query"], path + ".query", "the query is empty");
@@ -961,13 +954,12 @@ class Loader {
         }
         if (keys.contains("expect_data"))
             out.expect_data = table(node["expect_data"], path + ".expect_data");
-        statement_timeout(node, path, out);
-        return out;
+        statement_timeout(node, path, timeout_ms);
     }
 
-    void statement_timeout(const YAML::Node& node, const std::string& path, Check& out) {
+    void statement_timeout(const YAML::Node& node, const std::string& path, int& timeout_ms) {
         if (node["timeout_ms"])
-            out.timeout_ms = static_cast<int>(integer(node["timeout_ms"], path + ".timeout_ms", 1, 600000));
+            timeout_ms = static_cast<int>(integer(node["timeout_ms"], path + ".timeout_ms", 1, 600000));
     }
 
     std::vector<std::vector<std::string>> table(const YAML::Node& node, const std::string& path) {
@@ -985,12 +977,12 @@ class Loader {
         return rows;
     }
 
-    Check tls_check(const YAML::Node& node, const std::string& path, Check& out) {
-        out.kind = Check::Kind::tls;
+    // timeout_ms is accepted and not read: the check asks the session, not the server.
+    void read_kind(const YAML::Node& node, const std::string& path, TlsCheck& out, int&) {
         keys_of(node, path, {"tls", "timeout_ms"}, {});
         const YAML::Node& body = node["tls"];
         if (body.IsNull())
-            return out;
+            return;
         require_map(body, path + ".tls", "{min_version: TLSv1.2}");
         keys_of(body, path + ".tls", {"min_version"}, {});
         if (body["min_version"]) {
@@ -1001,11 +993,9 @@ class Loader {
                     body["min_version"], path + ".tls.min_version",
                     fmt::format("unknown version \"{}\"; choose one of: {}", *out.min_version, join(versions, ", ")));
         }
-        return out;
     }
 
-    Check setting_check(const YAML::Node& node, const std::string& path, Check& out) {
-        out.kind = Check::Kind::setting;
+    void read_kind(const YAML::Node& node, const std::string& path, SettingCheck& out, int& timeout_ms) {
         auto keys = keys_of(node, path, {"setting", "equals", "at_least", "at_most", "timeout_ms"}, {"setting"});
         out.name = string(node["setting"], path + ".setting");
         if (out.name.empty() ||
@@ -1027,12 +1017,10 @@ class Loader {
             out.at_least = number("at_least");
         if (keys.contains("at_most"))
             out.at_most = number("at_most");
-        statement_timeout(node, path, out);
-        return out;
+        statement_timeout(node, path, timeout_ms);
     }
 
-    Check privileges_check(const YAML::Node& node, const std::string& path, Check& out) {
-        out.kind = Check::Kind::privileges;
+    void read_kind(const YAML::Node& node, const std::string& path, PrivilegesCheck& out, int& timeout_ms) {
         keys_of(node, path, {"privileges", "timeout_ms"}, {});
         const YAML::Node& body = node["privileges"];
         require_map(body, path + ".privileges", "{can: [SELECT accounts, CONNECT users], cannot: [DELETE accounts]}");
@@ -1065,8 +1053,31 @@ class Loader {
         }
         if (out.privileges.empty())
             throw problem(body, path + ".privileges", "name at least one privilege under can or cannot");
-        statement_timeout(node, path, out);
-        return out;
+        statement_timeout(node, path, timeout_ms);
+    }
+
+    void read_kind(const YAML::Node& node, const std::string& path, ReadWriteCheck& out, int& timeout_ms) {
+        keys_of(node, path, {"read_write", "timeout_ms"}, {});
+        out.writable = one_of(node["read_write"], path + ".read_write", k_read_write);
+        statement_timeout(node, path, timeout_ms);
+    }
+
+    void read_kind(const YAML::Node& node, const std::string& path, IdentityCheck& out, int& timeout_ms) {
+        keys_of(node, path, {"identity", "timeout_ms"}, {});
+        require_map(node["identity"], path + ".identity", "{same_as: <name of another candidate>}");
+        keys_of(node["identity"], path + ".identity", {"same_as"}, {"same_as"});
+        out.same_as = string(node["identity"]["same_as"], path + ".identity.same_as");
+        statement_timeout(node, path, timeout_ms);
+    }
+
+    void read_kind(const YAML::Node& node, const std::string& path, PoolCheck& out, int& timeout_ms) {
+        keys_of(node, path, {"pool", "timeout_ms"}, {});
+        require_map(node["pool"], path + ".pool", "{size: N, headroom: N}");
+        auto keys = keys_of(node["pool"], path + ".pool", {"size", "headroom"}, {"size"});
+        out.size = static_cast<int>(integer(node["pool"]["size"], path + ".pool.size", 1, 500));
+        if (keys.contains("headroom"))
+            out.headroom = static_cast<int>(integer(node["pool"]["headroom"], path + ".pool.headroom", 0, 100000));
+        statement_timeout(node, path, timeout_ms);
     }
 
     // The server certificate names every host the database answers as, before and after maintenance.
@@ -1092,19 +1103,20 @@ class Loader {
             const Candidate& candidate = scenario.candidates[i];
             for (std::size_t j = 0; j < candidate.checks.size(); ++j) {
                 const Check& check = candidate.checks[j];
-                if (check.kind != Check::Kind::identity)
+                const IdentityCheck* identity = check.as<IdentityCheck>();
+                if (!identity)
                     continue;
-                if (check.name == candidate.name || !all.contains(check.name)) {
+                if (identity->same_as == candidate.name || !all.contains(identity->same_as)) {
                     std::vector<std::string> names;
                     for (const auto& other : scenario.candidates) {
                         if (other.name != candidate.name)
                             names.push_back(other.name);
                     }
-                    std::string hint = did_you_mean(check.name, names);
+                    std::string hint = did_you_mean(identity->same_as, names);
                     throw Problem{ScenarioError{
                         check.mark, fmt::format("candidates[{}].checks[{}].identity.same_as: \"{}\" is not another "
                                                 "candidate of this scenario{}",
-                                                i, j, check.name, hint.empty() ? "" : "; " + hint)}};
+                                                i, j, identity->same_as, hint.empty() ? "" : "; " + hint)}};
                 }
             }
         }

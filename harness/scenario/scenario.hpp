@@ -3,6 +3,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "stagegate/failure.hpp"
@@ -109,32 +112,88 @@ struct PrivilegeRule {
     bool allowed = true;
 };
 
+// The kinds of check a candidate can have, one struct each: its fields and `k_keyword`, the word
+// a scenario writes for it (docs/scenario-format.md, "checks"). A new kind is a new alternative of
+// Check::Spec; the compiler then names every place that has to handle it (docs/CONTRIBUTING.md,
+// "Adding a check kind").
+
+// connect: the login, which opens the session every later check runs in.
+struct ConnectCheck {
+    static constexpr std::string_view k_keyword = "connect";
+    int within_ms = 0; // the login must finish within this; 0: the default deadline
+};
+
+// query: a statement, and what its result must be.
+struct QueryCheck {
+    static constexpr std::string_view k_keyword = "query";
+    std::string sql;
+    std::optional<long> expect_rows;                                  // exact number of rows
+    std::optional<std::string> expect_value;                          // first column of the first row
+    std::optional<Pattern> expect_match;                              // a regular expression the first value must match
+    std::optional<std::vector<std::vector<std::string>>> expect_data; // every row, every column
+};
+
+// tls: the session is encrypted.
+struct TlsCheck {
+    static constexpr std::string_view k_keyword = "tls";
+    std::optional<std::string> min_version; // lowest acceptable protocol version (TLSv1.2)
+};
+
+// setting: a server setting has a value.
+struct SettingCheck {
+    static constexpr std::string_view k_keyword = "setting";
+    std::string name; // the server setting
+    std::optional<std::string> equals;
+    std::optional<double> at_least;
+    std::optional<double> at_most;
+};
+
+// privileges: the candidate's account has, or lacks, each privilege.
+struct PrivilegesCheck {
+    static constexpr std::string_view k_keyword = "privileges";
+    std::vector<PrivilegeRule> privileges;
+};
+
+// read_write: the session accepts writes, or is read-only.
+struct ReadWriteCheck {
+    static constexpr std::string_view k_keyword = "read_write";
+    bool writable = true; // true: must accept writes; false: must be read-only
+};
+
+// identity: the session lands where another candidate's does.
+struct IdentityCheck {
+    static constexpr std::string_view k_keyword = "identity";
+    std::string same_as; // the reference candidate
+};
+
+// pool: sessions at once, and room for more.
+struct PoolCheck {
+    static constexpr std::string_view k_keyword = "pool";
+    int size = 0;     // concurrent sessions
+    int headroom = 0; // connections that must stay free beyond `size`
+};
+
 struct Check {
-    enum class Kind { connect, query, tls, setting, privileges, read_write, identity, pool };
-    Kind kind = Kind::connect;
-    int within_ms = 0;                       // connect: the login must finish within this
-    std::string sql;                         // query
-    std::optional<long> expect_rows;         // query: exact number of rows
-    std::optional<std::string> expect_value; // query: first column of the first row
-    std::optional<Pattern> expect_match;     // query: a regular expression the first value must match
-    std::optional<std::vector<std::vector<std::string>>> expect_data; // query: every row, every column
-    std::optional<std::string> min_version; // tls: lowest acceptable protocol version (TLSv1.2)
-    std::string name;                       // setting: the server setting; identity: the reference candidate
-    std::optional<std::string> equals;      // setting
-    std::optional<double> at_least;         // setting
-    std::optional<double> at_most;          // setting
-    std::vector<PrivilegeRule> privileges;  // privileges
-    bool writable = true;                   // read_write: true = must accept writes, false = must be read-only
-    int size = 0;                           // pool: concurrent sessions
-    int headroom = 0;                       // pool: connections that must stay free beyond `size`
-    int timeout_ms = 10000;                 // statement deadline of every check after connect
+    using Spec = std::variant<ConnectCheck, QueryCheck, TlsCheck, SettingCheck, PrivilegesCheck, ReadWriteCheck,
+                              IdentityCheck, PoolCheck>;
+    Spec spec;              // the kind and its fields; connect by default
+    int timeout_ms = 10000; // statement deadline of every check after connect
     SourceMark mark;
 
+    // Returns the check's fields if it is a `Kind`, or nullptr if it is of another kind.
+    template <class Kind> const Kind* as() const { return std::get_if<Kind>(&spec); }
     // Returns a short label: "connect", "query: SELECT ...", "tls", "setting: max_connections", ...
     std::string label() const;
     // Returns the layer the check verifies, for reports: "login", "data", "authorization", ...
     std::string_view layer() const;
 };
+
+// Calls `visit(std::type_identity<Kind>{})` for each kind of check, in the order of Check::Spec.
+template <class Visit> void for_each_check_kind(Visit&& visit) {
+    [&]<class... Kinds>(std::type_identity<std::variant<Kinds...>>) {
+        (visit(std::type_identity<Kinds>{}), ...);
+    }(std::type_identity<Check::Spec>{});
+}
 
 struct Expectation {
     bool pass = true;

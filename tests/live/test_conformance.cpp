@@ -36,11 +36,12 @@ struct Cell {
 };
 
 Check query(std::string sql, std::optional<long> rows = {}, std::optional<std::string> value = {}) {
+    QueryCheck spec;
+    spec.sql = std::move(sql);
+    spec.expect_rows = rows;
+    spec.expect_value = std::move(value);
     Check check;
-    check.kind = Check::Kind::query;
-    check.sql = std::move(sql);
-    check.expect_rows = rows;
-    check.expect_value = std::move(value);
+    check.spec = std::move(spec);
     return check;
 }
 
@@ -169,7 +170,7 @@ const std::vector<Cell>& table() {
 void check_timeout_cell(const DriverContext& context, const Cell& cell) {
     Blackhole blackhole;
     Candidate candidate = candidate_for(context, cell.candidate(context), {}, cell.fails_with);
-    candidate.checks.front().within_ms = k_connect_within_ms;
+    std::get<ConnectCheck>(candidate.checks.front().spec).within_ms = k_connect_within_ms;
     auto outcome = try_candidate(candidate, *context.target().database, Route{"127.0.0.1", blackhole.port()});
     CHECK_MESSAGE(outcome.category == Category::timeout, outcome.message);
     CHECK_MESSAGE(outcome.verdict, outcome.message);

@@ -185,10 +185,11 @@ TEST_SUITE("conformance readings") {
         candidate.name = "sqlite";
         candidate.driver = "soci";
         candidate.source.url = text;
+        QueryCheck count;
+        count.sql = "SELECT count(*) FROM accounts";
+        count.expect_value = "3";
         candidate.checks = {Check{}, Check{}};
-        candidate.checks[1].kind = Check::Kind::query;
-        candidate.checks[1].sql = "SELECT count(*) FROM accounts";
-        candidate.checks[1].expect_value = "3";
+        candidate.checks[1].spec = count;
         auto outcome = try_candidate(candidate, database, Route{file.string(), 0});
         CHECK_MESSAGE(outcome.passed, outcome.message);
     }

@@ -16,27 +16,26 @@ constexpr const char* k_host = "db-primary.staging.internal";
 
 Check connect_within(int within_ms) {
     Check check;
-    check.within_ms = within_ms;
+    std::get<ConnectCheck>(check.spec).within_ms = within_ms;
     return check;
 }
 
-Check query(const std::string& sql) {
+Check query(const std::string& sql, std::optional<long> rows = {}, std::optional<std::string> value = {}) {
+    QueryCheck spec;
+    spec.sql = sql;
+    spec.expect_rows = rows;
+    spec.expect_value = std::move(value);
     Check check;
-    check.kind = Check::Kind::query;
-    check.sql = sql;
+    check.spec = std::move(spec);
     return check;
 }
 
 Check query_rows(const std::string& sql, long rows) {
-    Check check = query(sql);
-    check.expect_rows = rows;
-    return check;
+    return query(sql, rows);
 }
 
 Check query_value(const std::string& sql, const std::string& value) {
-    Check check = query(sql);
-    check.expect_value = value;
-    return check;
+    return query(sql, {}, value);
 }
 
 // A libpq candidate for `url` whose checks are a plain connect check followed by `queries`.
@@ -297,7 +296,7 @@ TEST_SUITE("libpq categories") {
         const std::string password = k_app_password;
         for (const auto& check : {query_value(fmt::format("SELECT '{}'", password), "something else"),
                                   query(fmt::format("SELECT * FROM \"{}\"", password))}) {
-            CAPTURE(check.sql);
+            CAPTURE(check.label());
             auto outcome = run(app_url("users"), {check});
             REQUIRE_FALSE(outcome.passed);
             CHECK_MESSAGE(!contains(outcome.message, password), outcome.message);

@@ -126,18 +126,18 @@ TEST_SUITE("loader") {
         CHECK(url.expect.pass);
         CHECK(url.expect.to_string() == "pass");
         REQUIRE(url.checks.size() == 3);
-        CHECK(url.checks[0].kind == Check::Kind::connect);
-        CHECK(url.checks[0].within_ms == 1500);
+        CHECK(std::get<ConnectCheck>(url.checks[0].spec).within_ms == 1500);
         CHECK(url.checks[0].label() == "connect");
-        CHECK(url.checks[1].kind == Check::Kind::query);
-        CHECK(url.checks[1].sql == "SELECT count(*) FROM accounts");
-        CHECK(url.checks[1].expect_value == std::optional<std::string>("3"));
-        CHECK_FALSE(url.checks[1].expect_rows.has_value());
+        const auto& count = std::get<QueryCheck>(url.checks[1].spec);
+        CHECK(count.sql == "SELECT count(*) FROM accounts");
+        CHECK(count.expect_value == std::optional<std::string>("3"));
+        CHECK_FALSE(count.expect_rows.has_value());
         CHECK(url.checks[1].timeout_ms == 2500);
         CHECK(url.checks[1].label() == "query: SELECT count(*) FROM accounts");
-        CHECK(url.checks[2].sql == "SELECT 1");
-        CHECK(url.checks[2].expect_rows == std::optional<long>(1));
-        CHECK_FALSE(url.checks[2].expect_value.has_value());
+        const auto& one = std::get<QueryCheck>(url.checks[2].spec);
+        CHECK(one.sql == "SELECT 1");
+        CHECK(one.expect_rows == std::optional<long>(1));
+        CHECK_FALSE(one.expect_value.has_value());
         CHECK(url.checks[2].timeout_ms == 10000);
 
         const Candidate& from = s.candidates[1];
@@ -148,14 +148,12 @@ TEST_SUITE("loader") {
         CHECK(from.expect.category == Category::auth);
         CHECK(from.expect.to_string() == "fail:auth");
         REQUIRE(from.checks.size() == 1);
-        CHECK(from.checks[0].kind == Check::Kind::connect);
-        CHECK(from.checks[0].within_ms == 0);
+        CHECK(std::get<ConnectCheck>(from.checks[0].spec).within_ms == 0);
 
         const Candidate& queries = s.candidates[2];
         REQUIRE(queries.checks.size() == 2);
-        CHECK(queries.checks[0].kind == Check::Kind::connect);
-        CHECK(queries.checks[1].kind == Check::Kind::query);
-        CHECK(queries.checks[1].sql == "SELECT 2");
+        CHECK(std::holds_alternative<ConnectCheck>(queries.checks[0].spec));
+        CHECK(std::get<QueryCheck>(queries.checks[1].spec).sql == "SELECT 2");
     }
 
     TEST_CASE("connect may be written as a bare word or with an empty body") {
@@ -166,10 +164,10 @@ TEST_SUITE("loader") {
         REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
         REQUIRE(result->candidates.size() == 2);
         REQUIRE(result->candidates[0].checks.size() == 2);
-        CHECK(result->candidates[0].checks[0].kind == Check::Kind::connect);
-        CHECK(result->candidates[0].checks[1].kind == Check::Kind::query);
+        CHECK(std::holds_alternative<ConnectCheck>(result->candidates[0].checks[0].spec));
+        CHECK(std::holds_alternative<QueryCheck>(result->candidates[0].checks[1].spec));
         REQUIRE(result->candidates[1].checks.size() == 1);
-        CHECK(result->candidates[1].checks[0].kind == Check::Kind::connect);
+        CHECK(std::holds_alternative<ConnectCheck>(result->candidates[1].checks[0].spec));
     }
 
     TEST_CASE("a long query is shortened in its label") {
@@ -285,6 +283,12 @@ TEST_SUITE("loader") {
                                       "candidates[0].checks[0].expect_row: unknown key \"expect_row\"; "
                                       "did you mean expect_rows? allowed here: query, expect_rows, expect_value, "
                                       "expect_match, expect_data, timeout_ms"));
+    }
+
+    TEST_CASE("a check naming query and another kind is read as the other kind") {
+        auto error = error_of(k_head + k_candidates + "    checks:\n      - {query: SELECT 1, pool: {size: 2}}\n");
+        CHECK(error.to_string() ==
+              at(10, 10, "candidates[0].checks[0].query: unknown key \"query\"; allowed here: pool, timeout_ms"));
     }
 
     TEST_CASE("a duplicate top-level key is an error at its second occurrence") {
@@ -603,7 +607,7 @@ TEST_SUITE("loader_input") {
                  "write a shorter one"));
         auto loaded = load_scenario_text(k_head + k_candidates + check + "'^(ab|cd)*$'\n", "s.yaml", fixed_env({}));
         REQUIRE_MESSAGE(loaded.has_value(), loaded.error().to_string());
-        CHECK(loaded->candidates[0].checks[1].expect_match->found_in([] {
+        CHECK(std::get<QueryCheck>(loaded->candidates[0].checks[1].spec).expect_match->found_in([] {
             std::string value;
             for (int i = 0; i < 10000; ++i)
                 value += "cd";

@@ -136,16 +136,18 @@ TEST_SUITE("loader maintenance") {
                     "    checks: [{identity: {same_as: a}}]\n");
         const auto& checks = scenario.candidates[0].checks;
         REQUIRE(checks.size() == 7);
-        CHECK(checks[1].kind == Check::Kind::tls);
-        CHECK(checks[2].at_least == 50.0);
-        CHECK(checks[3].privileges.size() == 3);
-        CHECK(checks[3].privileges[0].privilege == "SELECT");
-        CHECK_FALSE(checks[3].privileges[2].allowed);
-        CHECK_FALSE(checks[4].writable);
-        CHECK(checks[5].size == 5);
+        CHECK(std::holds_alternative<TlsCheck>(checks[1].spec));
+        CHECK(std::get<SettingCheck>(checks[2].spec).at_least == 50.0);
+        const auto& rules = std::get<PrivilegesCheck>(checks[3].spec).privileges;
+        REQUIRE(rules.size() == 3);
+        CHECK(rules[0].privilege == "SELECT");
+        CHECK_FALSE(rules[2].allowed);
+        CHECK_FALSE(std::get<ReadWriteCheck>(checks[4].spec).writable);
+        CHECK(std::get<PoolCheck>(checks[5].spec).size == 5);
         CHECK(checks[5].layer() == "capacity");
-        CHECK(checks[6].expect_data == std::vector<std::vector<std::string>>{{"ada@example.com"}});
-        CHECK(scenario.candidates[1].checks[1].name == "a");
+        CHECK(std::get<QueryCheck>(checks[6].spec).expect_data ==
+              std::vector<std::vector<std::string>>{{"ada@example.com"}});
+        CHECK(std::get<IdentityCheck>(scenario.candidates[1].checks[1].spec).same_as == "a");
         CHECK(error_of(k_database + k_candidate + "    checks: [{privilege: {can: [SELECT t]}}]\n") ==
               "m.yaml:10:15: error: candidates[0].checks[0].privilege: unknown check \"privilege\" (did you mean "
               "privileges?); checks: connect, query, tls, setting, privileges, read_write, identity, pool");

@@ -210,15 +210,15 @@ class Recorder : public RunObserver {
     World& m_world;
 };
 
-Candidate candidate(std::string name, std::vector<Check::Kind> checks = {}) {
+Candidate candidate(std::string name, std::vector<Check::Spec> checks = {}) {
     Candidate c;
     c.name = std::move(name);
     c.driver = "libpq";
     c.checks.push_back(Check{});
-    for (auto kind : checks) {
+    for (auto& spec : checks) {
         Check check;
-        check.kind = kind;
-        c.checks.push_back(check);
+        check.spec = std::move(spec);
+        c.checks.push_back(std::move(check));
     }
     return c;
 }
@@ -298,7 +298,7 @@ TEST_SUITE("scheduler") {
         Fixture f;
         f.options.jobs = 4;
         Scenario pooled = scenario(
-            "pooled", {candidate("a-sleep-10", {Check::Kind::pool}), candidate("b-sleep-10"), candidate("c-sleep-10")});
+            "pooled", {candidate("a-sleep-10", {PoolCheck{}}), candidate("b-sleep-10"), candidate("c-sleep-10")});
         Scenario plain = scenario("plain", {candidate("a-rendezvous-2"), candidate("b-rendezvous-2")});
         RunOutcome outcome = f.run({pooled, plain});
         CHECK(f.world.most_in["pooled"] == 1);

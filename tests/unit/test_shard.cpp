@@ -56,18 +56,23 @@ std::vector<std::string> nine_scenarios() {
     return keys;
 }
 
-Check check_of(Check::Kind kind, std::string sql = {}) {
+Check check_of(Check::Spec spec) {
     Check check;
-    check.kind = kind;
-    check.sql = std::move(sql);
+    check.spec = std::move(spec);
     return check;
+}
+
+Check query(std::string sql) {
+    QueryCheck query;
+    query.sql = std::move(sql);
+    return check_of(std::move(query));
 }
 
 Candidate candidate_with(std::vector<Check> checks) {
     Candidate candidate;
     candidate.name = "candidate";
     candidate.driver = "libpq";
-    candidate.checks.push_back(check_of(Check::Kind::connect));
+    candidate.checks.push_back(check_of(ConnectCheck{}));
     for (auto& check : checks)
         candidate.checks.push_back(std::move(check));
     return candidate;
@@ -290,34 +295,29 @@ TEST_SUITE("runner") {
     }
 
     TEST_CASE("candidates that only read or inspect are tried concurrently") {
-        Check setting = check_of(Check::Kind::setting);
+        SettingCheck setting;
         setting.name = "max_connections";
-        std::vector<Check> inspecting{check_of(Check::Kind::query, "SELECT count(*) FROM t"),
-                                      check_of(Check::Kind::query, "SHOW work_mem"),
-                                      check_of(Check::Kind::tls),
-                                      setting,
-                                      check_of(Check::Kind::privileges),
-                                      check_of(Check::Kind::read_write),
-                                      check_of(Check::Kind::identity)};
+        std::vector<Check> inspecting{
+            query("SELECT count(*) FROM t"), query("SHOW work_mem"),     check_of(TlsCheck{}),     check_of(setting),
+            check_of(PrivilegesCheck{}),     check_of(ReadWriteCheck{}), check_of(IdentityCheck{})};
         CHECK_FALSE(tries_candidates_one_at_a_time(scenario_with({candidate_with({})})));
         CHECK_FALSE(tries_candidates_one_at_a_time(scenario_with({candidate_with({}), candidate_with({})})));
         CHECK_FALSE(tries_candidates_one_at_a_time(scenario_with({candidate_with(inspecting), candidate_with({})})));
         for (const auto& check : inspecting) {
-            CAPTURE(check.sql);
+            CAPTURE(check.label());
             CHECK_FALSE(tries_candidates_one_at_a_time(scenario_with({candidate_with({check})})));
         }
     }
 
     TEST_CASE("one writing query, a pool check, client_environment machine or a service file serialises the scenario") {
-        Candidate reader = candidate_with({check_of(Check::Kind::query, "SELECT 1")});
-        Candidate writer = candidate_with(
-            {check_of(Check::Kind::query, "SELECT 1"), check_of(Check::Kind::query, "INSERT INTO t VALUES (1)")});
+        Candidate reader = candidate_with({query("SELECT 1")});
+        Candidate writer = candidate_with({query("SELECT 1"), query("INSERT INTO t VALUES (1)")});
         CHECK(tries_candidates_one_at_a_time(scenario_with({reader, reader, writer})));
         CHECK(tries_candidates_one_at_a_time(scenario_with({writer})));
 
-        Check pool = check_of(Check::Kind::pool);
+        PoolCheck pool;
         pool.size = 5;
-        CHECK(tries_candidates_one_at_a_time(scenario_with({reader, candidate_with({pool})})));
+        CHECK(tries_candidates_one_at_a_time(scenario_with({reader, candidate_with({check_of(pool)})})));
 
         Scenario machine = scenario_with({reader, reader});
         machine.client_environment = ClientEnvironment::machine;
