@@ -32,7 +32,7 @@ struct DrillArgs {
 class DrillObserver final : public RunObserver {
   public:
     DrillObserver(std::FILE* out, const DrillPlan& plan, const Redactor& redactor)
-        : m_out(out), m_redactor(redactor), m_counts(plan), m_live(ConsoleReporter::wants_progress(out)),
+        : m_out(out), m_redactor(redactor), m_counts(plan, redactor), m_live(ConsoleReporter::wants_progress(out)),
           m_color(ConsoleReporter::wants_color(out)) {}
     void scenario_started(const ScenarioOutcome&) override {}
     void scenario_ready(const ScenarioOutcome&) override {}

@@ -124,7 +124,8 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
                                                            redactor.apply(scenario.error->to_string())));
         for (std::size_t c = 0; c < originals[i]; ++c) {
             const std::string& name = plan.scenarios[i].candidates[c].name;
-            auto [first, last] = by_name[i].equal_range(name);
+            // The outcome's names passed the secrets boundary: look them up the same way.
+            auto [first, last] = by_name[i].equal_range(redactor.apply(name));
             for (auto it = first; it != last; ++it) {
                 const CandidateOutcome& candidate = *it->second;
                 if (candidate.verdict || !candidate.tried())
@@ -142,7 +143,8 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
         MutantResult judged;
         judged.origin = origin;
         if (origin.scenario < by_name.size()) {
-            auto [first, last] = by_name[origin.scenario].equal_range(mutant_name(origin.candidate, origin.mutant));
+            auto [first, last] =
+                by_name[origin.scenario].equal_range(redactor.apply(mutant_name(origin.candidate, origin.mutant)));
             for (auto it = first; it != last; ++it) {
                 const CandidateOutcome& candidate = *it->second;
                 if (!candidate.tried()) {
@@ -173,9 +175,9 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
     return result;
 }
 
-DrillProgress::DrillProgress(const DrillPlan& plan) {
+DrillProgress::DrillProgress(const DrillPlan& plan, const Redactor& secrets) {
     for (const auto& origin : plan.origins)
-        m_mutants.emplace(origin.scenario, mutant_name(origin.candidate, origin.mutant));
+        m_mutants.emplace(origin.scenario, secrets.apply(mutant_name(origin.candidate, origin.mutant)));
 }
 
 void DrillProgress::candidate_finished(std::size_t scenario, const CandidateOutcome& candidate) {

@@ -61,7 +61,9 @@ DrillResult judge_drill(const DrillPlan& plan, const RunOutcome& outcome, const 
 // never counted as an expectation not met.
 class DrillProgress {
   public:
-    explicit DrillProgress(const DrillPlan& plan);
+    // The run's events carry names that passed the secrets boundary: `secrets` cuts the plan's
+    // names the same way, so they match.
+    DrillProgress(const DrillPlan& plan, const Redactor& secrets);
     // Notes a finished candidate of the `scenario`-th drilled scenario.
     void candidate_finished(std::size_t scenario, const CandidateOutcome& candidate);
     // Returns e.g. "[ 5/21 trials] 2 running; 3 of 18 mutants caught so far".

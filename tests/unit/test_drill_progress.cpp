@@ -38,7 +38,7 @@ CandidateOutcome finished(std::string name, bool passed) {
 
 TEST_SUITE("drill progress") {
     TEST_CASE("counts trials as trials and caught mutants as caught, never as not as expected") {
-        DrillProgress counts(plan_of_three_mutants());
+        DrillProgress counts(plan_of_three_mutants(), Redactor());
         counts.candidate_finished(0, finished("app", true));
         counts.candidate_finished(0, finished("app ~ host-drop", false));
         counts.candidate_finished(0, finished("app ~ port-plus-one", true));
@@ -49,7 +49,7 @@ TEST_SUITE("drill progress") {
     }
 
     TEST_CASE("an original that fails is not a caught mutant, nor is a mutant never tried") {
-        DrillProgress counts(plan_of_three_mutants());
+        DrillProgress counts(plan_of_three_mutants(), Redactor());
         counts.candidate_finished(0, finished("app", false));
         CandidateOutcome untried = finished("app ~ host-drop", false);
         untried.not_run = NotRun::interrupted;
@@ -59,8 +59,19 @@ TEST_SUITE("drill progress") {
         CHECK(counts.text(Progress{3, 5, 0, 0}) == "[3/5 trials] 0 running; 0 of 3 mutants caught so far");
     }
 
+    TEST_CASE("names that passed the secrets boundary still match the plan's") {
+        Redactor secrets;
+        secrets.add("worker"); // a password that happens to be a candidate's name
+        DrillProgress counts(plan_of_three_mutants(), secrets);
+        CandidateOutcome caught = finished("worker ~ host-drop", false);
+        redact(caught, secrets); // as the executor hands it to the drill's observer
+        REQUIRE(caught.name == "******** ~ host-drop");
+        counts.candidate_finished(1, caught);
+        CHECK(counts.text(Progress{1, 6, 0, 0}) == "[1/6 trials] 0 running; 1 of 3 mutants caught so far");
+    }
+
     TEST_CASE("a mutant caught in both phases of a maintenance counts once") {
-        DrillProgress counts(plan_of_three_mutants());
+        DrillProgress counts(plan_of_three_mutants(), Redactor());
         counts.candidate_finished(1, finished("worker ~ host-drop", false));
         counts.candidate_finished(1, finished("worker ~ host-drop", false));
         CHECK(counts.text(Progress{2, 12, 0, 0}) == "[ 2/12 trials] 0 running; 1 of 3 mutants caught so far");
